@@ -1,0 +1,27 @@
+"""Settings from the environment (prefix ``ROLEFIT_``) via pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROLEFIT_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'rolefit.sqlite3'}"
+    bank_path: Path = ROOT / "questions"
+    delivery_label: Literal["PM", "CM"] = "PM"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

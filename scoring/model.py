@@ -1,0 +1,286 @@
+"""Frozen data types of the measurement: the bank, answers, results and plans.
+
+Sign convention everywhere: positive = AM pole, negative = PM pole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = str
+Text = Mapping[Lang, str]
+TrackId = Literal["am", "pm"]
+Recommendation = Literal["AM", "PM", "HYBRID"]
+Kind = Literal["likert", "paired", "situational", "proficiency"]
+
+TRACKS: tuple[TrackId, ...] = ("am", "pm")
+ROLES: tuple[str, ...] = ("am", "pm", "engineer", "sales", "other", "student")
+PHASES: tuple[str, ...] = ("30d", "3m", "6m")
+ORIENTATION_KINDS: tuple[str, ...] = ("likert", "paired", "situational")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    weight: float
+    source: str
+    name: Text
+    description: Text
+    am_pole: Text
+    pm_pole: Text
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice of a situational item (weights per dimension) or a context question."""
+
+    id: str
+    text: Text
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PairedSide:
+    pole: TrackId
+    text: Text
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question. Which fields are set depends on ``kind``.
+
+    - likert: ``dimension``, ``key``, optional ``mirror``; ``text`` is the statement.
+    - paired: ``dimension``, ``a``, ``b``; ``text`` is the prompt.
+    - situational: ``options`` with weights; ``text`` is the stem.
+    - proficiency: ``skill``, five ``anchors``; ``text`` is the question.
+    """
+
+    id: str
+    kind: Kind
+    source: str
+    text: Text
+    dimension: str | None = None
+    key: TrackId | None = None
+    mirror: str | None = None
+    a: PairedSide | None = None
+    b: PairedSide | None = None
+    options: tuple[Option, ...] = ()
+    skill: str | None = None
+    anchors: tuple[Text, ...] = ()
+
+    def loadings(self) -> dict[str, float]:
+        """Loading ``a`` of this item on each dimension it measures.
+
+        Likert and paired items load 1 on their dimension; a situational item
+        loads ``max_o |w_od|`` on every dimension ``d`` an option weighs.
+        Proficiency items measure no dimension.
+        """
+        if self.kind in ("likert", "paired"):
+            assert self.dimension is not None
+            return {self.dimension: 1.0}
+        out: dict[str, float] = {}
+        for option in self.options:
+            for dim, w in option.weights.items():
+                out[dim] = max(out.get(dim, 0.0), abs(w))
+        return out
+
+    def max_value(self) -> int:
+        return 4 if self.kind == "paired" else 5
+
+
+@dataclass(frozen=True)
+class Skill:
+    id: str
+    source: str
+    required: Mapping[TrackId, int]
+    name: Text
+    description: Text
+
+
+@dataclass(frozen=True)
+class ContextQuestion:
+    id: str
+    field: str
+    required: bool
+    text: Text
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    track: TrackId
+    from_roles: tuple[str, ...]
+    skills: tuple[str, ...]
+    phase: str
+    source: str
+    title: Text
+    outcome: Text
+
+
+@dataclass(frozen=True)
+class ScoringConstants:
+    item_error_sd: float = 0.5
+    prior_sd: float = 1.0
+    hybrid_band: float = 20.0
+    decision_probability: float = 0.9
+    min_answers_per_dimension: int = 3
+    max_skipped_share: float = 0.25
+    straight_line_share: float = 0.8
+    straight_line_min_items: int = 12
+    contradiction_min_pairs: int = 2
+    fast_median_ms: float = 1500.0
+
+
+@dataclass(frozen=True)
+class Bank:
+    version: str
+    languages: tuple[Lang, ...]
+    sources: Mapping[str, str]
+    tracks: Mapping[TrackId, Mapping[str, Text]]
+    scales: Mapping[str, tuple[Text, ...]]
+    skip_label: Text
+    scoring: ScoringConstants
+    dimensions: tuple[Dimension, ...]
+    items: tuple[Item, ...]
+    skills: tuple[Skill, ...]
+    context: tuple[ContextQuestion, ...]
+    actions: tuple[Action, ...]
+
+    _items_by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
+    _skills_by_id: dict[str, Skill] = field(init=False, repr=False, compare=False)
+    _dims_by_id: dict[str, Dimension] = field(init=False, repr=False, compare=False)
+    _actions_by_id: dict[str, Action] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Id lookups are built once; the bank is read-only afterwards.
+        object.__setattr__(self, "_items_by_id", {i.id: i for i in self.items})
+        object.__setattr__(self, "_skills_by_id", {s.id: s for s in self.skills})
+        object.__setattr__(self, "_dims_by_id", {d.id: d for d in self.dimensions})
+        object.__setattr__(self, "_actions_by_id", {a.id: a for a in self.actions})
+
+    def item(self, item_id: str) -> Item:
+        return self._items_by_id[item_id]
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._items_by_id
+
+    def skill(self, skill_id: str) -> Skill:
+        return self._skills_by_id[skill_id]
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        return self._dims_by_id[dimension_id]
+
+    def action(self, action_id: str) -> Action:
+        return self._actions_by_id[action_id]
+
+    @property
+    def orientation_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.kind in ORIENTATION_KINDS)
+
+    @property
+    def proficiency_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.kind == "proficiency")
+
+
+AnswerValue = int | str | None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A validated response: ``values`` maps item id -> value (None = prefer not to answer)."""
+
+    lang: Lang
+    current_role: str
+    values: Mapping[str, AnswerValue]
+    years_experience: str | None = None
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How far one answered item pushed a dimension: ``a * y`` (positive = towards AM)."""
+
+    item_id: str
+    value: float
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    id: str
+    score: float  # -100 (PM) .. +100 (AM)
+    se: float  # posterior standard deviation on the same scale
+    answered: int
+    items: int
+    sufficient: bool
+    contributions: tuple[Contribution, ...]  # strongest first
+
+    @property
+    def ci95(self) -> tuple[float, float]:
+        return (max(-100.0, self.score - 1.96 * self.se), min(100.0, self.score + 1.96 * self.se))
+
+
+@dataclass(frozen=True)
+class SkillReadiness:
+    skill: str
+    level: int | None  # self-rated 1..5, None when not answered
+    required: Mapping[TrackId, int]
+    gap: Mapping[TrackId, int | None]  # max(0, required - level)
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str  # straight_lining | contradictory | too_many_skipped | too_fast | thin_dimension
+    detail: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    dimensions: tuple[DimensionScore, ...]
+    overall: float
+    overall_se: float
+    p_am: float
+    recommendation: Recommendation
+    lean: TrackId | None
+    readiness: tuple[SkillReadiness, ...]
+    track_readiness: Mapping[TrackId, float | None]  # percent of required levels met
+    flags: tuple[Flag, ...]
+    answered: int
+    items: int
+    bank_version: str
+    scoring_version: str
+
+    def dimension(self, dimension_id: str) -> DimensionScore:
+        return next(d for d in self.dimensions if d.id == dimension_id)
+
+    def skill(self, skill_id: str) -> SkillReadiness:
+        return next(r for r in self.readiness if r.skill == skill_id)
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    action: str
+    skills: tuple[str, ...]
+    gap: float  # summed gap of the person on this action's skills for the target track
+    for_role: bool  # written for the person's current role
+
+
+@dataclass(frozen=True)
+class PlanPhase:
+    id: str  # 30d | 3m | 6m
+    actions: tuple[PlannedAction, ...]
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    current_role: str
+    target: TrackId
+    chosen_by: Literal["recommendation", "lean", "readiness", "person"]
+    phases: tuple[PlanPhase, ...]
+    strengths: tuple[str, ...]  # skill ids at or above the target's level
+    strength_dimensions: tuple[str, ...]  # dimensions that clearly point to the target
+    gaps: tuple[tuple[str, int], ...]  # (skill id, gap) largest first; unrated skills left out
+    unrated: tuple[str, ...]  # skills the target needs that the person did not rate

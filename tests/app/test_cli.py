@@ -1,0 +1,108 @@
+"""The rolefit command line as a user types it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from scoring.model import Bank
+from tests.conftest import BankCopy, pattern
+
+runner = CliRunner()
+
+
+def run(*args: str, stdin: str | None = None) -> Any:
+    return runner.invoke(cli, list(args), input=stdin)
+
+
+def answers_file(tmp_path: Path, body: Any) -> str:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return str(path)
+
+
+def test_questions_check_is_clean() -> None:
+    res = run("questions", "check")
+    assert res.exit_code == 0, res.output
+    assert "OK" in res.output
+
+
+def test_questions_check_names_file_item_and_field(bank_copy: BankCopy) -> None:
+    bank_copy.edit_entry("items/likert.yaml", "items", "lk_scope_am_2", lambda e: e.__setitem__("source", "nowhere"))
+    res = run("questions", "check", "--path", str(bank_copy.root))
+    assert res.exit_code == 1
+    assert "items/likert.yaml [lk_scope_am_2] source: unknown source 'nowhere'" in res.output
+
+
+def test_export_json_codebook(bank: Bank) -> None:
+    res = run("questions", "export", "--format", "json")
+    assert res.exit_code == 0
+    book = json.loads(res.output)
+    assert len(book["items"]) == len(bank.items)
+    assert {"id", "kind", "text", "source"} <= set(book["items"][0])
+    assert run("questions", "export", "--format", "xml").exit_code == 2
+
+
+def test_score_prints_result_and_plan(bank: Bank, tmp_path: Path) -> None:
+    ans = pattern(bank, "pm", role="am", skills=2)
+    body = {"lang": "zh-Hans", "current_role": "am", "answers": dict(ans.values)}
+    res = run("score", answers_file(tmp_path, body))
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["result"]["recommendation"] == "PM"
+    assert out["result"]["bank_version"] == bank.version
+    assert out["plan"]["target"] == "pm"
+    first = out["plan"]["phases"][0]["actions"][0]
+    assert first["title"] == bank.action(first["action"]).title["zh-Hans"]
+
+
+def test_score_from_stdin_with_chosen_target(bank: Bank) -> None:
+    body = {"lang": "en", "current_role": "pm", "answers": {"lk_scope_am_1": 4, "pp_scope_1": None}}
+    res = run("score", "-", "--target", "am", stdin=json.dumps(body))
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["plan"]["chosen_by"] == "person"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"lang": "en", "current_role": "pm", "answers": {"no_such": 1}}, "no_such"),
+        ({"lang": "en", "current_role": "pm", "answers": {"lk_scope_am_1": 9}}, "lk_scope_am_1"),
+        ({"lang": "en", "current_role": "pm", "answers": {"lk_scope_am_1": "high"}}, "lk_scope_am_1"),
+    ],
+)
+def test_score_bad_input_exits_2(tmp_path: Path, body: Any, needle: str) -> None:
+    res = run("score", answers_file(tmp_path, body))
+    assert res.exit_code == 2
+    assert needle in res.output
+    assert "Traceback" not in res.output
+
+
+def test_score_unreadable_input(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    res = run("score", str(bad))
+    assert res.exit_code == 2 and "not valid JSON" in res.output
+    assert run("score", str(tmp_path / "missing.json")).exit_code == 2
+    good = answers_file(tmp_path, {"lang": "en", "current_role": "pm"})
+    assert run("score", good, "--target", "cto").exit_code == 2
+
+
+def test_broken_bank_stops_every_command(bank_copy: BankCopy, tmp_path: Path) -> None:
+    (bank_copy.root / "skills.yaml").unlink()
+    res = run("simulate", "--n", "5", "--path", str(bank_copy.root))
+    assert res.exit_code == 1 and "skills.yaml" in res.output
+
+
+def test_simulate_prints_figures() -> None:
+    res = run("simulate", "--n", "200", "--seed", "4")
+    assert res.exit_code == 0
+    report = json.loads(res.output)
+    assert report["n"] == 200 and report["seed"] == 4
+    assert report["clear"]["accuracy"] > 0.9
+    assert len(report["cronbach_alpha"]) == 6
