@@ -18,6 +18,8 @@ from scoring.simulate import simulate as run_simulation
 cli = typer.Typer(help="rolefit: Account Manager or Project Manager?", no_args_is_help=True, add_completion=False)
 questions = typer.Typer(help="Validate and export the question bank.", no_args_is_help=True)
 cli.add_typer(questions, name="questions")
+db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
 
 BankPath = Annotated[Path | None, typer.Option("--path", help="Question bank folder (default: ROLEFIT_BANK_PATH).")]
 
@@ -109,6 +111,30 @@ def simulate_cmd(
 ) -> None:
     """Score synthetic respondents with known profiles; print accuracy, hybrid rate and Cronbach's alpha."""
     _dump(run_simulation(_bank(path), n=n, seed=seed))
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the migrations to ROLEFIT_DATABASE_URL (creates the SQLite file if needed)."""
+    from app.db import Database
+    from app.migrate import upgrade
+
+    database = Database(get_settings().database_url)
+    upgrade(database.engine, revision)
+    database.dispose()
+    typer.echo(f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "base") -> None:
+    """Undo migrations down to REVISION (default: base, an empty database)."""
+    from app.db import Database
+    from app.migrate import downgrade
+
+    database = Database(get_settings().database_url)
+    downgrade(database.engine, revision)
+    database.dispose()
+    typer.echo(f"database at {revision}")
 
 
 @cli.command("serve")

@@ -2,24 +2,107 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import ROOT, Settings, get_settings
-from app.db import make_engine
-from app.routes import health, pages
+from app.db import Database
+from app.messages import message
+from app.routes import api, health, pages, quiz, results
+from app.routes.api import ApiError, error_response
+from app.security import BodySizeLimit, Receive, Scope, SecurityHeaders, Send
+from app.templating import render
+from app.web import CsrfError, NotFound, request_lang
 from scoring import load_bank
+
+log = logging.getLogger("rolefit")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, code: str, field: str = "", **params: Any) -> Response:
+    lang = getattr(request.state, "lang", "en")
+    if _is_api(request):
+        return error_response(lang, status, code, field, **params)
+    return render(
+        request, "error.html", {"status": status, "message": message(code, lang, **params)}, status_code=status
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="rolefit", version="0.1.0", docs_url="/api/docs", openapi_url="/api/v1/openapi.json")
+    app = FastAPI(
+        title="rolefit",
+        version="0.1.0",
+        summary="Account Manager or Project Manager? Answers in, orientation, readiness and a transition plan out.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
     app.state.settings = settings
     app.state.bank = load_bank(settings.bank_path)  # loaded once per process, read-only
-    app.state.engine = make_engine(settings.database_url)
-    app.state.templates = Jinja2Templates(directory=str(ROOT / "templates"))
+    app.state.db = Database(settings.database_url)
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
-    app.include_router(health.router)
-    app.include_router(pages.router)
+    for router in (health.router, pages.router, quiz.router, results.router, api.router):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def language(request: Request, call_next: Any) -> Response:
+        request.state.lang = request_lang(request)
+        response: Response = await call_next(request)
+        return response
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, _exc: NotFound) -> Response:
+        return _error(request, 404, "not_found")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            return _error(request, 405, "method")
+        if exc.status_code == 404:
+            return _error(request, 404, "not_found")
+        return _error(request, exc.status_code, "invalid")
+
+    @app.exception_handler(CsrfError)
+    async def csrf_error(request: Request, _exc: CsrfError) -> Response:
+        return _error(request, 403, "csrf")
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request.state.lang, exc.status, exc.code, exc.field, **exc.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ())[1:])
+        return _error(request, 422, "invalid", field)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error(request, 500, "server")
+
+    def reject_too_large(scope: Scope) -> Any:
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            request = Request(scope, receive)
+            lang = request_lang(request)
+            if scope.get("path", "").startswith("/api/"):
+                response: Response = error_response(lang, 413, "too_large")
+            else:
+                response = JSONResponse({"error": {"code": "too_large", "message": message("too_large", lang)}}, 413)
+            await response(scope, receive, send)
+
+        return respond
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large)
+    app.add_middleware(SecurityHeaders)
     return app

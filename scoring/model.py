@@ -134,7 +134,7 @@ class ScoringConstants:
     fast_median_ms: float = 1500.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one bank per process
 class Bank:
     version: str
     languages: tuple[Lang, ...]

@@ -88,8 +88,8 @@ def plan(bank: Bank, result: Result, current_role: str, target: TrackId | None =
         target=track,
         chosen_by=chosen_by,
         phases=tuple(phases),
-        strengths=tuple(s for _, s in sorted(strengths, key=lambda t: (-t[0], order[t[1]]))),
+        strengths=tuple(s for _, s in sorted(strengths, key=lambda t: (-t[0], order.get(t[1], len(order))))),
         strength_dimensions=strength_dims,
-        gaps=tuple(sorted(rated_gaps, key=lambda t: (-t[1], order[t[0]]))),
+        gaps=tuple(sorted(rated_gaps, key=lambda t: (-t[1], order.get(t[0], len(order))))),
         unrated=tuple(unrated),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.db import database_ok
 from scoring import SCORING_VERSION
 
 router = APIRouter()
@@ -13,7 +12,7 @@ router = APIRouter()
 
 @router.get("/healthz", tags=["health"])
 def healthz(request: Request) -> JSONResponse:
-    ok = database_ok(request.app.state.engine)
+    ok = request.app.state.db.ok()
     body = {
         "status": "ok" if ok else "degraded",
         "bank_version": request.app.state.bank.version,

@@ -1,21 +1,58 @@
-"""The start page."""
+"""Landing page, language switch, method page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.i18n import normalise
+from app.services import quiz
+from app.templating import render
+from app.web import BankDep, CsrfDep, DbDep, current_assessment, safe_next, set_lang_cookie
+
+router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def index(request: Request) -> HTMLResponse:
-    bank = request.app.state.bank
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
+    mine = current_assessment(request, db)
+    progress = None
+    if mine is not None:
+        assessment, _ = mine
+        progress = {
+            "id": assessment.id,
+            "position": assessment.position,
+            "total": len(quiz.question_order(bank)),
+            "finished": assessment.finished_at is not None,
+        }
     context = {
-        "bank": bank,
         "orientation_items": len(bank.orientation_items),
-        "skills": len(bank.skills),
-        "dimensions": bank.dimensions,
+        "skill_items": len(bank.proficiency_items),
+        "total_items": len(quiz.question_order(bank)),
+        "progress": progress,
+        "deleted": request.query_params.get("deleted") == "1",
     }
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(request, "index.html", context)
+    return render(request, "landing.html", context)
+
+
+@router.post("/lang", dependencies=[CsrfDep])
+def change_language(
+    request: Request,
+    db: DbDep,
+    lang: Annotated[str, Form(max_length=16)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> RedirectResponse:
+    chosen = normalise(lang) or request.state.lang
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_lang_cookie(request, response, chosen)
+    mine = current_assessment(request, db)
+    if mine is not None:
+        quiz.set_language(db, mine[0].id, chosen)
     return response
+
+
+@router.get("/method", response_class=HTMLResponse)
+def method(request: Request, bank: BankDep) -> HTMLResponse:
+    return render(request, "method.html", {"constants": bank.scoring})

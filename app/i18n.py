@@ -1,0 +1,98 @@
+"""Languages: negotiation, Babel catalogs, and number/date formatting.
+
+Public language tags are BCP 47 (``en``, ``zh-Hans``, ``vi``), the same keys as
+the question bank; Babel's catalogs live in ``locales/<en|zh_Hans|vi>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+from app.config import ROOT
+
+LANGS: tuple[str, ...] = ("en", "zh-Hans", "vi")
+DEFAULT_LANG = "en"
+BABEL_LOCALE = {"en": "en", "zh-Hans": "zh_Hans", "vi": "vi"}
+LANG_NAMES = {"en": "English", "zh-Hans": "中文（简体）", "vi": "Tiếng Việt"}
+LOCALES_DIR = ROOT / "locales"
+
+
+def normalise(tag: str | None) -> str | None:
+    """Map a language tag from a user or a header to one of :data:`LANGS` (None when unsupported)."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-").lower()
+    if tag in ("en", "vi") or tag.startswith(("en-", "vi-")):
+        return tag[:2]
+    if tag == "zh" or tag.startswith("zh-"):
+        # Only Simplified Chinese is written; it is the better fallback for any Chinese reader.
+        return "zh-Hans"
+    return None
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, best first (q-values honoured, q=0 dropped)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for n, part in enumerate(header.split(",")[:20]):
+        pieces = part.strip().split(";")
+        tag, q = pieces[0].strip(), 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and tag != "*" and q > 0:
+            weighted.append((-q, n, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate(explicit: str | None, accept_language: str | None) -> str:
+    """Explicit choice (kept in a cookie or given in the request), else Accept-Language, else English."""
+    chosen = normalise(explicit)
+    if chosen:
+        return chosen
+    for tag in parse_accept_language(accept_language):
+        found = normalise(tag)
+        if found:
+            return found
+    return DEFAULT_LANG
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalog of ``lang`` (loaded once per process)."""
+    loaded = Translations.load(str(LOCALES_DIR), [BABEL_LOCALE[lang]], domain="messages")
+    return loaded
+
+
+def gettext_for(lang: str) -> Callable[[str], str]:
+    return translations(lang).gettext
+
+
+@cache
+def locale(lang: str) -> Locale:
+    return Locale.parse(BABEL_LOCALE[lang])
+
+
+def fmt_date(value: datetime, lang: str) -> str:
+    return babel_format_date(value, format="long", locale=locale(lang))
+
+
+def fmt_percent(value: float, lang: str) -> str:
+    return format_percent(value, locale=locale(lang))
+
+
+def fmt_number(value: float, lang: str, digits: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale(lang))

@@ -1,0 +1,43 @@
+"""User-facing error messages, translated at run time. ``N_`` marks them for Babel extraction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.i18n import gettext_for
+
+
+def N_(message: str) -> str:
+    """No-op marker: the conventional name Babel extracts (``-k N_``)."""
+    return message
+
+
+ERRORS: dict[str, str] = {
+    "unknown_item": N_("Unknown question “%(item)s”."),
+    "out_of_range": N_("The answer to “%(item)s” must be a whole number from %(low)s to %(high)s."),
+    "wrong_type": N_("The answer to “%(item)s” has the wrong type."),
+    "unknown_option": N_("“%(item)s” has no such option."),
+    "unknown_field": N_("Unknown field “%(item)s”."),
+    "bad_lang": N_("Unsupported language: use en, zh-Hans or vi."),
+    "bad_role": N_("Please choose your current role."),
+    "bad_years": N_("Please choose your years of experience from the list."),
+    "not_found": N_("Not found. The link may be wrong, or the data may have been deleted."),
+    "csrf": N_("This form has expired or was sent from another site. Please reload the page and try again."),
+    "too_large": N_("The request is too large."),
+    "malformed_json": N_("The request body is not valid JSON."),
+    "invalid": N_("Some fields are missing or invalid."),
+    "bad_track": N_("The track must be “am” or “pm”."),
+    "unauthorized": N_("Missing or invalid owner token."),
+    "bad_code": N_("That resume code was not found. Check it and try again."),
+    "server": N_("Something went wrong on our side. Please try again."),
+    "method": N_("This action is not allowed here."),
+}
+
+
+def message(code: str, lang: str, **params: Any) -> str:
+    """The message for ``code`` in ``lang``, with ``params`` filled in."""
+    template = gettext_for(lang)(ERRORS.get(code, ERRORS["invalid"]))
+    try:
+        return template % params if params else template.replace("%%", "%")
+    except (KeyError, ValueError, TypeError):
+        return template

@@ -1,0 +1,209 @@
+"""JSON API ``/api/v1``: what the pages do, for other clients. Owner token as ``Authorization: Bearer``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from app.i18n import normalise
+from app.messages import message
+from app.models import Assessment
+from app.services import quiz
+from app.web import BankDep, DbDep, NotFound
+from scoring import AnswerError, plan
+from scoring.model import Bank, Item
+from scoring.serialize import plan_to_dict, result_from_dict, result_to_dict
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+AnswerValueSchema = int | str | None
+
+
+class AssessmentIn(BaseModel):
+    """The same format as ``rolefit score``; any subset of the items may be answered."""
+
+    lang: str = Field("en", description="en, zh-Hans or vi")
+    current_role: str = Field(description="am, pm, engineer, sales, other or student")
+    years_experience: str | None = Field(None, description="0-1, 1-3, 3-5, 5-10 or 10+")
+    answers: dict[str, AnswerValueSchema] = Field(
+        default_factory=dict,
+        description="item id -> 1-5 (likert, proficiency), 1-4 (paired), option id (situational), null = skip",
+    )
+
+
+class AnswerIn(BaseModel):
+    value: AnswerValueSchema = Field(description="the answer; null = prefer not to answer")
+
+
+class AssessmentCreated(BaseModel):
+    id: str
+    owner_token: str = Field(description="keep it: the only way to read, continue or delete this assessment")
+    resume_code: str
+    result: dict[str, Any]
+
+
+class AssessmentOut(BaseModel):
+    id: str
+    status: str = Field(description="in_progress or finished")
+    lang: str
+    current_role: str
+    answered: int
+    total: int
+    result: dict[str, Any] | None
+    plan: dict[str, Any] | None
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, field: str = "", **params: Any) -> None:
+        self.status, self.code, self.field, self.params = status, code, field, params
+
+
+def error_response(lang: str, status: int, code: str, field: str = "", **params: Any) -> JSONResponse:
+    body = {"error": {"code": code, "field": field, "message": message(code, lang, item=field, **params)}}
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json") from exc
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _owned(request: Request, db: DbDep, assessment_id: str) -> Assessment:
+    found = quiz.owned(db, assessment_id, _bearer(request))
+    if found is None:
+        raise NotFound
+    return found
+
+
+def _served_item(item: Item, bank: Bank, lang: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": item.id, "kind": item.kind, "text": item.text[lang]}
+    if item.kind == "likert":
+        out["options"] = [{"value": n + 1, "label": label[lang]} for n, label in enumerate(bank.scales["likert"])]
+    elif item.kind == "paired":
+        assert item.a is not None and item.b is not None
+        out["a"], out["b"] = item.a.text[lang], item.b.text[lang]
+        out["options"] = [{"value": n + 1, "label": label[lang]} for n, label in enumerate(bank.scales["paired"])]
+    elif item.kind == "situational":
+        out["options"] = [{"value": o.id, "label": o.text[lang]} for o in item.options]
+    else:
+        out["skill"] = item.skill
+        out["options"] = [{"value": n + 1, "label": a[lang]} for n, a in enumerate(item.anchors)]
+    return out
+
+
+@router.get("/questions", summary="The question bank as served, in one language (no keys or weights)")
+def questions(request: Request, bank: BankDep) -> dict[str, Any]:
+    lang = request.state.lang
+    return {
+        "bank_version": bank.version,
+        "lang": lang,
+        "skip_label": bank.skip_label[lang],
+        "context": [
+            {
+                "id": c.id,
+                "field": c.field,
+                "required": c.required,
+                "text": c.text[lang],
+                "options": [{"value": o.id, "label": o.text[lang]} for o in c.options],
+            }
+            for c in bank.context
+        ],
+        "items": [_served_item(bank.item(i), bank, lang) for i in quiz.question_order(bank)],
+    }
+
+
+@router.post(
+    "/assessments",
+    status_code=201,
+    response_model=AssessmentCreated,
+    summary="Create and score an assessment in one call (partial answers allowed)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": AssessmentIn.model_json_schema()}}}
+    },
+)
+async def create(request: Request, bank: BankDep, db: DbDep) -> Any:
+    payload = await _json_body(request)
+    if isinstance(payload, dict):
+        request.state.lang = (
+            normalise(payload.get("lang") if isinstance(payload.get("lang"), str) else None) or request.state.lang
+        )
+    try:
+        started, result = quiz.create_scored(db, bank, payload)
+    except AnswerError as err:
+        raise ApiError(422, err.code, err.item, **err.params) from err
+    return {
+        "id": started.assessment.id,
+        "owner_token": started.owner_token,
+        "resume_code": started.resume_code,
+        "result": result_to_dict(result),
+    }
+
+
+@router.put(
+    "/assessments/{assessment_id}/answers/{item_id}",
+    summary="Save one answer (upsert)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": AnswerIn.model_json_schema()}}}
+    },
+)
+async def put_answer(request: Request, assessment_id: str, item_id: str, bank: BankDep, db: DbDep) -> dict[str, Any]:
+    assessment = _owned(request, db, assessment_id)
+    payload = await _json_body(request)
+    if not isinstance(payload, dict) or set(payload) != {"value"}:
+        raise ApiError(422, "invalid", "value")
+    try:
+        position = quiz.save_answer(db, bank, assessment, item_id, payload["value"])
+    except AnswerError as err:
+        raise ApiError(422, err.code, err.item, **err.params) from err
+    return {"item_id": item_id, "value": payload["value"], "position": position}
+
+
+@router.post("/assessments/{assessment_id}/finish", summary="Score the answers given so far")
+def finish(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> dict[str, Any]:
+    assessment = _owned(request, db, assessment_id)
+    result = quiz.finish(db, bank, assessment)
+    return {"id": assessment.id, "result": result_to_dict(result)}
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentOut, summary="Read an assessment and its result")
+def read(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> Any:
+    assessment = _owned(request, db, assessment_id)
+    snapshot = quiz.result_of(db, assessment.id)
+    answers = quiz.answers_of(db, bank, assessment.id)
+    track = request.query_params.get("plan")
+    if track not in (None, "am", "pm"):
+        raise ApiError(422, "bad_track", "plan")
+    plan_out = None
+    if snapshot is not None:
+        transition = plan(bank, result_from_dict(snapshot.data), assessment.current_role, track)  # type: ignore[arg-type]
+        plan_out = plan_to_dict(bank, transition, request.state.lang)
+    return {
+        "id": assessment.id,
+        "status": "finished" if snapshot is not None else "in_progress",
+        "lang": assessment.locale,
+        "current_role": assessment.current_role,
+        "answered": len(answers),
+        "total": len(quiz.question_order(bank)),
+        "result": snapshot.data if snapshot is not None else None,
+        "plan": plan_out,
+    }
+
+
+@router.delete("/assessments/{assessment_id}", status_code=204, summary="Erase the assessment, its answers and result")
+def erase(request: Request, assessment_id: str, db: DbDep) -> Response:
+    assessment = _owned(request, db, assessment_id)
+    quiz.delete_assessment(db, assessment.id)
+    return Response(status_code=204)

@@ -1,0 +1,222 @@
+"""Taking the quiz in the browser: start, one question at a time (htmx or plain forms), review, finish, resume."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.db import Database
+from app.i18n import LANGS, normalise
+from app.messages import message
+from app.security import normalise_resume_code
+from app.services import quiz
+from app.templating import is_htmx, render
+from app.web import (
+    BankDep,
+    CsrfDep,
+    DbDep,
+    NotFound,
+    QuizCookie,
+    SettingsDep,
+    current_assessment,
+    set_lang_cookie,
+    set_quiz_cookie,
+)
+from scoring import AnswerError
+from scoring.model import ROLES, Bank
+
+router = APIRouter(include_in_schema=False)
+SKIP = "skip"
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _start_context(
+    bank: Bank, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> dict[str, object]:
+    role_q = next(c for c in bank.context if c.field == "current_role")
+    years_q = next(c for c in bank.context if c.field == "years_experience")
+    return {"role_q": role_q, "years_q": years_q, "errors": errors or {}, "values": values or {}}
+
+
+@router.get("/start", response_class=HTMLResponse)
+def start_form(request: Request, bank: BankDep) -> HTMLResponse:
+    return render(request, "start.html", _start_context(bank))
+
+
+@router.post("/start", dependencies=[CsrfDep])
+def start(
+    request: Request,
+    bank: BankDep,
+    db: DbDep,
+    settings: SettingsDep,
+    lang: Annotated[str, Form(max_length=16)] = "",
+    current_role: Annotated[str, Form(max_length=16)] = "",
+    years_experience: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    chosen_lang = normalise(lang) if lang else request.state.lang
+    values = {"lang": lang, "current_role": current_role, "years_experience": years_experience}
+    errors: dict[str, str] = {}
+    if chosen_lang not in LANGS:
+        errors["lang"] = message("bad_lang", request.state.lang)
+    if current_role not in ROLES:
+        errors["current_role"] = message("bad_role", request.state.lang)
+    years = years_experience or None
+    allowed = {o.id for c in bank.context if c.field == "years_experience" for o in c.options}
+    if years is not None and years not in allowed:
+        errors["years_experience"] = message("bad_years", request.state.lang)
+    if errors:
+        return render(request, "start.html", _start_context(bank, errors, values), status_code=422)
+    assert chosen_lang is not None
+    started = quiz.start(db, bank, lang=chosen_lang, current_role=current_role, years=years)
+    response = _redirect("/quiz/1")
+    set_quiz_cookie(
+        request, response, QuizCookie(started.assessment.id, started.owner_token, started.resume_code), settings
+    )
+    set_lang_cookie(request, response, chosen_lang)
+    return response
+
+
+@router.get("/quiz")
+def resume_point(request: Request, bank: BankDep, db: DbDep) -> RedirectResponse:
+    mine = current_assessment(request, db)
+    if mine is None:
+        return _redirect("/start")
+    total = len(quiz.question_order(bank))
+    position = mine[0].position
+    return _redirect("/quiz/review" if position >= total else f"/quiz/{position + 1}")
+
+
+def _question_page(
+    request: Request, bank: Bank, db: Database, number: int, status_code: int = 200, error: str | None = None
+) -> HTMLResponse:
+    mine = current_assessment(request, db)
+    assert mine is not None
+    assessment, cookie = mine
+    order = quiz.question_order(bank)
+    item = bank.item(order[number - 1])
+    answers = quiz.answers_of(db, bank, assessment.id)
+    context = {
+        "item": item,
+        "number": number,
+        "total": len(order),
+        "answered": item.id in answers,
+        "current": answers.get(item.id),
+        "answered_count": sum(1 for i in order if i in answers),
+        "section": "skills" if item.kind == "proficiency" else "orientation",
+        "first_skill": number - 1 == next(n for n, i in enumerate(order) if bank.item(i).kind == "proficiency"),
+        "resume_code": cookie.resume_code,
+        "error": error,
+        "assessment_id": assessment.id,
+    }
+    return render(request, "question.html", context, block="quiz", status_code=status_code)
+
+
+@router.get("/quiz/review", response_class=HTMLResponse)
+def review(request: Request, bank: BankDep, db: DbDep) -> Response:
+    mine = current_assessment(request, db)
+    if mine is None:
+        return _redirect("/start")
+    assessment, cookie = mine
+    order = quiz.question_order(bank)
+    answers = quiz.answers_of(db, bank, assessment.id)
+    missing = [n + 1 for n, i in enumerate(order) if i not in answers]
+    skipped = [n + 1 for n, i in enumerate(order) if i in answers and answers[i] is None]
+    context = {
+        "total": len(order),
+        "answered": len(order) - len(missing) - len(skipped),
+        "missing": missing,
+        "skipped": skipped,
+        "resume_code": cookie.resume_code,
+        "assessment_id": assessment.id,
+    }
+    return render(request, "review.html", context, block="quiz")
+
+
+@router.get("/quiz/{number:int}", response_class=HTMLResponse)
+def question(request: Request, number: int, bank: BankDep, db: DbDep) -> Response:
+    if current_assessment(request, db) is None:
+        return _redirect("/start")
+    if not 1 <= number <= len(quiz.question_order(bank)):
+        raise NotFound
+    return _question_page(request, bank, db, number)
+
+
+@router.post("/quiz/{number:int}", dependencies=[CsrfDep])
+def answer(
+    request: Request,
+    number: int,
+    bank: BankDep,
+    db: DbDep,
+    item_id: Annotated[str, Form(max_length=48)],
+    value: Annotated[str, Form(max_length=16)],
+) -> Response:
+    mine = current_assessment(request, db)
+    if mine is None:
+        return _redirect("/start")
+    order = quiz.question_order(bank)
+    if not 1 <= number <= len(order) or order[number - 1] != item_id:
+        raise NotFound
+    item = bank.item(item_id)
+    parsed: object
+    if value == SKIP:
+        parsed = None
+    elif item.kind == "situational":
+        parsed = value
+    else:
+        parsed = int(value) if value.isdigit() and len(value) < 3 else value
+    try:
+        quiz.save_answer(db, bank, mine[0], item_id, parsed)
+    except AnswerError as err:
+        text = message(err.code, request.state.lang, item=number, **err.params)
+        return _question_page(request, bank, db, number, status_code=422, error=text)
+    next_url = "/quiz/review" if number == len(order) else f"/quiz/{number + 1}"
+    if is_htmx(request):
+        if number == len(order):
+            response = review(request, bank, db)
+        else:
+            response = _question_page(request, bank, db, number + 1)
+        response.headers["HX-Push-Url"] = next_url
+        return response
+    return _redirect(next_url)
+
+
+@router.post("/quiz/finish", dependencies=[CsrfDep])
+def finish(request: Request, bank: BankDep, db: DbDep) -> Response:
+    mine = current_assessment(request, db)
+    if mine is None:
+        return _redirect("/start")
+    quiz.finish(db, bank, mine[0])
+    url = f"/result/{mine[0].id}"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return _redirect(url)
+
+
+@router.get("/resume", response_class=HTMLResponse)
+def resume_form(request: Request) -> HTMLResponse:
+    code = request.query_params.get("code", "")[:40]
+    return render(request, "resume.html", {"code": code, "error": None})
+
+
+@router.post("/resume", dependencies=[CsrfDep])
+def resume(
+    request: Request,
+    bank: BankDep,
+    db: DbDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    found = quiz.by_resume_code(db, code)
+    if found is None:
+        error = message("bad_code", request.state.lang)
+        return render(request, "resume.html", {"code": code, "error": error}, status_code=404)
+    response = _redirect(f"/result/{found.id}" if found.finished_at else "/quiz")
+    set_quiz_cookie(request, response, QuizCookie(found.id, "", normalise_resume_code(code)), settings)
+    if found.locale in LANGS:
+        set_lang_cookie(request, response, found.locale)
+    return response

@@ -1,0 +1,263 @@
+"""Taking the quiz: start, save each answer the moment it is given, resume, finish, delete."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.db import Database
+from app.models import Answer, Assessment, ResultSnapshot, utcnow
+from app.security import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
+from scoring import AnswerError, parse_answers, score
+from scoring.answers import check_value
+from scoring.model import ROLES, Answers, AnswerValue, Bank, Result
+from scoring.serialize import result_to_dict
+
+
+@dataclass(frozen=True)
+class Started:
+    assessment: Assessment
+    owner_token: str
+    resume_code: str
+
+
+@cache
+def question_order(bank: Bank) -> tuple[str, ...]:
+    """Item ids in the order they are asked.
+
+    Orientation items first, each kind spread evenly through the sequence
+    (likert round-robin across dimensions, a mirrored pair far apart), then the
+    skill questions in the bank's skill order.
+    """
+    likert_by_dim: dict[str, list[str]] = {}
+    for dim in bank.dimensions:
+        am = [i.id for i in bank.orientation_items if i.kind == "likert" and i.dimension == dim.id and i.key == "am"]
+        pm = [i.id for i in bank.orientation_items if i.kind == "likert" and i.dimension == dim.id and i.key == "pm"]
+        # am_1, pm_2, am_2, pm_3, am_3, ..., pm_1: the mirrored pair (am_1, pm_1) ends up furthest apart
+        pm = pm[1:] + pm[:1]
+        seq = [x for pair in zip(am, pm, strict=False) for x in pair] + am[len(pm) :] + pm[len(am) :]
+        likert_by_dim[dim.id] = seq
+    rounds = max((len(v) for v in likert_by_dim.values()), default=0)
+    likert = [seq[n] for n in range(rounds) for seq in likert_by_dim.values() if n < len(seq)]
+    placed: list[tuple[float, int, str]] = []
+    for rank, group in enumerate(
+        (
+            likert,
+            [i.id for i in bank.orientation_items if i.kind == "paired"],
+            [i.id for i in bank.orientation_items if i.kind == "situational"],
+        )
+    ):
+        for k, item_id in enumerate(group):
+            placed.append(((k + 0.5) / len(group), rank, item_id))
+    orientation = [item_id for _, _, item_id in sorted(placed)]
+    skills = {i.skill: i.id for i in bank.proficiency_items}
+    return tuple(orientation + [skills[s.id] for s in bank.skills])
+
+
+def _values(rows: list[Answer], bank: Bank) -> dict[str, AnswerValue]:
+    out: dict[str, AnswerValue] = {}
+    for row in rows:
+        if not bank.has_item(row.item_id):
+            continue  # an item retired from the bank since this answer was given
+        out[row.item_id] = row.value_option if bank.item(row.item_id).kind == "situational" else row.value_int
+    return out
+
+
+def _new(bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
+    if current_role not in ROLES:
+        raise AnswerError("bad_role", "current_role", f"unknown role {current_role!r}")
+    allowed_years = {o.id for c in bank.context if c.field == "years_experience" for o in c.options}
+    if years is not None and years not in allowed_years:
+        raise AnswerError("bad_years", "years_experience", "unknown years of experience")
+    owner, code = new_token(), new_resume_code()
+    assessment = Assessment(
+        id=new_public_id(),
+        owner_hash=hash_token(owner),
+        resume_hash=hash_token(code),
+        locale=lang,
+        current_role=current_role,
+        years_experience=years,
+        bank_version=bank.version,
+    )
+    return Started(assessment, owner, code)
+
+
+def start(db: Database, bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
+    """Create an assessment; the owner token and resume code are returned once and stored only hashed."""
+    started = _new(bank, lang=lang, current_role=current_role, years=years)
+    with db.write() as session:
+        session.add(started.assessment)
+    return started
+
+
+def get(db: Database, assessment_id: str) -> Assessment | None:
+    with db.read() as session:
+        return session.get(Assessment, assessment_id)
+
+
+def owned(db: Database, assessment_id: str | None, secret: str | None) -> Assessment | None:
+    """The assessment if ``secret`` is its owner token or resume code; None otherwise (no hint which)."""
+    if not assessment_id or not secret or len(secret) > 100 or len(assessment_id) > 32:
+        return None
+    found = get(db, assessment_id)
+    if found is None:
+        return None
+    digest = hash_token(secret)
+    code_digest = hash_token(normalise_resume_code(secret))
+    if hmac.compare_digest(found.owner_hash, digest) or hmac.compare_digest(found.resume_hash, code_digest):
+        return found
+    return None
+
+
+def by_resume_code(db: Database, code: str) -> Assessment | None:
+    normalised = normalise_resume_code(code)
+    if len(normalised) != 19:
+        return None
+    with db.read() as session:
+        return session.exec(select(Assessment).where(Assessment.resume_hash == hash_token(normalised))).first()
+
+
+def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, AnswerValue]:
+    with db.read() as session:
+        rows = list(session.exec(select(Answer).where(Answer.assessment_id == assessment_id)))
+    return _values(rows, bank)
+
+
+def _upsert(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Answer.__table__).values(rows)  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["assessment_id", "item_id"],
+        set_={
+            "value_int": stmt.excluded.value_int,
+            "value_option": stmt.excluded.value_option,
+            "answered_at": stmt.excluded.answered_at,
+        },
+    )
+    session.execute(stmt)
+
+
+def _row(assessment_id: str, bank: Bank, item_id: str, value: AnswerValue) -> dict[str, Any]:
+    situational = bank.item(item_id).kind == "situational"
+    return {
+        "assessment_id": assessment_id,
+        "item_id": item_id,
+        "value_int": None if situational else value,
+        "value_option": value if situational else None,
+        "answered_at": utcnow(),
+    }
+
+
+def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, value: object) -> int:
+    """Validate and upsert one answer; move the resume point past it. Returns the next position.
+
+    Raises :class:`scoring.AnswerError` for an unknown item or a bad value; nothing is stored then.
+    """
+    order = question_order(bank)
+    if not bank.has_item(item_id) or item_id not in order:
+        raise AnswerError("unknown_item", item_id, "unknown item id")
+    checked = check_value(bank.item(item_id), value)
+    position = order.index(item_id) + 1
+    with db.write() as session:
+        _upsert(session, db.dialect, [_row(assessment.id, bank, item_id, checked)])
+        row = session.get(Assessment, assessment.id)
+        if row is None:
+            raise AnswerError("not_found", "assessment", "assessment not found")
+        row.position = position
+        row.updated_at = utcnow()
+        session.add(row)
+    return position
+
+
+def set_language(db: Database, assessment_id: str, lang: str) -> None:
+    with db.write() as session:
+        row = session.get(Assessment, assessment_id)
+        if row is not None:
+            row.locale = lang
+            session.add(row)
+
+
+def finish(db: Database, bank: Bank, assessment: Assessment) -> Result:
+    """Score what was answered and store the snapshot (again, if answers changed since)."""
+    values = answers_of(db, bank, assessment.id)
+    answers = Answers(
+        lang=assessment.locale,
+        current_role=assessment.current_role,
+        values=values,
+        years_experience=assessment.years_experience,
+    )
+    result = score(bank, answers)
+    with db.write() as session:
+        _store_result(session, assessment.id, result)
+    return result
+
+
+def _store_result(session: Session, assessment_id: str, result: Result) -> None:
+    snapshot = session.get(ResultSnapshot, assessment_id)
+    data = result_to_dict(result)
+    if snapshot is None:
+        snapshot = ResultSnapshot(
+            assessment_id=assessment_id,
+            bank_version=result.bank_version,
+            scoring_version=result.scoring_version,
+            data=data,
+        )
+    else:
+        snapshot.data = data
+        snapshot.bank_version = result.bank_version
+        snapshot.scoring_version = result.scoring_version
+        snapshot.created_at = utcnow()
+    session.add(snapshot)
+    row = session.get(Assessment, assessment_id)
+    if row is not None:
+        row.finished_at = utcnow()
+        session.add(row)
+
+
+def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
+    with db.read() as session:
+        return session.get(ResultSnapshot, assessment_id)
+
+
+def delete_assessment(db: Database, assessment_id: str) -> bool:
+    """Erase the assessment, its answers and its result. True if something was deleted."""
+    with db.write() as session:
+        session.execute(delete(ResultSnapshot).where(col(ResultSnapshot.assessment_id) == assessment_id))
+        session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
+        gone = session.execute(delete(Assessment).where(col(Assessment.id) == assessment_id))
+        assert isinstance(gone, CursorResult)
+        return bool(gone.rowcount)
+
+
+def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple[Started, Result]:
+    """The JSON API's one-shot create: validate everything first, then store it all in one transaction."""
+    answers = parse_answers(bank, payload)
+    started = _new(bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience)
+    result = score(bank, answers)
+    order = question_order(bank)
+    answered = [i for i in order if i in answers.values]
+    started.assessment.position = max((order.index(i) + 1 for i in answered), default=0)
+    with db.write() as session:
+        session.add(started.assessment)
+        session.flush()
+        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i]) for i in answered])
+        _store_result(session, started.assessment.id, result)
+    return started, result
+
+
+def count_rows(db: Database) -> dict[str, int]:
+    """Row counts per table (used by tests and the health of the demo)."""
+    with db.read() as session:
+        return {
+            name: int(session.exec(select(func.count()).select_from(model)).one())
+            for name, model in (("assessment", Assessment), ("answer", Answer), ("result", ResultSnapshot))
+        }

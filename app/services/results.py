@@ -1,0 +1,268 @@
+"""The result as a page: typed, language-resolved data for the templates (and later the PDF)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from app.models import ResultSnapshot
+from scoring import plan as make_plan
+from scoring.model import AnswerValue, Bank, Item, Result, TrackId, TransitionPlan
+from scoring.serialize import result_from_dict
+
+CHART_WIDTH = 640
+CHART_ROW = 58
+CHART_PAD = 8
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # likert | paired | situational
+    text: str  # the statement, the chosen side or the chosen reaction
+    context: str  # the answer label (likert / paired) or the situation (situational)
+    towards: TrackId
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    id: str
+    name: str
+    description: str
+    am_pole: str
+    pm_pole: str
+    score: int
+    se: int
+    ci_low: int
+    ci_high: int
+    answered: int
+    sufficient: bool
+    side: Literal["am", "pm", "middle"]
+    strength: Literal["clear", "moderate", "slight"]
+    evidence_am: tuple[Evidence, ...]
+    evidence_pm: tuple[Evidence, ...]
+    # chart geometry, in SVG user units
+    y: float
+    bar_x: float
+    bar_w: float
+    ci_x1: float
+    ci_x2: float
+
+
+@dataclass(frozen=True)
+class SkillRow:
+    id: str
+    name: str
+    level: int | None
+    anchor: str | None
+    required_am: int
+    required_pm: int
+    gap_am: int | None
+    gap_pm: int | None
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: str
+    title: str
+    outcome: str
+    skills: tuple[str, ...]
+    for_role: bool
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    id: str
+    actions: tuple[ActionView, ...]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    target: TrackId
+    chosen_by: str
+    phases: tuple[PhaseView, ...]
+    strengths: tuple[str, ...]
+    strength_dimensions: tuple[str, ...]
+    gaps: tuple[tuple[str, int], ...]
+    unrated: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    assessment_id: str
+    lang: str
+    recommendation: str
+    lean: TrackId | None
+    p_am: float
+    p_pm: float
+    overall: int
+    overall_se: int
+    dimensions: tuple[DimensionRow, ...]
+    skills: tuple[SkillRow, ...]
+    track_readiness: dict[str, int | None]
+    plan: PlanView
+    other_track: TrackId
+    flags: tuple[str, ...]
+    answered: int
+    items: int
+    bank_version: str
+    scoring_version: str
+    scored_at: datetime
+    chart_height: float
+    chart_width: int
+    stale_bank: bool
+
+
+def _side(score: float) -> Literal["am", "pm", "middle"]:
+    return "am" if score >= 10 else "pm" if score <= -10 else "middle"
+
+
+def _strength(score: float) -> Literal["clear", "moderate", "slight"]:
+    return "clear" if abs(score) >= 50 else "moderate" if abs(score) >= 20 else "slight"
+
+
+def _evidence(bank: Bank, item: Item, value: AnswerValue, lang: str, towards: TrackId, dimension: str) -> Evidence:
+    if item.kind == "likert":
+        assert isinstance(value, int)
+        return Evidence("likert", item.text[lang], bank.scales["likert"][value - 1][lang], towards)
+    if item.kind == "paired":
+        assert isinstance(value, int) and item.a is not None and item.b is not None
+        side = item.a if value <= 2 else item.b
+        return Evidence("paired", side.text[lang], bank.scales["paired"][value - 1][lang], towards)
+    option = next(o for o in item.options if o.id == value)
+    return Evidence("situational", option.text[lang], item.text[lang], towards)
+
+
+def chart_x(score: float) -> float:
+    """SVG x of a score: -100 at the left edge, +100 at the right (AM on the right)."""
+    inner = CHART_WIDTH - 2 * CHART_PAD
+    return CHART_PAD + (score + 100) / 200 * inner
+
+
+def plan_view(bank: Bank, plan: TransitionPlan, lang: str) -> PlanView:
+    phases = tuple(
+        PhaseView(
+            phase.id,
+            tuple(
+                ActionView(
+                    a.action,
+                    bank.action(a.action).title[lang],
+                    bank.action(a.action).outcome[lang],
+                    tuple(bank.skill(s).name[lang] for s in a.skills if _has_skill(bank, s)),
+                    a.for_role,
+                )
+                for a in phase.actions
+            ),
+        )
+        for phase in plan.phases
+    )
+
+    def name(skill: str) -> str:
+        return bank.skill(skill).name[lang]
+
+    return PlanView(
+        target=plan.target,
+        chosen_by=plan.chosen_by,
+        phases=phases,
+        strengths=tuple(name(s) for s in plan.strengths if _has_skill(bank, s)),
+        strength_dimensions=tuple(bank.dimension(d).name[lang] for d in plan.strength_dimensions),
+        gaps=tuple((name(s), g) for s, g in plan.gaps if _has_skill(bank, s)),
+        unrated=tuple(name(s) for s in plan.unrated if _has_skill(bank, s)),
+    )
+
+
+def _has_skill(bank: Bank, skill_id: str) -> bool:
+    return any(s.id == skill_id for s in bank.skills)
+
+
+def build(
+    bank: Bank,
+    snapshot: ResultSnapshot,
+    values: dict[str, AnswerValue],
+    *,
+    lang: str,
+    current_role: str,
+    target: TrackId | None = None,
+    evidence_per_side: int = 2,
+) -> ResultPage:
+    """Everything the result page shows, in ``lang``. ``target`` switches the plan to the other track."""
+    result: Result = result_from_dict(snapshot.data)
+    rows = []
+    for n, d in enumerate(result.dimensions):
+        dim = bank.dimension(d.id)
+        ev: dict[TrackId, list[Evidence]] = {"am": [], "pm": []}
+        for c in d.contributions:
+            if c.value == 0 or not bank.has_item(c.item_id) or values.get(c.item_id) is None:
+                continue
+            towards: TrackId = "am" if c.value > 0 else "pm"
+            if len(ev[towards]) < evidence_per_side:
+                ev[towards].append(_evidence(bank, bank.item(c.item_id), values[c.item_id], lang, towards, d.id))
+        low, high = d.ci95
+        x0, xs = chart_x(0), chart_x(d.score)
+        rows.append(
+            DimensionRow(
+                id=d.id,
+                name=dim.name[lang],
+                description=dim.description[lang],
+                am_pole=dim.am_pole[lang],
+                pm_pole=dim.pm_pole[lang],
+                score=round(d.score),
+                se=round(d.se),
+                ci_low=round(low),
+                ci_high=round(high),
+                answered=d.answered,
+                sufficient=d.sufficient,
+                side=_side(d.score),
+                strength=_strength(d.score),
+                evidence_am=tuple(ev["am"]),
+                evidence_pm=tuple(ev["pm"]),
+                y=CHART_PAD + n * CHART_ROW,
+                bar_x=min(x0, xs),
+                bar_w=max(abs(xs - x0), 1.5),
+                ci_x1=chart_x(low),
+                ci_x2=chart_x(high),
+            )
+        )
+    by_skill = {i.skill: i for i in bank.proficiency_items}
+    skills = []
+    for r in result.readiness:
+        if not _has_skill(bank, r.skill):
+            continue
+        item = by_skill[r.skill]
+        skills.append(
+            SkillRow(
+                id=r.skill,
+                name=bank.skill(r.skill).name[lang],
+                level=r.level,
+                anchor=item.anchors[r.level - 1][lang] if r.level else None,
+                required_am=r.required["am"],
+                required_pm=r.required["pm"],
+                gap_am=r.gap["am"],
+                gap_pm=r.gap["pm"],
+            )
+        )
+    transition = make_plan(bank, result, current_role, target)
+    return ResultPage(
+        assessment_id=snapshot.assessment_id,
+        lang=lang,
+        recommendation=result.recommendation,
+        lean=result.lean,
+        p_am=result.p_am,
+        p_pm=1 - result.p_am,
+        overall=round(result.overall),
+        overall_se=round(result.overall_se),
+        dimensions=tuple(rows),
+        skills=tuple(skills),
+        track_readiness={k: (None if v is None else round(v)) for k, v in result.track_readiness.items()},
+        plan=plan_view(bank, transition, lang),
+        other_track="pm" if transition.target == "am" else "am",
+        flags=tuple(f.code for f in result.flags),
+        answered=result.answered,
+        items=result.items,
+        bank_version=result.bank_version,
+        scoring_version=result.scoring_version,
+        scored_at=snapshot.created_at,
+        chart_height=CHART_PAD * 2 + len(rows) * CHART_ROW,
+        chart_width=CHART_WIDTH,
+        stale_bank=result.bank_version != bank.version,
+    )

@@ -1,0 +1,88 @@
+"""One way to render: :func:`render` (full page, or a named block for htmx), with ``Vary: HX-Request``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app.config import ROOT
+from app.i18n import LANG_NAMES, LANGS, fmt_date, fmt_number, fmt_percent, translations
+from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
+
+STATIC_VERSION = "1"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+@pass_context
+def _tx(ctx: Context, text: Mapping[str, str] | None) -> str:
+    """A bank text in the page's language."""
+    if not text:
+        return ""
+    return text.get(ctx["lang"]) or text.get("en", "")
+
+
+@cache
+def environment(lang: str, auto_reload: bool = False) -> Environment:
+    """One Jinja environment per language, with that language's catalog installed (thread-safe)."""
+    env = Environment(
+        loader=FileSystemLoader(str(ROOT / "templates")),
+        autoescape=select_autoescape(["html", "svg", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        auto_reload=auto_reload,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["tx"] = _tx
+    env.filters["date"] = lambda value: fmt_date(value, lang)
+    env.filters["percent"] = lambda value: fmt_percent(value, lang)
+    env.filters["number"] = lambda value, digits=0: fmt_number(value, lang, digits)
+    env.globals.update(LANGS=LANGS, LANG_NAMES=LANG_NAMES, CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
+    return env
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``template`` in the request's language; only ``block`` when htmx asked for a fragment."""
+    lang: str = request.state.lang
+    settings = request.app.state.settings
+    env = environment(lang, settings.reload_templates)
+    tmpl = env.get_template(template)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "csrf_token": csrf_token(request),
+        "bank": request.app.state.bank,
+        "delivery_label": settings.delivery_label,
+        "htmx": is_htmx(request),
+        "current_path": request.url.path,
+    }
+    ctx.update(context or {})
+    if block and ctx["htmx"]:
+        body = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
+    else:
+        body = tmpl.render(ctx)
+    response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
+    response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+    response.headers.setdefault("Cache-Control", "no-store")
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax", secure=is_https(request), path="/")
+    return response
