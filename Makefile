@@ -1,12 +1,15 @@
-# rolefit: the commands people and CI type. `make run` and `make test` set up what they need.
-VENV   ?= .venv
-PYTHON ?= python3
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# rolefit: the commands people and CI type. `make run` and `make test` set up everything they need.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PO      := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO      := $(PO:.po=.mo)
+PYTEST_ARGS ?=
 
-.PHONY: setup run test lint typecheck check-bank bench simulate clean
+.PHONY: setup run test lint typecheck check-bank unit messages bench simulate screenshots system-deps clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(MO)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +17,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# compiled catalogs are build artefacts: made from the .po files on set-up
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -D messages -i $< -o $@ >/dev/null
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output --project rolefit \
+	  --copyright-holder "rolefit authors" -o locales/messages.pot . >/dev/null
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+
 run: setup
+	$(BIN)/rolefit db upgrade
 	$(BIN)/rolefit serve
+
+system-deps:
+	@scripts/system-deps.sh
 
 lint: setup
 	$(BIN)/ruff check .
@@ -27,16 +43,23 @@ typecheck: setup
 check-bank: setup
 	$(BIN)/rolefit questions check
 
-test: lint typecheck check-bank
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+# PostgreSQL: started by scripts/postgres.sh when we are root; otherwise those tests skip with a reason.
+unit: setup system-deps
+	ROLEFIT_TEST_POSTGRES_URL="$${ROLEFIT_TEST_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" \
+	  $(BIN)/pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
 	$(BIN)/coverage report --include='scoring/*' --fail-under=100 > /dev/null \
 	  || { echo "scoring/ must have 100% line coverage:"; $(BIN)/coverage report --include='scoring/*'; exit 1; }
 
+test: lint typecheck check-bank unit
+
 simulate: setup
-	$(BIN)/rolefit simulate --n 2000 --seed 1
+	$(BIN)/rolefit simulate --n 5000 --seed 1
 
 bench: setup
 	$(BIN)/python -m bench.scoring
 
+screenshots: setup system-deps
+	$(BIN)/python -m scripts.screenshots var/screenshots
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage var/
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage var/ locales/*/LC_MESSAGES/*.mo

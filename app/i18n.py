@@ -96,3 +96,12 @@ def fmt_percent(value: float, lang: str) -> str:
 def fmt_number(value: float, lang: str, digits: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=locale(lang))
+
+
+def fmt_probability(value: float, lang: str) -> str:
+    """A probability as a whole percentage, never "100%" or "0%": a measurement is never certain."""
+    if value > 0.99:
+        return ">" + fmt_percent(0.99, lang)
+    if value < 0.01:
+        return "<" + fmt_percent(0.01, lang)
+    return fmt_percent(round(value, 2), lang)

@@ -16,7 +16,7 @@ from app.db import Database
 from app.messages import message
 from app.routes import api, health, pages, quiz, results
 from app.routes.api import ApiError, error_response
-from app.security import BodySizeLimit, Receive, Scope, SecurityHeaders, Send
+from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.templating import render
 from app.web import CsrfError, NotFound, request_lang
 from scoring import load_bank
@@ -37,6 +37,18 @@ def _error(request: Request, status: int, code: str, field: str = "", **params: 
     )
 
 
+class Language:
+    """Pure ASGI middleware: ``request.state.lang`` for every request (error pages included)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})["lang"] = request_lang(Request(scope))
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -54,11 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, pages.router, quiz.router, results.router, api.router):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def language(request: Request, call_next: Any) -> Response:
-        request.state.lang = request_lang(request)
-        response: Response = await call_next(request)
-        return response
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, _exc: BodyTooLarge) -> Response:
+        return _error(request, 413, "too_large")
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, _exc: NotFound) -> Response:
@@ -103,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return respond
 
+    app.add_middleware(Language)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large)
     app.add_middleware(SecurityHeaders)
     return app

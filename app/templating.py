@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.config import ROOT
-from app.i18n import LANG_NAMES, LANGS, fmt_date, fmt_number, fmt_percent, translations
+from app.i18n import LANG_NAMES, LANGS, fmt_date, fmt_number, fmt_percent, fmt_probability, translations
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
 
 STATIC_VERSION = "1"
@@ -46,6 +46,7 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     env.filters["tx"] = _tx
     env.filters["date"] = lambda value: fmt_date(value, lang)
     env.filters["percent"] = lambda value: fmt_percent(value, lang)
+    env.filters["probability"] = lambda value: fmt_probability(value, lang)
     env.filters["number"] = lambda value, digits=0: fmt_number(value, lang, digits)
     env.globals.update(LANGS=LANGS, LANG_NAMES=LANG_NAMES, CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
     return env

@@ -11,9 +11,9 @@ from scoring import plan as make_plan
 from scoring.model import AnswerValue, Bank, Item, Result, TrackId, TransitionPlan
 from scoring.serialize import result_from_dict
 
-CHART_WIDTH = 640
-CHART_ROW = 58
-CHART_PAD = 8
+CHART_WIDTH = 420
+CHART_ROW = 56
+CHART_PAD = 6
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,10 @@ def plan_view(bank: Bank, plan: TransitionPlan, lang: str) -> PlanView:
         chosen_by=plan.chosen_by,
         phases=phases,
         strengths=tuple(name(s) for s in plan.strengths if _has_skill(bank, s)),
-        strength_dimensions=tuple(bank.dimension(d).name[lang] for d in plan.strength_dimensions),
+        strength_dimensions=tuple(
+            (bank.dimension(d).am_pole if plan.target == "am" else bank.dimension(d).pm_pole)[lang]
+            for d in plan.strength_dimensions
+        ),
         gaps=tuple((name(s), g) for s, g in plan.gaps if _has_skill(bank, s)),
         unrated=tuple(name(s) for s in plan.unrated if _has_skill(bank, s)),
     )

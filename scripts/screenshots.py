@@ -1,0 +1,78 @@
+"""Screenshots of every page type in every language, narrow (390 px) and wide (1280 px).
+
+.venv/bin/python -m scripts.screenshots [OUT_DIR]     (default: var/screenshots)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from app.services.quiz import question_order
+from scoring import load_bank
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def answer_quiz(page: Page, base: str, lean: str, stop_at: int | None = None) -> None:
+    bank = load_bank(ROOT / "questions")
+    order = question_order(bank)
+    for n, item_id in enumerate(order, start=1):
+        if stop_at and n >= stop_at:
+            return
+        item = bank.item(item_id)
+        if item.kind == "likert":
+            value = "5" if item.key == lean else "1"
+        elif item.kind == "paired":
+            value = "1" if item.a and item.a.pole == lean else "4"
+        elif item.kind == "situational":
+            sign = 1 if lean == "am" else -1
+            value = max(item.options, key=lambda o: sign * sum(o.weights.values())).id
+        else:
+            value = str(2 + n % 3)
+        page.locator(f'#quiz button[name="value"][value="{value}"]').click()
+        page.wait_for_url(f"{base}/quiz/{n + 1}" if n < len(order) else f"{base}/quiz/review")
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "var" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, live_server(tmp=Path(tmp)) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for lang in ("en", "zh-Hans", "vi"):
+            for width in (390, 1280):
+                ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
+                page = ctx.new_page()
+                tag = f"{lang}-{width}"
+                page.goto(f"{base}/?lang={lang}")
+                page.screenshot(path=str(out / f"landing-{tag}.png"), full_page=True)
+                page.goto(f"{base}/start")
+                page.screenshot(path=str(out / f"start-{tag}.png"), full_page=True)
+                page.locator('input[name="current_role"][value="engineer"]').check()
+                page.locator('form[action="/start"] button[type="submit"]').click()
+                page.wait_for_url(f"{base}/quiz/1")
+                page.screenshot(path=str(out / f"question-likert-{tag}.png"), full_page=True)
+                answer_quiz(page, base, "pm" if width == 390 else "am", stop_at=3)
+                page.screenshot(path=str(out / f"question-situational-{tag}.png"), full_page=True)
+                page.goto(f"{base}/quiz")
+                page.goto(f"{base}/quiz/5")
+                page.screenshot(path=str(out / f"question-paired-{tag}.png"), full_page=True)
+                page.goto(f"{base}/quiz/60")
+                page.screenshot(path=str(out / f"question-skill-{tag}.png"), full_page=True)
+                page.goto(f"{base}/quiz/1")
+                answer_quiz(page, base, "pm" if width == 390 else "am")
+                page.screenshot(path=str(out / f"review-{tag}.png"), full_page=True)
+                page.locator('form[action="/quiz/finish"] button').click()
+                page.wait_for_url(f"{base}/result/*")
+                page.screenshot(path=str(out / f"result-{tag}.png"), full_page=True)
+                ctx.close()
+        browser.close()
+    print(f"screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""A real uvicorn server on 127.0.0.1 in a background thread, and Debian's Chromium for Playwright."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(database_url: str | None = None, tmp: Path | None = None, **settings: object) -> Iterator[str]:
+    """Serve a freshly migrated database; yield the base URL."""
+    if database_url is None:
+        assert tmp is not None
+        database_url = f"sqlite:///{tmp / 'e2e.sqlite3'}"
+    db = Database(database_url)
+    upgrade(db.engine)
+    db.dispose()
+    app = create_app(Settings(database_url=database_url, **settings))  # type: ignore[arg-type]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.db.dispose()

@@ -1,0 +1,61 @@
+"""axe-core on every page type in every language: no serious or critical violation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.e2e.journeys import BANK, ORDER, answer_with_mouse, finish, start
+
+AXE = Axe()
+BLOCKING = {"serious", "critical"}
+KIND_POSITION = {
+    kind: ORDER.index(next(i for i in ORDER if BANK.item(i).kind == kind)) + 1
+    for kind in ("likert", "paired", "situational", "proficiency")
+}
+
+
+def blocking(page: Page) -> list[dict[str, Any]]:
+    result = AXE.run(page)
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def test_the_check_can_fail(page: Page) -> None:
+    page.set_content(
+        '<html><body><img src="x.png"><button></button><a href="#"></a>'
+        '<p style="color:#eee;background:#fff">faint</p></body></html>'
+    )
+    found = {v["id"] for v in blocking(page)}
+    assert {"image-alt", "button-name", "html-has-lang"} <= found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans", "vi"])
+def test_every_page_type(page: Page, lang: str) -> None:
+    problems: dict[str, list[dict[str, Any]]] = {}
+
+    def check(name: str) -> None:
+        found = blocking(page)
+        if found:
+            problems[name] = found
+
+    for path in ("/", "/start", "/resume", "/method", "/no-such-page"):
+        page.goto(f"{path}?lang={lang}")
+        check(path)
+    start(page, lang)
+    for kind, position in KIND_POSITION.items():
+        page.goto(f"/quiz/{position}")
+        check(f"question-{kind}")
+    page.goto("/quiz/1")
+    answer_with_mouse(page, "am")
+    check("review")
+    finish(page)
+    page.locator("details").first.click()
+    check("result")
+    assert not problems, problems
