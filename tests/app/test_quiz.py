@@ -229,3 +229,33 @@ def test_oversized_form_is_refused(browser: Browser, app: Any) -> None:
     res = browser.post("/start", {"lang": "en", "current_role": "pm", "padding": "x" * 70_000})
     assert res.status_code == 413
     assert rows(app) == before
+
+
+def test_cookies_are_secure_behind_https(app: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    client.get("/")
+    token = client.cookies.get("rolefit_csrf")
+    res = client.post(
+        "/start", data={"csrf_token": token, "lang": "en", "current_role": "pm"}, headers={"Origin": "https://testserver"}
+    )
+    assert res.status_code == 303
+    for header in res.headers.get_list("set-cookie"):
+        assert "Secure" in header and "HttpOnly" in header
+
+
+def test_server_errors_show_no_stack_trace(app: Any, monkeypatch: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("database exploded at line 42")
+
+    b = Browser(app)
+    start(b)
+    monkeypatch.setattr(quiz, "answers_of", broken)
+    b.client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False, cookies=b.client.cookies)
+    res = b.get("/quiz/1")
+    assert res.status_code == 500
+    assert "RuntimeError" not in res.text and "exploded" not in res.text and "Traceback" not in res.text
+    assert "Something went wrong" in res.text
