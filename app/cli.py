@@ -113,28 +113,26 @@ def simulate_cmd(
     _dump(run_simulation(_bank(path), n=n, seed=seed))
 
 
+def _migrate(direction: str, revision: str) -> None:
+    from app.db import Database
+    from app.migrate import downgrade, upgrade
+
+    database = Database(get_settings().database_url)
+    (upgrade if direction == "up" else downgrade)(database.engine, revision)
+    database.dispose()
+    typer.echo(f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}")
+
+
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the migrations to ROLEFIT_DATABASE_URL (creates the SQLite file if needed)."""
-    from app.db import Database
-    from app.migrate import upgrade
-
-    database = Database(get_settings().database_url)
-    upgrade(database.engine, revision)
-    database.dispose()
-    typer.echo(f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}")
+    _migrate("up", revision)
 
 
 @db_cli.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "base") -> None:
     """Undo migrations down to REVISION (default: base, an empty database)."""
-    from app.db import Database
-    from app.migrate import downgrade
-
-    database = Database(get_settings().database_url)
-    downgrade(database.engine, revision)
-    database.dispose()
-    typer.echo(f"database at {revision}")
+    _migrate("down", revision)
 
 
 @cli.command("serve")

@@ -238,7 +238,9 @@ def test_cookies_are_secure_behind_https(app: Any) -> None:
     client.get("/")
     token = client.cookies.get("rolefit_csrf")
     res = client.post(
-        "/start", data={"csrf_token": token, "lang": "en", "current_role": "pm"}, headers={"Origin": "https://testserver"}
+        "/start",
+        data={"csrf_token": token, "lang": "en", "current_role": "pm"},
+        headers={"Origin": "https://testserver"},
     )
     assert res.status_code == 303
     for header in res.headers.get_list("set-cookie"):
@@ -254,7 +256,13 @@ def test_server_errors_show_no_stack_trace(app: Any, monkeypatch: Any) -> None:
     b = Browser(app)
     start(b)
     monkeypatch.setattr(quiz, "answers_of", broken)
-    b.client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False, cookies=b.client.cookies)
+    b.client = TestClient(
+        app,
+        base_url="http://testserver",
+        follow_redirects=False,
+        raise_server_exceptions=False,
+        cookies=b.client.cookies,
+    )
     res = b.get("/quiz/1")
     assert res.status_code == 500
     assert "RuntimeError" not in res.text and "exploded" not in res.text and "Traceback" not in res.text
