@@ -154,6 +154,7 @@ def serve(
         workers=workers or settings.workers,
         reload=reload,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

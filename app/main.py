@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.messages import message
+from app.models import utcnow
 from app.routes import api, health, pages, quiz, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.bank = load_bank(settings.bank_path)  # loaded once per process, read-only
     app.state.db = Database(settings.database_url)
+    app.state.clock = utcnow  # tests move it to check expiry
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
     for router in (health.router, pages.router, quiz.router, results.router, api.router):
         app.include_router(router)

@@ -29,6 +29,9 @@ ERRORS: dict[str, str] = {
     "bad_track": N_("The track must be “am” or “pm”."),
     "unauthorized": N_("Missing or invalid owner token."),
     "bad_code": N_("That resume code was not found. Check it and try again."),
+    "bad_scope": N_("Choose what the link shows: the recommendation only, or the full profile."),
+    "bad_days": N_("A link can be valid for 1 to 90 days."),
+    "too_many_links": N_("You have too many live links. Revoke one before creating another."),
     "server": N_("Something went wrong on our side. Please try again."),
     "method": N_("This action is not allowed here."),
 }

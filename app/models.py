@@ -56,3 +56,151 @@ class ResultSnapshot(SQLModel, table=True):
     scoring_version: str = Field(max_length=16)
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ShareLink(SQLModel, table=True):
+    """A link that shows a result to whoever holds it. Only the token's hash is stored."""
+
+    __tablename__ = "share_link"
+
+    id: str = Field(primary_key=True, max_length=32)  # random, for listing and revoking
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=16)  # recommendation | full
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    views: int = 0
+
+
+# --- HR: organisations, accounts, cohorts, participation ----------------------------------------
+
+
+class Organisation(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class HrUser(SQLModel, table=True):
+    __tablename__ = "hr_user"
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    role: str = Field(max_length=16)  # owner | analyst
+    password_hash: str | None = Field(default=None, max_length=200)  # argon2id; None until set
+    lang: str = Field(default="en", max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordToken(SQLModel, table=True):
+    """A one-time link to set a password (new account, invitation, reset)."""
+
+    __tablename__ = "password_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False))
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class HrSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a token; only its hash is here."""
+
+    __tablename__ = "hr_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed sign-ins, per account and per address, for rate limits shared by every worker."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, index=True)  # "acct:<email>" or "addr:<ip>"
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Cohort(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    name: str = Field(max_length=200)
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    closes_at: datetime | None = None
+    max_participants: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invitation(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    cohort_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    uses: int = 0
+    max_uses: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class Participation(SQLModel, table=True):
+    """A person in a cohort, with their consent. The result summary is copied here for SQL aggregates."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "assessment_id", name="uq_participation"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    cohort_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    visibility: str = Field(max_length=16)  # identified | aggregate
+    display_name: str | None = Field(default=None, max_length=120)  # identified only
+    department: str | None = Field(default=None, max_length=100)
+    level: str | None = Field(default=None, max_length=100)
+    current_role: str = Field(max_length=16)
+    consented_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    # result summary (None until the quiz is finished)
+    recommendation: str | None = Field(default=None, max_length=8)
+    overall: float | None = None
+    readiness_am: float | None = None
+    readiness_pm: float | None = None
+    d_scope: float | None = None
+    d_stakeholders: float | None = None
+    d_horizon: float | None = None
+    d_capability: float | None = None
+    d_position: float | None = None
+    d_career: float | None = None
+    gaps_am: int = 0  # bit i set: a gap on skill i (bank order) for the AM track
+    gaps_pm: int = 0
+    bank_version: str | None = Field(default=None, max_length=16)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str | None = Field(default=None, max_length=32, index=True)
+    user_id: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=60)
+    detail: str = Field(default="", max_length=500)
+    at: datetime = Field(default_factory=utcnow)

@@ -1,6 +1,6 @@
 """Tokens, CSRF, security headers and request-size limits.
 
-- Tokens come from :func:`secrets.token_urlsafe`; only their SHA-256 is stored.
+- Tokens: see :mod:`app.tokens` (only their SHA-256 is stored).
 - CSRF: a random token in a cookie, repeated in every form (``csrf_token``) or in
   the ``X-CSRF-Token`` header (htmx); both must match, and a state-changing
   request whose ``Origin`` (or ``Sec-Fetch-Site``) says it came from another
@@ -10,14 +10,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+from app.tokens import new_token
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,7 +28,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 CSRF_COOKIE = "rolefit_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-RESUME_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 CSP = "; ".join(
     [
@@ -52,33 +51,6 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 ]
-
-
-def new_token() -> str:
-    """An unguessable token (256 bits)."""
-    return secrets.token_urlsafe(32)
-
-
-def new_public_id() -> str:
-    """A random identifier for URLs (128 bits); never sequential."""
-    return secrets.token_urlsafe(16)
-
-
-def new_resume_code() -> str:
-    """A short code a person can type on another device: 16 Crockford base32 characters (80 bits)."""
-    raw = "".join(secrets.choice(RESUME_ALPHABET) for _ in range(16))
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
-
-
-def normalise_resume_code(code: str) -> str:
-    """Accept what people type: lower case, spaces, missing dashes, O for 0, I/L for 1."""
-    cleaned = code.upper().replace("O", "0").replace("I", "1").replace("L", "1")
-    cleaned = "".join(c for c in cleaned if c in RESUME_ALPHABET)
-    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def csrf_token(request: Request) -> str:

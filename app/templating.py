@@ -52,6 +52,19 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     return env
 
 
+def page_context(request: Request) -> dict[str, Any]:
+    """What every template may use."""
+    return {
+        "request": request,
+        "lang": request.state.lang,
+        "csrf_token": csrf_token(request),
+        "bank": request.app.state.bank,
+        "delivery_label": request.app.state.settings.delivery_label,
+        "htmx": is_htmx(request),
+        "current_path": request.url.path,
+    }
+
+
 def render(
     request: Request,
     template: str,
@@ -62,19 +75,9 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """Render ``template`` in the request's language; only ``block`` when htmx asked for a fragment."""
-    lang: str = request.state.lang
-    settings = request.app.state.settings
-    env = environment(lang, settings.reload_templates)
+    env = environment(request.state.lang, request.app.state.settings.reload_templates)
     tmpl = env.get_template(template)
-    ctx: dict[str, Any] = {
-        "request": request,
-        "lang": lang,
-        "csrf_token": csrf_token(request),
-        "bank": request.app.state.bank,
-        "delivery_label": settings.delivery_label,
-        "htmx": is_htmx(request),
-        "current_path": request.url.path,
-    }
+    ctx = page_context(request)
     ctx.update(context or {})
     if block and ctx["htmx"]:
         body = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))

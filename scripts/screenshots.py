@@ -11,31 +11,18 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from app.services.quiz import question_order
-from scoring import load_bank
+from tests.e2e.journeys import BANK, ORDER, value_for
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def answer_quiz(page: Page, base: str, lean: str, stop_at: int | None = None) -> None:
-    bank = load_bank(ROOT / "questions")
-    order = question_order(bank)
-    for n, item_id in enumerate(order, start=1):
+    for n, item_id in enumerate(ORDER, start=1):
         if stop_at and n >= stop_at:
             return
-        item = bank.item(item_id)
-        if item.kind == "likert":
-            value = "5" if item.key == lean else "1"
-        elif item.kind == "paired":
-            value = "1" if item.a and item.a.pole == lean else "4"
-        elif item.kind == "situational":
-            sign = 1 if lean == "am" else -1
-            value = max(item.options, key=lambda o: sign * sum(o.weights.values())).id
-        else:
-            value = str(2 + n % 3)
-        page.locator(f'#quiz button[name="value"][value="{value}"]').click()
-        page.wait_for_url(f"{base}/quiz/{n + 1}" if n < len(order) else f"{base}/quiz/review")
+        page.locator(f'#quiz button[name="value"][value="{value_for(BANK.item(item_id), lean, n)}"]').click()
+        page.wait_for_url(f"{base}/quiz/{n + 1}" if n < len(ORDER) else f"{base}/quiz/review")
 
 
 def main() -> None:
@@ -69,6 +56,15 @@ def main() -> None:
                 page.locator('form[action="/quiz/finish"] button').click()
                 page.wait_for_url(f"{base}/result/*")
                 page.screenshot(path=str(out / f"result-{tag}.png"), full_page=True)
+                page.locator('input[name="scope"][value="full"]').check()
+                page.locator('#share button[type="submit"]').first.click()
+                share_url = page.locator("input.share-url").input_value()
+                page.locator("#share").screenshot(path=str(out / f"share-panel-{tag}.png"))
+                viewer = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
+                vpage = viewer.new_page()
+                vpage.goto(f"{share_url}?lang={lang}")
+                vpage.screenshot(path=str(out / f"shared-{tag}.png"), full_page=True)
+                viewer.close()
                 ctx.close()
         browser.close()
     print(f"screenshots in {out}")

@@ -75,3 +75,19 @@ def pattern(bank: Bank, lean: str, *, role: str = "other", skills: int | None = 
         for item in bank.proficiency_items:
             values[item.id] = skills
     return Answers(lang="en", current_role=role, values=values)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line with what ran where: the PostgreSQL and browser runs are counted, not assumed."""
+    counts: dict[str, int] = {"postgresql": 0, "sqlite": 0, "e2e": 0}
+    for report in terminalreporter.stats.get("passed", []):
+        if report.when != "call":
+            continue
+        node = report.nodeid
+        counts["postgresql"] += "[postgresql" in node or "-postgresql" in node
+        counts["sqlite"] += "[sqlite" in node or "-sqlite" in node
+        counts["e2e"] += node.startswith("tests/e2e/")
+    terminalreporter.write_line(
+        f"rolefit: {counts['sqlite']} passed on SQLite, {counts['postgresql']} on PostgreSQL, "
+        f"{counts['e2e']} in Chromium"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from app.i18n import normalise
 from app.messages import message
 from app.models import Assessment
-from app.services import quiz
+from app.services import quiz, sharing
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
 from scoring.model import Bank, Item
@@ -200,6 +201,62 @@ def read(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> Any:
         "result": snapshot.data if snapshot is not None else None,
         "plan": plan_out,
     }
+
+
+class ShareIn(BaseModel):
+    scope: str = Field(
+        "recommendation", description="recommendation (the recommendation only) or full (dimensions and plan)"
+    )
+    expires_in_days: int = Field(7, ge=1, le=90, description="1 to 90 days")
+
+
+class ShareOut(BaseModel):
+    id: str = Field(description="use it to revoke the link")
+    url: str = Field(description="shown once; only its hash is stored")
+    expires_at: datetime
+    scope: str
+
+
+@router.post(
+    "/assessments/{assessment_id}/shares",
+    status_code=201,
+    response_model=ShareOut,
+    summary="Create a share link (owner only)",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": ShareIn.model_json_schema()}}}},
+)
+async def create_share(request: Request, assessment_id: str, db: DbDep) -> Any:
+    assessment = _owned(request, db, assessment_id)
+    raw = await request.body()
+    payload = {} if not raw.strip() else await _json_body(request)
+    if not isinstance(payload, dict) or set(payload) - {"scope", "expires_in_days"}:
+        raise ApiError(422, "invalid", "")
+    try:
+        created = sharing.create(
+            db,
+            assessment.id,
+            payload.get("scope", "recommendation"),
+            payload.get("expires_in_days", sharing.DEFAULT_DAYS),
+            request.app.state.clock(),
+        )
+    except sharing.ShareError as err:
+        raise ApiError(422, err.code, err.field) from err
+    return {
+        "id": created.link.id,
+        "url": str(request.base_url).rstrip("/") + f"/s/{created.token}",
+        "expires_at": created.link.expires_at,
+        "scope": created.link.scope,
+    }
+
+
+@router.delete("/shares/{share_id}", status_code=204, summary="Revoke a share link (owner token of its assessment)")
+def revoke_share(request: Request, share_id: str, db: DbDep) -> Response:
+    assessment_id = sharing.owner_of(db, share_id)
+    if assessment_id is None:
+        raise NotFound
+    assessment = _owned(request, db, assessment_id)
+    if not sharing.revoke(db, assessment.id, share_id, request.app.state.clock()):
+        raise NotFound
+    return Response(status_code=204)
 
 
 @router.delete("/assessments/{assessment_id}", status_code=204, summary="Erase the assessment, its answers and result")

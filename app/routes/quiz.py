@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.db import Database
 from app.i18n import LANGS, normalise
 from app.messages import message
-from app.security import normalise_resume_code
 from app.services import quiz
 from app.templating import is_htmx, render
+from app.tokens import normalise_resume_code
 from app.web import (
     BankDep,
     CsrfDep,

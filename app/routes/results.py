@@ -1,50 +1,176 @@
-"""The result page (owner only) and "delete my data"."""
+"""The result page (owner only), share links, the PDF report, and "delete my data"."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app import reports
+from app.db import Database
+from app.messages import message
 from app.models import Assessment
-from app.services import quiz, results
-from app.templating import render
+from app.security import is_https
+from app.services import quiz, results, sharing
+from app.templating import is_htmx, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
+from scoring.model import Bank
 
 router = APIRouter(include_in_schema=False)
+NEW_SHARE_COOKIE = "rolefit_new_share"
 
 
-def _owned(request: Request, db: DbDep, assessment_id: str) -> Assessment:
+def _owned(request: Request, db: Database, assessment_id: str) -> Assessment:
     mine = current_assessment(request, db)
     if mine is None or mine[0].id != assessment_id:
         raise NotFound
     return mine[0]
 
 
-@router.get("/result/{assessment_id}", response_class=HTMLResponse)
-def result_page(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> HTMLResponse:
-    assessment = _owned(request, db, assessment_id)
+def _page(request: Request, bank: Bank, db: Database, assessment: Assessment) -> results.ResultPage:
     snapshot = quiz.result_of(db, assessment.id)
     if snapshot is None:
         raise NotFound
     track = request.query_params.get("plan")
-    target = track if track in ("am", "pm") else None
     values = quiz.answers_of(db, bank, assessment.id)
-    page = results.build(
+    return results.build(
         bank,
         snapshot,
         values,
         lang=request.state.lang,
         current_role=assessment.current_role,
-        target=target,  # type: ignore[arg-type]
+        target="am" if track == "am" else "pm" if track == "pm" else None,
     )
+
+
+def share_url(request: Request, token: str) -> str:
+    return str(request.base_url).rstrip("/") + f"/s/{token}"
+
+
+def _share_context(request: Request, db: Database, assessment: Assessment, token: str | None = None) -> dict[str, Any]:
+    now = request.app.state.clock()
+    new_share = None
+    if token:
+        url = share_url(request, token)
+        new_share = {"url": url, "qr": reports.qr_data_uri(url)}
+    return {"share_links": sharing.live_links(db, assessment.id, now), "new_share": new_share, "share_error": None}
+
+
+@router.get("/result/{assessment_id}", response_class=HTMLResponse)
+def result_page(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+    assessment = _owned(request, db, assessment_id)
+    page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
-    resume_code = mine[1].resume_code if mine else ""
-    return render(
-        request,
-        "result.html",
-        {"page": page, "resume_code": resume_code, "current_role": assessment.current_role},
-        block="plan",
+    token = request.cookies.get(NEW_SHARE_COOKIE)
+    context = {"page": page, "resume_code": mine[1].resume_code if mine else ""}
+    context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
+    response = render(request, "result.html", context, block="plan")
+    if token:
+        response.delete_cookie(NEW_SHARE_COOKIE, path=f"/result/{assessment_id}")
+    return response
+
+
+@router.get("/result/{assessment_id}/report.pdf")
+def result_pdf(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> Response:
+    assessment = _owned(request, db, assessment_id)
+    page = _page(request, bank, db, assessment)
+    pdf = reports.render_pdf(request, page, shared=False)
+    return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
+
+
+def _share_panel(request: Request, bank: Bank, db: Database, assessment: Assessment, **extra: Any) -> HTMLResponse:
+    page = _page(request, bank, db, assessment)
+    context = {"page": page, "resume_code": ""} | _share_context(request, db, assessment) | extra
+    return render(request, "result.html", context, block="share", status_code=extra.pop("status_code", 200))
+
+
+@router.post("/result/{assessment_id}/shares", dependencies=[CsrfDep])
+def create_share(
+    request: Request,
+    assessment_id: str,
+    bank: BankDep,
+    db: DbDep,
+    scope: Annotated[str, Form(max_length=20)] = "recommendation",
+    days: Annotated[str, Form(max_length=4)] = "7",
+) -> Response:
+    assessment = _owned(request, db, assessment_id)
+    try:
+        created = sharing.create(
+            db, assessment.id, scope, int(days) if days.isdigit() else -1, request.app.state.clock()
+        )
+    except sharing.ShareError as err:
+        error = message(err.code, request.state.lang)
+        if is_htmx(request):
+            return _share_panel(request, bank, db, assessment, share_error=error, status_code=422)
+        page = _page(request, bank, db, assessment)
+        context = {"page": page, "resume_code": ""} | _share_context(request, db, assessment) | {"share_error": error}
+        return render(request, "result.html", context, status_code=422)
+    if is_htmx(request):
+        url = share_url(request, created.token)
+        return _share_panel(request, bank, db, assessment, new_share={"url": url, "qr": reports.qr_data_uri(url)})
+    response = RedirectResponse(f"/result/{assessment.id}#share", status_code=303)
+    # shown once on the next page; the database keeps only the hash
+    response.set_cookie(
+        NEW_SHARE_COOKIE,
+        created.token,
+        max_age=300,
+        path=f"/result/{assessment.id}",
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
     )
+    return response
+
+
+@router.post("/result/{assessment_id}/shares/{share_id}/revoke", dependencies=[CsrfDep])
+def revoke_share(request: Request, assessment_id: str, share_id: str, bank: BankDep, db: DbDep) -> Response:
+    assessment = _owned(request, db, assessment_id)
+    if not sharing.revoke(db, assessment.id, share_id, request.app.state.clock()):
+        raise NotFound
+    if is_htmx(request):
+        return _share_panel(request, bank, db, assessment)
+    return RedirectResponse(f"/result/{assessment.id}#share", status_code=303)
+
+
+SHARED_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def _shared(
+    request: Request, bank: Bank, db: Database, token: str, *, count_view: bool
+) -> tuple[results.ResultPage, str]:
+    found = sharing.resolve(db, token, request.app.state.clock(), count_view=count_view)
+    if found is None:
+        raise NotFound
+    link, assessment = found
+    snapshot = quiz.result_of(db, assessment.id)
+    if snapshot is None:
+        raise NotFound
+    page = results.build(bank, snapshot, {}, lang=request.state.lang, current_role=assessment.current_role, shared=True)
+    return page, link.scope
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def shared_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+    # a view is a page load by a browser, not a link preview's prefetch of the same address
+    prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
+    page, scope = _shared(request, bank, db, token, count_view=not prefetch)
+    title = reports.og_title(request, page)
+    context = {"page": page, "scope": scope, "og_title": title, "pdf_url": f"/s/{token}/report.pdf"}
+    return render(request, "shared.html", context, headers=SHARED_HEADERS)
+
+
+@router.get("/s/{token}/report.pdf")
+def shared_pdf(request: Request, token: str, bank: BankDep, db: DbDep) -> Response:
+    page, scope = _shared(request, bank, db, token, count_view=False)
+    if scope != "full":
+        raise NotFound
+    pdf = reports.render_pdf(request, page, shared=True)
+    return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf", SHARED_HEADERS)
 
 
 @router.post("/result/{assessment_id}/delete", dependencies=[CsrfDep])

@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import Answer, Assessment, ResultSnapshot, utcnow
-from app.security import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
+from app.models import Answer, Assessment, Participation, ResultSnapshot, ShareLink, utcnow
+from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
 from scoring.answers import check_value
 from scoring.model import ROLES, Answers, AnswerValue, Bank, Result
@@ -70,7 +70,8 @@ def _values(rows: list[Answer], bank: Bank) -> dict[str, AnswerValue]:
     return out
 
 
-def _new(bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
+def new_assessment(bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
+    """A new (unsaved) assessment with its owner token and resume code; the caller adds it to a session."""
     if current_role not in ROLES:
         raise AnswerError("bad_role", "current_role", f"unknown role {current_role!r}")
     allowed_years = {o.id for c in bank.context if c.field == "years_experience" for o in c.options}
@@ -91,7 +92,7 @@ def _new(bank: Bank, *, lang: str, current_role: str, years: str | None) -> Star
 
 def start(db: Database, bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
     """Create an assessment; the owner token and resume code are returned once and stored only hashed."""
-    started = _new(bank, lang=lang, current_role=current_role, years=years)
+    started = new_assessment(bank, lang=lang, current_role=current_role, years=years)
     with db.write() as session:
         session.add(started.assessment)
     return started
@@ -197,11 +198,11 @@ def finish(db: Database, bank: Bank, assessment: Assessment) -> Result:
     )
     result = score(bank, answers)
     with db.write() as session:
-        _store_result(session, assessment.id, result)
+        _store_result(session, bank, assessment.id, result)
     return result
 
 
-def _store_result(session: Session, assessment_id: str, result: Result) -> None:
+def _store_result(session: Session, bank: Bank, assessment_id: str, result: Result) -> None:
     snapshot = session.get(ResultSnapshot, assessment_id)
     data = result_to_dict(result)
     if snapshot is None:
@@ -218,9 +219,13 @@ def _store_result(session: Session, assessment_id: str, result: Result) -> None:
         snapshot.created_at = utcnow()
     session.add(snapshot)
     row = session.get(Assessment, assessment_id)
+    now = utcnow()
     if row is not None:
-        row.finished_at = utcnow()
+        row.finished_at = now
         session.add(row)
+    from app.services import hr  # the cohort summaries follow the result (imported here: hr imports quiz)
+
+    hr.sync_summary(session, bank, assessment_id, result, now)
 
 
 def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
@@ -231,6 +236,8 @@ def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
 def delete_assessment(db: Database, assessment_id: str) -> bool:
     """Erase the assessment, its answers and its result. True if something was deleted."""
     with db.write() as session:
+        session.execute(delete(ShareLink).where(col(ShareLink.assessment_id) == assessment_id))
+        session.execute(delete(Participation).where(col(Participation.assessment_id) == assessment_id))
         session.execute(delete(ResultSnapshot).where(col(ResultSnapshot.assessment_id) == assessment_id))
         session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
         gone = session.execute(delete(Assessment).where(col(Assessment.id) == assessment_id))
@@ -241,7 +248,7 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
 def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple[Started, Result]:
     """The JSON API's one-shot create: validate everything first, then store it all in one transaction."""
     answers = parse_answers(bank, payload)
-    started = _new(bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience)
+    started = new_assessment(bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience)
     result = score(bank, answers)
     order = question_order(bank)
     answered = [i for i in order if i in answers.values]
@@ -250,7 +257,7 @@ def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple
         session.add(started.assessment)
         session.flush()
         _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i]) for i in answered])
-        _store_result(session, started.assessment.id, result)
+        _store_result(session, bank, started.assessment.id, result)
     return started, result
 
 
@@ -259,5 +266,10 @@ def count_rows(db: Database) -> dict[str, int]:
     with db.read() as session:
         return {
             name: int(session.exec(select(func.count()).select_from(model)).one())
-            for name, model in (("assessment", Assessment), ("answer", Answer), ("result", ResultSnapshot))
+            for name, model in (
+                ("assessment", Assessment),
+                ("answer", Answer),
+                ("result", ResultSnapshot),
+                ("share_link", ShareLink),
+            )
         }

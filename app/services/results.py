@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -187,6 +187,7 @@ def build(
     current_role: str,
     target: TrackId | None = None,
     evidence_per_side: int = 2,
+    shared: bool = False,
 ) -> ResultPage:
     """Everything the result page shows, in ``lang``. ``target`` switches the plan to the other track."""
     result: Result = result_from_dict(snapshot.data)
@@ -245,6 +246,10 @@ def build(
             )
         )
     transition = make_plan(bank, result, current_role, target)
+    if shared:
+        # what a share link may show: never the answers, nor what can be read back from them
+        skills = []
+        transition = replace(transition, gaps=(), unrated=())
     return ResultPage(
         assessment_id=snapshot.assessment_id,
         lang=lang,

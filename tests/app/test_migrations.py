@@ -17,7 +17,21 @@ from app.db import Database
 from app.migrate import downgrade, upgrade
 from tests.app.conftest import PG_ENV, skip_or_fail
 
-TABLES = {"assessment", "answer", "result"}
+TABLES = {
+    "assessment",
+    "answer",
+    "result",
+    "share_link",
+    "organisation",
+    "hr_user",
+    "password_token",
+    "hr_session",
+    "login_attempt",
+    "cohort",
+    "invitation",
+    "participation",
+    "audit_event",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -190,7 +190,7 @@ def test_result_is_private_and_deletable(browser: Browser, app: Any, bank: Bank)
     assert rows(app)["answer"] == 68
     res = browser.post(url + "/delete")
     assert res.status_code == 303 and res.headers["location"] == "/?deleted=1"
-    assert rows(app) == {"assessment": 0, "answer": 0, "result": 0}
+    assert rows(app) == {"assessment": 0, "answer": 0, "result": 0, "share_link": 0}
     assert browser.get(url).status_code == 404
     assert "have been deleted" in browser.get("/?deleted=1").text
 

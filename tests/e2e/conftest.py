@@ -43,10 +43,11 @@ def base_url(live_url: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _screenshot_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    # ask for the page first, so that it is torn down after this fixture has used it
+    page = request.getfixturevalue("page") if "page" in request.fixturenames else None
     yield
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed and "page" in request.fixturenames:
-        page = request.getfixturevalue("page")
+    if report is not None and report.failed and page is not None:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         name = request.node.nodeid.replace("/", "_").replace(":", "_")[-150:]
         page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)

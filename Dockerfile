@@ -1,0 +1,41 @@
+# rolefit: one image for the web app. Migrations run at start, then uvicorn with ROLEFIT_WORKERS workers.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# WeasyPrint needs Pango/HarfBuzz; Noto CJK renders Chinese in PDFs, Liberation/DejaVu the Latin and Vietnamese text.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+      fonts-noto-cjk fonts-liberation fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin rolefit \
+ && mkdir -p /data && chown rolefit:rolefit /data
+
+WORKDIR /srv/rolefit
+COPY pyproject.toml README.md LICENSE alembic.ini babel.cfg ./
+COPY app ./app
+COPY scoring ./scoring
+COPY questions ./questions
+COPY templates ./templates
+COPY locales ./locales
+COPY migrations ./migrations
+RUN pip install -e . \
+ && pybabel compile -d locales -D messages
+
+USER rolefit
+ENV ROLEFIT_HOST=0.0.0.0 \
+    ROLEFIT_PORT=8000 \
+    ROLEFIT_WORKERS=2 \
+    ROLEFIT_DATABASE_URL=sqlite:////data/rolefit.sqlite3
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+
+CMD ["sh", "-c", "rolefit db upgrade && exec rolefit serve"]

@@ -1,0 +1,71 @@
+"""PDF reports (WeasyPrint), QR codes (segno) and the preview-card title of a shared result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import segno
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.config import ROOT
+from app.i18n import gettext_for
+from app.messages import N_
+from app.services.results import ResultPage
+from app.templating import environment, page_context
+
+TITLES = {
+    "AM": N_("rolefit result: %(track)s"),
+    "PM": N_("rolefit result: %(track)s"),
+    "HYBRID_LEAN": N_("rolefit result: hybrid, leaning %(track)s"),
+    "HYBRID": N_("rolefit result: hybrid"),
+}
+
+
+def qr_data_uri(url: str) -> str:
+    """The link as an SVG QR code in a data: URI (allowed by the CSP's img-src)."""
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#111827"))
+
+
+def track_label(request: Request, track: str) -> str:
+    bank = request.app.state.bank
+    short = "AM" if track == "am" else request.app.state.settings.delivery_label
+    name = bank.tracks[track]["name"][request.state.lang]
+    return f"{name}（{short}）" if request.state.lang == "zh-Hans" else f"{name} ({short})"
+
+
+def og_title(request: Request, page: ResultPage) -> str:
+    """What a preview card shows: the recommendation only."""
+    tr = gettext_for(request.state.lang)
+    if page.recommendation in ("AM", "PM"):
+        return tr(TITLES[page.recommendation]) % {"track": track_label(request, page.recommendation.lower())}
+    if page.lean:
+        return tr(TITLES["HYBRID_LEAN"]) % {"track": track_label(request, page.lean)}
+    return tr(TITLES["HYBRID"])
+
+
+def render_html(request: Request, page: ResultPage, *, shared: bool) -> str:
+    env = environment(request.state.lang, request.app.state.settings.reload_templates)
+    ctx = page_context(request) | {"page": page, "shared": shared}
+    return env.get_template("pdf/report.html").render(ctx)
+
+
+def render_pdf(request: Request, page: ResultPage, *, shared: bool) -> bytes:
+    """The result as a 2-4 page A4 PDF in the request's language."""
+    from weasyprint import HTML  # imported lazily: heavy, and only the PDF routes need it
+
+    html = render_html(request, page, shared=shared)
+    pdf: bytes = HTML(string=html, base_url=str(ROOT)).write_pdf()
+    return pdf
+
+
+def pdf_response(pdf: bytes, filename: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
+    )

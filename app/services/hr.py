@@ -1,0 +1,602 @@
+"""HR cohorts: invitations, consent, withdrawal, and the team dashboard computed in SQL.
+
+Privacy rules enforced here, not in templates:
+
+- every query is scoped to one organisation (``org_id``); an object of another
+  organisation is "not found";
+- aggregate-only participants are counted, never listed;
+- any number that would describe fewer than ``K`` people is suppressed, and a
+  second cell is suppressed when the first could be recovered by subtraction;
+- a filter combination is refused when dropping any one of its filters would
+  change the group by 1..K-1 people (the difference would single someone out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, update
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
+
+from app.db import Database
+from app.models import Assessment, Cohort, Invitation, Organisation, Participation
+from app.services import quiz
+from app.tokens import hash_token, new_public_id, new_token
+from scoring.model import Bank, Result
+
+K = 5
+DIMENSIONS = ("scope", "stakeholders", "horizon", "capability", "position", "career")
+READY = 80.0  # readiness % at which a person counts as ready for a track
+NEAR = 60.0
+VISIBILITY = ("identified", "aggregate")
+
+
+class HrError(ValueError):
+    def __init__(self, code: str, field: str = "") -> None:
+        self.code, self.field = code, field
+        super().__init__(f"{field}: {code}")
+
+
+# --- cohorts and invitations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    token: str  # shown once
+
+
+def _clean_list(values: Sequence[str], what: str) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        v = v.strip()
+        if not v:
+            continue
+        if len(v) > 100:
+            raise HrError("too_long", what)
+        if v not in out:
+            out.append(v)
+    if len(out) > 50:
+        raise HrError("too_many", what)
+    return out
+
+
+def create_cohort(
+    db: Database,
+    org_id: str,
+    *,
+    name: str,
+    departments: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    closes_at: datetime | None = None,
+    max_participants: int | None = None,
+    now: datetime,
+) -> tuple[Cohort, NewInvitation]:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise HrError("bad_name", "name")
+    if closes_at is not None and closes_at <= now:
+        raise HrError("bad_date", "closes_at")
+    if max_participants is not None and not 1 <= max_participants <= 1_000_000:
+        raise HrError("bad_max", "max_participants")
+    cohort = Cohort(
+        id=new_public_id(),
+        org_id=org_id,
+        name=name,
+        departments=_clean_list(departments, "departments"),
+        levels=_clean_list(levels, "levels"),
+        closes_at=closes_at,
+        max_participants=max_participants,
+        created_at=now,
+    )
+    with db.write() as session:
+        session.add(cohort)
+        session.flush()
+        invitation = _add_invitation(session, cohort, now)
+    return cohort, invitation
+
+
+def _add_invitation(session: Session, cohort: Cohort, now: datetime) -> NewInvitation:
+    token = new_token()
+    inv = Invitation(
+        id=new_public_id(),
+        cohort_id=cohort.id,
+        token_hash=hash_token(token),
+        max_uses=cohort.max_participants,
+        created_at=now,
+    )
+    session.add(inv)
+    return NewInvitation(inv, token)
+
+
+def new_invitation(db: Database, org_id: str, cohort_id: str, now: datetime) -> NewInvitation:
+    with db.write() as session:
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None or cohort.org_id != org_id:
+            raise HrError("not_found")
+        used = session.exec(
+            select(func.count()).select_from(Participation).where(Participation.cohort_id == cohort_id)
+        ).one()
+        made = _add_invitation(session, cohort, now)
+        if cohort.max_participants is not None:
+            made.invitation.max_uses = max(0, cohort.max_participants - int(used))
+        return made
+
+
+def revoke_invitation(db: Database, org_id: str, invitation_id: str, now: datetime) -> bool:
+    with db.write() as session:
+        inv = session.get(Invitation, invitation_id)
+        cohort = session.get(Cohort, inv.cohort_id) if inv else None
+        if inv is None or cohort is None or cohort.org_id != org_id or inv.revoked_at is not None:
+            return False
+        inv.revoked_at = now
+        session.add(inv)
+        return True
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    cohort: Cohort
+    participants: int  # finished or not, withdrawn excluded (a withdrawal deletes the row)
+    finished: int
+    invitations: tuple[Invitation, ...]
+
+
+def cohorts_of(db: Database, org_id: str) -> list[CohortRow]:
+    with db.read() as session:
+        cohorts = list(
+            session.exec(select(Cohort).where(Cohort.org_id == org_id).order_by(col(Cohort.created_at).desc()))
+        )
+        counts = {
+            cid: (int(n), int(done or 0))
+            for cid, n, done in session.exec(
+                select(
+                    Participation.cohort_id,
+                    func.count(),
+                    func.sum(case((col(Participation.finished_at).is_not(None), 1), else_=0)),
+                )
+                .where(Participation.org_id == org_id)
+                .group_by(col(Participation.cohort_id))
+            )
+        }
+        invitations: dict[str, list[Invitation]] = {}
+        for inv in session.exec(
+            select(Invitation).join(Cohort, col(Cohort.id) == col(Invitation.cohort_id)).where(Cohort.org_id == org_id)
+        ):
+            invitations.setdefault(inv.cohort_id, []).append(inv)
+    return [
+        CohortRow(c, counts.get(c.id, (0, 0))[0], counts.get(c.id, (0, 0))[1], tuple(invitations.get(c.id, [])))
+        for c in cohorts
+    ]
+
+
+def cohort_of(db: Database, org_id: str, cohort_id: str) -> Cohort | None:
+    """The cohort if it belongs to ``org_id``; None otherwise (callers answer 404)."""
+    if len(cohort_id) > 32:
+        return None
+    with db.read() as session:
+        cohort = session.get(Cohort, cohort_id)
+        return cohort if cohort is not None and cohort.org_id == org_id else None
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    invitation: Invitation
+    cohort: Cohort
+    organisation: Organisation
+
+
+def open_invitation(db: Database, token: str, now: datetime) -> OpenInvitation | None:
+    """The invitation for ``token`` if people can still join with it (not revoked, not full, not closed)."""
+    if not token or len(token) > 100:
+        return None
+    with db.read() as session:
+        inv = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+        if inv is None or inv.revoked_at is not None:
+            return None
+        if inv.max_uses is not None and inv.uses >= inv.max_uses:
+            return None
+        cohort = session.get(Cohort, inv.cohort_id)
+        if cohort is None or (cohort.closes_at is not None and cohort.closes_at <= now):
+            return None
+        org = session.get(Organisation, cohort.org_id)
+        assert org is not None
+        return OpenInvitation(inv, cohort, org)
+
+
+def join(
+    db: Database,
+    bank: Bank,
+    token: str,
+    *,
+    visibility: str,
+    display_name: str | None,
+    department: str | None,
+    level: str | None,
+    lang: str,
+    current_role: str,
+    years: str | None,
+    now: datetime,
+) -> tuple[quiz.Started, Participation]:
+    """Consent given: take one use of the invitation (atomically) and start the person's assessment."""
+    found = open_invitation(db, token, now)
+    if found is None:
+        raise HrError("closed")
+    cohort = found.cohort
+    if visibility not in VISIBILITY:
+        raise HrError("bad_visibility", "visibility")
+    name = (display_name or "").strip() or None
+    if visibility == "identified" and (name is None or len(name) > 120):
+        raise HrError("name_required", "display_name")
+    if visibility == "aggregate":
+        name = None
+    if cohort.departments and department not in cohort.departments:
+        raise HrError("bad_department", "department")
+    if cohort.levels and level not in cohort.levels:
+        raise HrError("bad_level", "level")
+    started = quiz.new_assessment(bank, lang=lang, current_role=current_role, years=years)
+    participation = Participation(
+        id=new_public_id(),
+        org_id=cohort.org_id,
+        cohort_id=cohort.id,
+        assessment_id=started.assessment.id,
+        visibility=visibility,
+        display_name=name,
+        department=department if cohort.departments else None,
+        level=level if cohort.levels else None,
+        current_role=current_role,
+        consented_at=now,
+    )
+    with db.write() as session:
+        taken = session.execute(
+            update(Invitation)
+            .where(col(Invitation.id) == found.invitation.id)
+            .where(col(Invitation.revoked_at).is_(None))
+            .where(or_(col(Invitation.max_uses).is_(None), col(Invitation.uses) < col(Invitation.max_uses)))
+            .values(uses=col(Invitation.uses) + 1)
+        )
+        if getattr(taken, "rowcount", 0) != 1:
+            raise HrError("closed")
+        session.add(started.assessment)
+        session.flush()
+        session.add(participation)
+    return started, participation
+
+
+@dataclass(frozen=True)
+class Membership:
+    participation: Participation
+    cohort_name: str
+    organisation_name: str
+
+
+def memberships(db: Database, assessment_id: str) -> list[Membership]:
+    with db.read() as session:
+        rows = session.exec(
+            select(Participation, Cohort.name, Organisation.name)
+            .join(Cohort, col(Cohort.id) == col(Participation.cohort_id))
+            .join(Organisation, col(Organisation.id) == col(Cohort.org_id))
+            .where(Participation.assessment_id == assessment_id)
+        )
+        return [Membership(p, cname, oname) for p, cname, oname in rows]
+
+
+def withdraw(db: Database, assessment_id: str, participation_id: str) -> bool:
+    """The person leaves the cohort: their row is deleted at once, so HR no longer sees or counts them."""
+    with db.write() as session:
+        row = session.get(Participation, participation_id)
+        if row is None or row.assessment_id != assessment_id:
+            return False
+        session.delete(row)
+        return True
+
+
+def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime) -> None:
+    """Copy the result's summary into the person's participations (for SQL aggregates)."""
+    masks = {"am": 0, "pm": 0}
+    skill_index = {s.id: i for i, s in enumerate(bank.skills)}
+    for row in result.readiness:
+        for track in ("am", "pm"):
+            gap = row.gap[track]  # type: ignore[index,unused-ignore]
+            if gap is not None and gap > 0 and row.skill in skill_index:
+                masks[track] |= 1 << skill_index[row.skill]
+    dims = {d.id: d.score for d in result.dimensions}
+    values: dict[str, Any] = {
+        "finished_at": finished_at,
+        "recommendation": result.recommendation,
+        "overall": result.overall,
+        "readiness_am": result.track_readiness["am"],
+        "readiness_pm": result.track_readiness["pm"],
+        "gaps_am": masks["am"],
+        "gaps_pm": masks["pm"],
+        "bank_version": result.bank_version,
+    }
+    values |= {f"d_{d}": dims.get(d) for d in DIMENSIONS}
+    session.execute(update(Participation).where(col(Participation.assessment_id) == assessment_id).values(**values))
+
+
+# --- the dashboard -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    department: str | None = None
+    level: str | None = None
+    current_role: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    def active(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    count: int | None  # None: fewer than K
+    means: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    department: str | None
+    current_role: str
+    fit: str  # AM | PM
+    readiness: float | None
+    gaps: tuple[str, ...]  # skill ids, largest first (bank order among equals)
+
+
+@dataclass(frozen=True)
+class GapRow:
+    skill: str
+    count: int | None
+    actions: tuple[str, ...]
+
+
+@dataclass
+class Dashboard:
+    n: int | None  # people in the filtered group (None: fewer than K)
+    blocked: str | None = None  # "small" | "differencing"
+    distribution: dict[str, int | None] = field(default_factory=dict)
+    heatmap_by: str = "department"
+    heatmap: list[Group] = field(default_factory=list)
+    overall_means: dict[str, float | None] = field(default_factory=dict)
+    bench: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    candidates: list[Candidate] | None = None  # None: fewer than K to list
+    gaps: list[GapRow] = field(default_factory=list)
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+
+def suppress(counts: Mapping[str, int], k: int = K) -> dict[str, int | None]:
+    """Hide counts under ``k``; when the hidden ones add up to 1..k-1 (recoverable from the total by
+    subtraction), hide the next smallest visible count too, until they are not."""
+    out: dict[str, int | None] = {key: (n if n >= k else None) for key, n in counts.items()}
+    hidden = sum(n for key, n in counts.items() if out[key] is None)
+    while 0 < hidden < k:
+        visible = sorted((n, key) for key, n in counts.items() if out[key] is not None)
+        if not visible:
+            break
+        n, key = visible[0]
+        out[key] = None
+        hidden += n
+    return out
+
+
+def _scope(org_id: str, cohort_id: str | None) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [
+        col(Participation.org_id) == org_id,
+        col(Participation.finished_at).is_not(None),
+    ]
+    if cohort_id is not None:
+        conds.append(col(Participation.cohort_id) == cohort_id)
+    return conds
+
+
+def _filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if "department" in filters:
+        conds.append(col(Participation.department) == filters["department"])
+    if "level" in filters:
+        conds.append(col(Participation.level) == filters["level"])
+    if "current_role" in filters:
+        conds.append(col(Participation.current_role) == filters["current_role"])
+    if "date_from" in filters:
+        conds.append(col(Participation.finished_at) >= filters["date_from"])
+    if "date_to" in filters:
+        conds.append(col(Participation.finished_at) < filters["date_to"])
+    return conds
+
+
+def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filters: Filters) -> Dashboard:
+    """Aggregates for one cohort (or the whole organisation), with suppression and differencing checks."""
+    active = filters.active()
+    scope = _scope(org_id, cohort_id)
+    where = and_(*scope, *_filter_conditions(active))
+    with db.read() as session:
+        options = _options(session, scope)
+
+        def count(conds: list[ColumnElement[bool]]) -> int:
+            return int(session.exec(select(func.count()).select_from(Participation).where(and_(*scope, *conds))).one())
+
+        n = count(_filter_conditions(active))
+        board = Dashboard(n=n if n >= K else None, options=options)
+        if n < K:
+            board.blocked = "small"
+            return board
+        for name in active:
+            without = {k: v for k, v in active.items() if k != name}
+            diff = count(_filter_conditions(without)) - n
+            if 0 < diff < K:
+                board.blocked = "differencing"
+                board.n = None
+                return board
+
+        fit_am = col(Participation.overall) >= 0
+        # distribution
+        rows = session.exec(
+            select(col(Participation.recommendation), func.count())
+            .where(where)
+            .group_by(col(Participation.recommendation))
+        )
+        dist = {"AM": 0, "PM": 0, "HYBRID": 0}
+        for rec, c in rows:
+            dist[str(rec)] = int(c)
+        board.distribution = suppress(dist)
+
+        # heatmap by department (or level when the cohort has no departments)
+        by = col(Participation.department) if options["departments"] else col(Participation.level)
+        board.heatmap_by = "department" if options["departments"] else "level"
+        means = [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
+        groups = list(session.execute(sql_select(by, func.count(), *means).where(where).group_by(by).order_by(by)))
+        visible = suppress({str(g[0]): int(g[1]) for g in groups}) if groups else {}
+        board.heatmap = [
+            Group(
+                str(g[0]) if g[0] is not None else "",
+                visible[str(g[0])],
+                {
+                    d: (round(float(m), 1) if visible[str(g[0])] is not None and m is not None else None)
+                    for d, m in zip(DIMENSIONS, g[2:], strict=True)
+                },
+            )
+            for g in groups
+        ]
+        overall = session.execute(sql_select(*means).where(where)).one()
+        board.overall_means = {
+            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, overall, strict=True)
+        }
+
+        # bench strength: ready / near / not yet, per track
+        bench_cols = []
+        for track in ("am", "pm"):
+            r = getattr(Participation, f"readiness_{track}")
+            bench_cols += [
+                func.sum(case((r >= READY, 1), else_=0)),
+                func.sum(case((and_(r >= NEAR, r < READY), 1), else_=0)),
+                func.sum(case((or_(r < NEAR, r.is_(None)), 1), else_=0)),
+            ]
+        b = session.execute(sql_select(*bench_cols).where(where)).one()
+        board.bench = {
+            "am": suppress({"ready": int(b[0] or 0), "near": int(b[1] or 0), "not_yet": int(b[2] or 0)}),
+            "pm": suppress({"ready": int(b[3] or 0), "near": int(b[4] or 0), "not_yet": int(b[5] or 0)}),
+        }
+
+        # most common gaps on the track each person fits (one pass, bit tests in SQL)
+        skills = [s.id for s in bank.skills]
+        sums = [
+            func.sum(
+                case(
+                    (fit_am, col(Participation.gaps_am).op("&")(1 << i)),
+                    else_=col(Participation.gaps_pm).op("&")(1 << i),
+                )
+                / (1 << i)
+            )
+            for i in range(len(skills))
+        ]
+        totals = session.execute(sql_select(*sums).where(where)).one()
+        ranked = sorted(((int(t or 0), i) for i, t in enumerate(totals)), key=lambda x: (-x[0], x[1]))
+        for total, i in ranked[:5]:
+            if total <= 0:
+                continue
+            actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]
+            board.gaps.append(GapRow(skills[i], total if total >= K else None, actions))
+
+        # transition candidates: identified people whose current role is not the track they clearly fit
+        cand_where = and_(
+            where,
+            col(Participation.visibility) == "identified",
+            or_(
+                and_(col(Participation.recommendation) == "AM", col(Participation.current_role) != "am"),
+                and_(col(Participation.recommendation) == "PM", col(Participation.current_role) != "pm"),
+            ),
+        )
+        cands = session.execute(
+            sql_select(
+                *(
+                    col(c)
+                    for c in (
+                        Participation.display_name,
+                        Participation.department,
+                        Participation.current_role,
+                        Participation.recommendation,
+                        Participation.readiness_am,
+                        Participation.readiness_pm,
+                        Participation.gaps_am,
+                        Participation.gaps_pm,
+                    )
+                )
+            )
+            .where(cand_where)
+            .order_by(col(Participation.display_name))
+            .limit(200)
+        ).all()
+        if len(cands) >= K:
+            board.candidates = [
+                Candidate(
+                    name=str(c[0]),
+                    department=c[1],
+                    current_role=str(c[2]),
+                    fit=str(c[3]),
+                    readiness=c[4] if c[3] == "AM" else c[5],
+                    gaps=tuple(skills[i] for i in range(len(skills)) if (c[6] if c[3] == "AM" else c[7]) >> i & 1)[:3],
+                )
+                for c in cands
+            ]
+            board.candidates.sort(key=lambda c: -(c.readiness or 0))
+    return board
+
+
+def _options(session: Session, scope: list[ColumnElement[bool]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, column in (
+        ("departments", Participation.department),
+        ("levels", Participation.level),
+        ("roles", Participation.current_role),
+    ):
+        values = session.exec(select(col(column)).where(and_(*scope)).distinct().order_by(col(column)))
+        out[key] = [str(v) for v in values if v is not None]
+    return out
+
+
+def identified_rows(db: Database, bank: Bank, org_id: str, cohort_id: str) -> list[dict[str, Any]]:
+    """Export rows: identified participants only; aggregate-only people never appear by row."""
+    skills = [s.id for s in bank.skills]
+    with db.read() as session:
+        rows = session.exec(
+            select(Participation)
+            .where(col(Participation.org_id) == org_id, col(Participation.cohort_id) == cohort_id)
+            .where(col(Participation.visibility) == "identified", col(Participation.finished_at).is_not(None))
+            .order_by(col(Participation.display_name))
+        ).all()
+    out = []
+    for p in rows:
+        out.append(
+            {
+                "name": p.display_name,
+                "department": p.department,
+                "level": p.level,
+                "current_role": p.current_role,
+                "recommendation": p.recommendation,
+                "overall": None if p.overall is None else round(p.overall),
+                **{
+                    f"d_{d}": (None if getattr(p, f"d_{d}") is None else round(getattr(p, f"d_{d}")))
+                    for d in DIMENSIONS
+                },
+                "readiness_am": None if p.readiness_am is None else round(p.readiness_am),
+                "readiness_pm": None if p.readiness_pm is None else round(p.readiness_pm),
+                "gaps_am": ";".join(s for i, s in enumerate(skills) if p.gaps_am >> i & 1),
+                "gaps_pm": ";".join(s for i, s in enumerate(skills) if p.gaps_pm >> i & 1),
+                "finished_at": p.finished_at.date().isoformat() if p.finished_at else None,
+            }
+        )
+    return out
+
+
+def assessment_current_role(db: Database, assessment_id: str) -> str | None:
+    with db.read() as session:
+        a = session.get(Assessment, assessment_id)
+        return a.current_role if a else None

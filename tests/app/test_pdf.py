@@ -1,0 +1,99 @@
+"""PDF reports: real WeasyPrint output, checked with poppler (pdfinfo, pdffonts, pdftotext)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scoring.model import Bank
+from tests.app.conftest import Browser, skip_or_fail
+from tests.app.test_quiz import answer_all, start
+from tests.app.test_share import create_link
+
+
+@pytest.fixture(autouse=True)
+def _poppler() -> None:
+    if not shutil.which("pdffonts"):
+        skip_or_fail("poppler-utils (pdffonts, pdftotext) not installed; scripts/system-deps.sh installs them")
+
+
+def poppler(tool: str, pdf: Path, *args: str) -> str:
+    return subprocess.run(
+        [tool, *args, str(pdf), "-"] if tool == "pdftotext" else [tool, *args, str(pdf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def report(app: Any, bank: Bank, tmp_path: Path, lang: str, lean: str) -> tuple[Path, Browser, str]:
+    b = Browser(app, lang=lang)
+    start(b, lang=lang)
+    answer_all(b, bank, lean)
+    url = b.post("/quiz/finish").headers["location"]
+    res = b.get(url + "/report.pdf")
+    assert res.status_code == 200
+    assert res.headers["content-type"] == "application/pdf"
+    assert res.headers["content-disposition"].startswith("attachment;")
+    assert res.content.startswith(b"%PDF")
+    path = tmp_path / f"report-{lang}.pdf"
+    path.write_bytes(res.content)
+    return path, b, url
+
+
+def pages(pdf: Path) -> int:
+    line = next(x for x in poppler("pdfinfo", pdf).splitlines() if x.startswith("Pages:"))
+    return int(line.split()[1])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_chinese_report_embeds_a_cjk_font(app: Any, bank: Bank, tmp_path: Path) -> None:
+    pdf, _, _ = report(app, bank, tmp_path, "zh-Hans", "pm")
+    fonts = poppler("pdffonts", pdf)
+    assert "Noto-Sans-CJK-SC" in fonts, fonts
+    assert "CJK-JP" not in fonts, "Chinese must not fall back to Japanese glyph variants"
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), "every font is embedded"
+    text = poppler("pdftotext", pdf)
+    assert "你适合：项目经理（PM）" in text
+    assert bank.dimension("scope").name["zh-Hans"] in text
+    assert 2 <= pages(pdf) <= 4
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_vietnamese_report(app: Any, bank: Bank, tmp_path: Path) -> None:
+    pdf, _, _ = report(app, bank, tmp_path, "vi", "am")
+    text = poppler("pdftotext", pdf)
+    assert "Quản lý khách hàng (AM)" in text
+    assert bank.dimension("capability").name["vi"] in text  # diacritics survive: Mô hình năng lực
+    n = pages(pdf)
+    assert 2 <= n <= 4
+    assert f"{n}/{n}" in text.replace(" ", "")  # page numbers: "k / n" on every page
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_report_contents_and_shared_report(app: Any, bank: Bank, tmp_path: Path) -> None:
+    pdf, owner, url = report(app, bank, tmp_path, "en", "am")
+    text = poppler("pdftotext", pdf)
+    for phrase in (
+        "Your fit: Account Manager (AM)",
+        "The six dimensions",
+        "Readiness",
+        "First 30 days",
+        "How rolefit scores",
+        f"question bank {bank.version}",
+    ):
+        assert phrase in " ".join(text.split()), phrase
+    assert Browser(app).get(url + "/report.pdf").status_code == 404  # owner only
+    path = create_link(owner, url, "full")
+    shared = Browser(app, lang="vi").get(path + "/report.pdf")
+    assert shared.status_code == 200 and shared.headers["referrer-policy"] == "no-referrer"
+    spdf = tmp_path / "shared.pdf"
+    spdf.write_bytes(shared.content)
+    stext = " ".join(poppler("pdftotext", spdf).split())
+    assert "Quản lý khách hàng (AM)" in stext
+    for item in bank.orientation_items[:8]:
+        assert item.text["vi"][:30] not in stext, "a shared report never quotes the answers"
