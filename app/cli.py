@@ -135,6 +135,54 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision."
     _migrate("down", revision)
 
 
+org_cli = typer.Typer(help="HR organisations.", no_args_is_help=True)
+cli.add_typer(org_cli, name="org")
+
+
+def _app_context() -> tuple[Any, Bank]:
+    from app.db import Database
+
+    settings = get_settings()
+    return Database(settings.database_url), _bank(None)
+
+
+@org_cli.command("create")
+def org_create(
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    owner: Annotated[str, typer.Option("--owner", help="E-mail of its first owner.")],
+) -> None:
+    """Create an organisation and its owner; print a one-time link to set the owner's password."""
+    from app.models import utcnow
+    from app.services import accounts
+
+    db, _ = _app_context()
+    try:
+        org, invited = accounts.create_org(db, name, owner, utcnow())
+    except accounts.AccountError as exc:
+        typer.echo(f"error: {exc.code} ({exc.field})", err=True)
+        raise typer.Exit(2) from exc
+    base = get_settings().base_url.rstrip("/")
+    typer.echo(f"organisation {org.name!r} created (id {org.id})")
+    typer.echo(f"owner {invited.user.email}: set the password within 7 days at")
+    typer.echo(f"{base}/hr/set-password/{invited.token}")
+
+
+@cli.command("demo")
+def demo(n: Annotated[int, typer.Option("--n", min=1, max=100_000, help="Simulated participants.")] = 200) -> None:
+    """Create a demo organisation, an HR login, and a cohort of simulated participants."""
+    from app.models import utcnow
+    from app.services.demo import create_demo
+
+    db, bank = _app_context()
+    made = create_demo(db, bank, n=n, now=utcnow())
+    base = get_settings().base_url.rstrip("/")
+    typer.echo(f"demo organisation with {made.participants} participants in one cohort")
+    typer.echo(f"sign in at {base}/hr/login")
+    typer.echo(f"  e-mail:   {made.email}")
+    typer.echo(f"  password: {made.password}")
+    typer.echo(f"dashboard: {base}/hr/cohorts/{made.cohort_id}")
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,

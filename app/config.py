@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'rolefit.sqlite3'}"
     bank_path: Path = ROOT / "questions"
     delivery_label: Literal["PM", "CM"] = "PM"
+    base_url: str = "http://127.0.0.1:8000"  # for links printed by the CLI (set-password links)
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -15,7 +16,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, pages, quiz, results
+from app.routes import api, health, hr, join, pages, quiz, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.templating import render
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.database_url)
     app.state.clock = utcnow  # tests move it to check expiry
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
-    for router in (health.router, pages.router, quiz.router, results.router, api.router):
+    for router in (health.router, pages.router, quiz.router, results.router, join.router, hr.router, api.router):
         app.include_router(router)
 
     @app.exception_handler(BodyTooLarge)
@@ -83,6 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if exc.status_code == 404:
             return _error(request, 404, "not_found")
         return _error(request, exc.status_code, "invalid")
+
+    @app.exception_handler(hr.LoginRequired)
+    async def login_required(request: Request, _exc: hr.LoginRequired) -> Response:
+        target = request.url.path if request.method == "GET" else "/hr"
+        return RedirectResponse(f"/hr/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(hr.Forbidden)
+    async def forbidden(request: Request, _exc: hr.Forbidden) -> Response:
+        return _error(request, 403, "forbidden")
 
     @app.exception_handler(CsrfError)
     async def csrf_error(request: Request, _exc: CsrfError) -> Response:

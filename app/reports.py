@@ -52,9 +52,17 @@ def render_html(request: Request, page: ResultPage, *, shared: bool) -> str:
 
 def render_pdf(request: Request, page: ResultPage, *, shared: bool) -> bytes:
     """The result as a 2-4 page A4 PDF in the request's language."""
+    return html_to_pdf(render_html(request, page, shared=shared))
+
+
+def render_template_pdf(request: Request, template: str, context: Mapping[str, object]) -> bytes:
+    env = environment(request.state.lang, request.app.state.settings.reload_templates)
+    return html_to_pdf(env.get_template(template).render(page_context(request) | dict(context)))
+
+
+def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported lazily: heavy, and only the PDF routes need it
 
-    html = render_html(request, page, shared=shared)
     pdf: bytes = HTML(string=html, base_url=str(ROOT)).write_pdf()
     return pdf
 

@@ -12,7 +12,7 @@ from app.db import Database
 from app.messages import message
 from app.models import Assessment
 from app.security import is_https
-from app.services import quiz, results, sharing
+from app.services import hr, quiz, results, sharing
 from app.templating import is_htmx, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -63,7 +63,11 @@ def result_page(request: Request, assessment_id: str, bank: BankDep, db: DbDep) 
     page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
     token = request.cookies.get(NEW_SHARE_COOKIE)
-    context = {"page": page, "resume_code": mine[1].resume_code if mine else ""}
+    context = {
+        "page": page,
+        "resume_code": mine[1].resume_code if mine else "",
+        "memberships": hr.memberships(db, assessment.id),
+    }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     response = render(request, "result.html", context, block="plan")
     if token:
@@ -171,6 +175,15 @@ def shared_pdf(request: Request, token: str, bank: BankDep, db: DbDep) -> Respon
         raise NotFound
     pdf = reports.render_pdf(request, page, shared=True)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf", SHARED_HEADERS)
+
+
+@router.post("/result/{assessment_id}/withdraw/{participation_id}", dependencies=[CsrfDep])
+def withdraw(request: Request, assessment_id: str, participation_id: str, db: DbDep) -> RedirectResponse:
+    """Leave a cohort: HR loses this person's data at once (the participation row is deleted)."""
+    assessment = _owned(request, db, assessment_id)
+    if not hr.withdraw(db, assessment.id, participation_id):
+        raise NotFound
+    return RedirectResponse(f"/result/{assessment.id}#cohorts", status_code=303)
 
 
 @router.post("/result/{assessment_id}/delete", dependencies=[CsrfDep])

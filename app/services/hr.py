@@ -600,3 +600,13 @@ def assessment_current_role(db: Database, assessment_id: str) -> str | None:
     with db.read() as session:
         a = session.get(Assessment, assessment_id)
         return a.current_role if a else None
+
+
+def invitation_cohort(db: Database, org_id: str, invitation_id: str) -> str | None:
+    """The cohort id of an invitation of ``org_id`` (None for another organisation's)."""
+    if len(invitation_id) > 32:
+        return None
+    with db.read() as session:
+        inv = session.get(Invitation, invitation_id)
+        cohort = session.get(Cohort, inv.cohort_id) if inv else None
+        return cohort.id if cohort is not None and cohort.org_id == org_id else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -202,7 +203,9 @@ def finish(db: Database, bank: Bank, assessment: Assessment) -> Result:
     return result
 
 
-def _store_result(session: Session, bank: Bank, assessment_id: str, result: Result) -> None:
+def _store_result(
+    session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime | None = None
+) -> None:
     snapshot = session.get(ResultSnapshot, assessment_id)
     data = result_to_dict(result)
     if snapshot is None:
@@ -219,7 +222,7 @@ def _store_result(session: Session, bank: Bank, assessment_id: str, result: Resu
         snapshot.created_at = utcnow()
     session.add(snapshot)
     row = session.get(Assessment, assessment_id)
-    now = utcnow()
+    now = finished_at or utcnow()
     if row is not None:
         row.finished_at = now
         session.add(row)
@@ -259,6 +262,30 @@ def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple
         _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i]) for i in answered])
         _store_result(session, bank, started.assessment.id, result)
     return started, result
+
+
+def store_completed(
+    db: Database,
+    bank: Bank,
+    started: Started,
+    values: Mapping[str, AnswerValue],
+    result: Result,
+    *,
+    participation: Participation | None = None,
+    finished_at: datetime | None = None,
+) -> None:
+    """Store a whole scored response at once (demo data, bulk imports): assessment, answers, result."""
+    order = question_order(bank)
+    answered = [i for i in order if i in values]
+    started.assessment.position = len(order)
+    with db.write() as session:
+        session.add(started.assessment)
+        session.flush()
+        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, values[i]) for i in answered])
+        if participation is not None:
+            session.add(participation)
+            session.flush()
+        _store_result(session, bank, started.assessment.id, result, finished_at)
 
 
 def count_rows(db: Database) -> dict[str, int]:

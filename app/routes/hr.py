@@ -1,0 +1,422 @@
+"""HR: sign-in, cohorts and invitations, the team dashboard, exports, users. Every query is org-scoped."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app import reports
+from app.db import Database
+from app.messages import message
+from app.models import HrUser
+from app.security import is_https
+from app.services import accounts, hr
+from app.templating import render
+from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
+from scoring.model import ROLES
+
+router = APIRouter(include_in_schema=False)
+FLASH = "rolefit_hr_flash"
+
+
+class LoginRequired(Exception):
+    """Not signed in (or the session expired): go to the sign-in page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this action is for owners."""
+
+
+def hr_cookie_name(request: Request) -> str:
+    # behind HTTPS the __Host- prefix pins the cookie to this host, path / and Secure
+    return "__Host-rolefit_hr" if is_https(request) else "rolefit_hr"
+
+
+def current_user(request: Request, db: DbDep) -> HrUser:
+    token = request.cookies.get(hr_cookie_name(request))
+    user = accounts.session_user(db, token, request.app.state.clock())
+    if user is None:
+        raise LoginRequired
+    request.state.hr_user = user
+    return user
+
+
+UserDep = Annotated[HrUser, Depends(current_user)]
+
+
+def owner(user: UserDep) -> HrUser:
+    if user.role != "owner":
+        raise Forbidden
+    return user
+
+
+OwnerDep = Annotated[HrUser, Depends(owner)]
+
+
+def _flash(response: Response, request: Request, value: str, path: str) -> None:
+    response.set_cookie(
+        FLASH, value, max_age=300, path=path, httponly=True, samesite="strict", secure=is_https(request)
+    )
+
+
+def _take_flash(request: Request, response: Response, path: str) -> None:
+    if request.cookies.get(FLASH):
+        response.delete_cookie(FLASH, path=path)
+
+
+def link(request: Request, path: str) -> str:
+    return str(request.base_url).rstrip("/") + path
+
+
+# --- sign-in ---------------------------------------------------------------------------------------
+
+
+@router.get("/hr/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "hr/login.html",
+        {"error": None, "email": "", "next": safe_next(request.query_params.get("next"), "/hr")},
+    )
+
+
+@router.post("/hr/login", dependencies=[CsrfDep])
+def login(
+    request: Request,
+    db: DbDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/hr",
+) -> Response:
+    address = request.client.host if request.client else "unknown"
+    now = request.app.state.clock()
+    try:
+        user = accounts.authenticate(db, email, password, address, now)
+    except accounts.AccountError as err:
+        status = 429 if err.code == "rate_limited" else 401
+        context = {"error": message(err.code, request.state.lang), "email": email[:254], "next": safe_next(next, "/hr")}
+        return render(request, "hr/login.html", context, status_code=status)
+    token = accounts.start_session(db, user, now)
+    response = RedirectResponse(safe_next(next, "/hr"), status_code=303)
+    response.set_cookie(
+        hr_cookie_name(request), token, httponly=True, samesite="lax", secure=is_https(request), path="/"
+    )
+    return response
+
+
+@router.post("/hr/logout", dependencies=[CsrfDep])
+def logout(request: Request, db: DbDep) -> RedirectResponse:
+    token = request.cookies.get(hr_cookie_name(request))
+    if token:
+        accounts.end_session(db, token)
+    response = RedirectResponse("/hr/login", status_code=303)
+    response.delete_cookie(hr_cookie_name(request), path="/", secure=is_https(request), httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/hr/logout-everywhere", dependencies=[CsrfDep])
+def logout_everywhere(request: Request, db: DbDep, user: UserDep) -> RedirectResponse:
+    accounts.end_all_sessions(db, user.id)
+    accounts.audit(db, user.org_id, user.id, "user.logout_all")
+    response = RedirectResponse("/hr/login", status_code=303)
+    response.delete_cookie(hr_cookie_name(request), path="/", secure=is_https(request), httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/hr/set-password/{token}", response_class=HTMLResponse)
+def set_password_form(request: Request, token: str, db: DbDep) -> HTMLResponse:
+    user = accounts.password_token_user(db, token, request.app.state.clock())
+    if user is None:
+        raise NotFound
+    return render(request, "hr/set_password.html", {"email": user.email, "token": token, "error": None})
+
+
+@router.post("/hr/set-password/{token}", dependencies=[CsrfDep])
+def set_password(
+    request: Request,
+    token: str,
+    db: DbDep,
+    password: Annotated[str, Form(max_length=1000)] = "",
+    confirm: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    user = accounts.password_token_user(db, token, request.app.state.clock())
+    if user is None:
+        raise NotFound
+    error = None
+    if password != confirm:
+        error = message("password_mismatch", request.state.lang)
+    else:
+        try:
+            accounts.set_password(db, token, password, request.app.state.clock())
+        except accounts.AccountError as err:
+            error = message(err.code, request.state.lang)
+    if error:
+        return render(
+            request, "hr/set_password.html", {"email": user.email, "token": token, "error": error}, status_code=422
+        )
+    return RedirectResponse("/hr/login", status_code=303)
+
+
+# --- cohorts ---------------------------------------------------------------------------------------
+
+
+def _parse_date(value: str, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise hr.HrError("bad_date", field) from exc
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.replace("\r", "").replace(",", "\n").split("\n") if v.strip()]
+
+
+@router.get("/hr", response_class=HTMLResponse)
+def home(request: Request, db: DbDep, user: UserDep) -> HTMLResponse:
+    rows = hr.cohorts_of(db, user.org_id)
+    return render(request, "hr/home.html", {"user": user, "cohorts": rows, "error": None, "values": {}})
+
+
+@router.post("/hr/cohorts", dependencies=[CsrfDep])
+def create_cohort(
+    request: Request,
+    db: DbDep,
+    user: UserDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    departments: Annotated[str, Form(max_length=5000)] = "",
+    levels: Annotated[str, Form(max_length=5000)] = "",
+    closes_on: Annotated[str, Form(max_length=10)] = "",
+    max_participants: Annotated[str, Form(max_length=7)] = "",
+) -> Response:
+    now = request.app.state.clock()
+    values = {
+        "name": name,
+        "departments": departments,
+        "levels": levels,
+        "closes_on": closes_on,
+        "max_participants": max_participants,
+    }
+    try:
+        closes = _parse_date(closes_on, "closes_at")
+        if max_participants and not max_participants.isdigit():
+            raise hr.HrError("bad_max", "max_participants")
+        cohort, invitation = hr.create_cohort(
+            db,
+            user.org_id,
+            name=name,
+            departments=_split(departments),
+            levels=_split(levels),
+            closes_at=closes + timedelta(days=1) if closes else None,
+            max_participants=int(max_participants) if max_participants else None,
+            now=now,
+        )
+    except hr.HrError as err:
+        rows = hr.cohorts_of(db, user.org_id)
+        context = {"user": user, "cohorts": rows, "error": message(err.code, request.state.lang), "values": values}
+        return render(request, "hr/home.html", context, status_code=422)
+    accounts.audit(db, user.org_id, user.id, "cohort.create", cohort.name)
+    path = f"/hr/cohorts/{cohort.id}"
+    response = RedirectResponse(path, status_code=303)
+    _flash(response, request, invitation.token, path)
+    return response
+
+
+def _filters(request: Request) -> hr.Filters:
+    q = request.query_params
+
+    def opt(key: str) -> str | None:
+        value = q.get(key, "")[:100]
+        return value or None
+
+    role = opt("role")
+    if role is not None and role not in ROLES:
+        raise hr.HrError("bad_role", "role")
+    start, end = _parse_date(q.get("from", ""), "from"), _parse_date(q.get("to", ""), "to")
+    return hr.Filters(
+        department=opt("department"),
+        level=opt("level"),
+        current_role=role,
+        date_from=start,
+        date_to=end + timedelta(days=1) if end else None,
+    )
+
+
+def _board_context(request: Request, db: Database, bank: Any, user: HrUser, cohort_id: str | None) -> dict[str, Any]:
+    try:
+        filters = _filters(request)
+        board = hr.dashboard(db, bank, user.org_id, cohort_id, filters)
+        error = None
+    except hr.HrError as err:
+        filters = hr.Filters()
+        board = hr.dashboard(db, bank, user.org_id, cohort_id, filters)
+        error = message(err.code, request.state.lang)
+    shown = (filters.date_to - timedelta(days=1)).strftime("%Y-%m-%d") if filters.date_to else ""
+    return {
+        "board": board,
+        "filters": filters,
+        "filter_error": error,
+        "query": request.url.query,
+        "K": hr.K,
+        "date_to_shown": shown,
+    }
+
+
+@router.get("/hr/cohorts/{cohort_id}", response_class=HTMLResponse)
+def cohort_page(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> HTMLResponse:
+    cohort = hr.cohort_of(db, user.org_id, cohort_id)
+    if cohort is None:
+        raise NotFound
+    row = next(r for r in hr.cohorts_of(db, user.org_id) if r.cohort.id == cohort.id)
+    token = request.cookies.get(FLASH)
+    new_link = link(request, f"/join/{token}") if token and len(token) < 100 else None
+    context = {"user": user, "cohort": cohort, "row": row, "new_link": new_link}
+    context |= _board_context(request, db, bank, user, cohort.id)
+    response = render(request, "hr/cohort.html", context, block="board")
+    _take_flash(request, response, f"/hr/cohorts/{cohort.id}")
+    return response
+
+
+@router.get("/hr/dashboard", response_class=HTMLResponse)
+def org_dashboard(request: Request, bank: BankDep, db: DbDep, user: UserDep) -> HTMLResponse:
+    context = {"user": user, "cohort": None, "row": None, "new_link": None}
+    context |= _board_context(request, db, bank, user, None)
+    return render(request, "hr/cohort.html", context, block="board")
+
+
+@router.post("/hr/cohorts/{cohort_id}/invitations", dependencies=[CsrfDep])
+def new_invitation(request: Request, cohort_id: str, db: DbDep, user: UserDep) -> RedirectResponse:
+    try:
+        made = hr.new_invitation(db, user.org_id, cohort_id, request.app.state.clock())
+    except hr.HrError as err:
+        raise NotFound from err
+    accounts.audit(db, user.org_id, user.id, "invitation.create", cohort_id)
+    path = f"/hr/cohorts/{cohort_id}"
+    response = RedirectResponse(path, status_code=303)
+    _flash(response, request, made.token, path)
+    return response
+
+
+@router.post("/hr/invitations/{invitation_id}/revoke", dependencies=[CsrfDep])
+def revoke_invitation(request: Request, invitation_id: str, db: DbDep, user: UserDep) -> RedirectResponse:
+    cohort_id = hr.invitation_cohort(db, user.org_id, invitation_id)
+    if cohort_id is None or not hr.revoke_invitation(db, user.org_id, invitation_id, request.app.state.clock()):
+        raise NotFound
+    accounts.audit(db, user.org_id, user.id, "invitation.revoke", invitation_id)
+    return RedirectResponse(f"/hr/cohorts/{cohort_id}", status_code=303)
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "name", "department", "level", "current_role", "recommendation", "overall",
+    *(f"d_{d}" for d in hr.DIMENSIONS),
+    "readiness_am", "readiness_pm", "gaps_am", "gaps_pm", "finished_at",
+)  # fmt: skip
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Neutralise formula injection: text starting with = + - @ tab or CR gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _export_rows(request: Request, bank: Any, db: Database, user: HrUser, cohort_id: str) -> list[dict[str, Any]]:
+    if hr.cohort_of(db, user.org_id, cohort_id) is None:
+        raise NotFound
+    accounts.audit(db, user.org_id, user.id, "cohort.export", cohort_id)
+    return hr.identified_rows(db, bank, user.org_id, cohort_id)
+
+
+@router.get("/hr/cohorts/{cohort_id}/export.csv")
+def export_csv(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> Response:
+    rows = _export_rows(request, bank, db, user, cohort_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(row[c]) for c in EXPORT_COLUMNS])
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # BOM: Excel opens UTF-8 (Chinese, Vietnamese names) correctly
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/hr/cohorts/{cohort_id}/export.xlsx")
+def export_xlsx(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> Response:
+    from openpyxl import Workbook
+
+    rows = _export_rows(request, bank, db, user, cohort_id)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "participants"
+    sheet.append(list(EXPORT_COLUMNS))
+    for row in rows:
+        sheet.append([spreadsheet_safe(row[c]) for c in EXPORT_COLUMNS])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}.xlsx"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/hr/cohorts/{cohort_id}/report.pdf")
+def team_pdf(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> Response:
+    cohort = hr.cohort_of(db, user.org_id, cohort_id)
+    if cohort is None:
+        raise NotFound
+    context = {"user": user, "cohort": cohort} | _board_context(request, db, bank, user, cohort.id)
+    pdf = reports.render_template_pdf(request, "pdf/team.html", context)
+    accounts.audit(db, user.org_id, user.id, "cohort.report", cohort_id)
+    return reports.pdf_response(pdf, f"cohort-{cohort_id}.pdf")
+
+
+# --- users (owners) --------------------------------------------------------------------------------
+
+
+@router.get("/hr/users", response_class=HTMLResponse)
+def users(request: Request, db: DbDep, user: OwnerDep) -> HTMLResponse:
+    context = {"user": user, "users": accounts.users_of(db, user.org_id), "error": None, "new_link": None}
+    return render(request, "hr/users.html", context)
+
+
+@router.post("/hr/users", dependencies=[CsrfDep])
+def invite_user(
+    request: Request,
+    db: DbDep,
+    user: OwnerDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    role: Annotated[str, Form(max_length=16)] = "analyst",
+) -> HTMLResponse:
+    try:
+        invited = accounts.invite(db, user.org_id, email, role, request.app.state.clock(), by=user.id)
+    except accounts.AccountError as err:
+        context = {
+            "user": user,
+            "users": accounts.users_of(db, user.org_id),
+            "error": message(err.code, request.state.lang),
+            "new_link": None,
+        }
+        return render(request, "hr/users.html", context, status_code=422)
+    context = {
+        "user": user,
+        "users": accounts.users_of(db, user.org_id),
+        "error": None,
+        "new_link": link(request, f"/hr/set-password/{invited.token}"),
+    }
+    return render(request, "hr/users.html", context)

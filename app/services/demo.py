@@ -1,0 +1,85 @@
+"""`rolefit demo`: a demo organisation with an HR login and a cohort of simulated participants."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.db import Database
+from app.models import Participation
+from app.services import accounts, hr, quiz
+from app.tokens import new_public_id
+from scoring import score
+from scoring.model import Bank
+from scoring.simulate import respondent
+
+DEPARTMENTS = ("Sales", "Delivery", "Engineering", "Customer Success")
+LEVELS = ("Junior", "Senior", "Lead")
+FIRST = ("An", "Bao", "Chen", "Dung", "Emma", "Fang", "Giang", "Hoa", "Ivan", "Jia", "Khanh", "Lan", "Minh", "Ngoc",
+         "Oliver", "Phuong", "Qing", "Rui", "Sara", "Thao", "Uyen", "Vy", "Wei", "Xuan", "Yen", "Zhou")  # fmt: skip
+LAST = ("Nguyen", "Tran", "Le", "Pham", "Wang", "Li", "Zhang", "Liu", "Smith", "Garcia", "Hoang", "Vu", "Chen", "Do")
+
+
+@dataclass(frozen=True)
+class Demo:
+    org_id: str
+    email: str
+    password: str
+    cohort_id: str
+    participants: int
+
+
+def create_demo(db: Database, bank: Bank, *, n: int = 200, seed: int = 42, now: datetime) -> Demo:
+    rng = random.Random(seed)
+    suffix = secrets.token_hex(3)
+    email = f"demo-{suffix}@rolefit.example"
+    password = secrets.token_urlsafe(12)
+    org, invited = accounts.create_org(db, f"Demo organisation {suffix}", email, now)
+    accounts.set_password(db, invited.token, password, now)
+    cohort, _ = hr.create_cohort(
+        db, org.id, name="Demo cohort", departments=DEPARTMENTS, levels=LEVELS, max_participants=None, now=now
+    )
+    add_simulated(db, bank, org.id, cohort.id, n=n, rng=rng, now=now)
+    return Demo(org.id, email, password, cohort.id, n)
+
+
+def add_simulated(
+    db: Database, bank: Bank, org_id: str, cohort_id: str, *, n: int, rng: random.Random, now: datetime
+) -> None:
+    """``n`` simulated people who joined, consented (70% identified) and finished, over the last 60 days."""
+    for _ in range(n):
+        dept = rng.choice(DEPARTMENTS)
+        lean_weights = {
+            "Sales": (0.5, 0.2, 0.3),
+            "Customer Success": (0.45, 0.2, 0.35),
+            "Delivery": (0.2, 0.5, 0.3),
+            "Engineering": (0.15, 0.5, 0.35),
+        }
+        profile = rng.choices(["am", "pm", "borderline"], weights=lean_weights[dept])[0]
+        role = {"Sales": "sales", "Customer Success": "am", "Delivery": "pm", "Engineering": "engineer"}[dept]
+        if rng.random() < 0.2:
+            role = rng.choice(["am", "pm", "engineer", "sales", "other"])
+        person = respondent(bank, profile, rng, lang=rng.choice(["en", "zh-Hans", "vi"]), role=role)  # type: ignore[arg-type]
+        result = score(bank, person.answers)
+        finished = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
+        started = quiz.new_assessment(
+            bank, lang=person.answers.lang, current_role=role, years=rng.choice(["1-3", "3-5", "5-10"])
+        )
+        identified = rng.random() < 0.7
+        participation = Participation(
+            id=new_public_id(),
+            org_id=org_id,
+            cohort_id=cohort_id,
+            assessment_id=started.assessment.id,
+            visibility="identified" if identified else "aggregate",
+            display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}" if identified else None,
+            department=dept,
+            level=rng.choice(LEVELS),
+            current_role=role,
+            consented_at=finished - timedelta(minutes=15),
+        )
+        quiz.store_completed(
+            db, bank, started, person.answers.values, result, participation=participation, finished_at=finished
+        )
