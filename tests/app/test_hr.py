@@ -245,7 +245,7 @@ def test_consent_page_shows_what_hr_sees_before_any_question(app: Any) -> None:
 
 def test_no_consent_no_participation(app: Any) -> None:
     org, _ = make_org(app)
-    cohort, path = join_link(app, org)
+    _, path = join_link(app, org)
     b = Browser(app)
     before = quiz.count_rows(app.state.db)
     for data in (
