@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -157,10 +157,37 @@ class Invitation(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+DIMS = ("d_scope", "d_stakeholders", "d_horizon", "d_capability", "d_position", "d_career")
+
+
 class Participation(SQLModel, table=True):
     """A person in a cohort, with their consent. The result summary is copied here for SQL aggregates."""
 
-    __table_args__ = (UniqueConstraint("cohort_id", "assessment_id", name="uq_participation"),)
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "assessment_id", name="uq_participation"),
+        # covering indexes: the dashboard's passes read only the index (see app/services/hr.py)
+        Index(
+            "ix_participation_by_department", "cohort_id", "department", "level", "current_role", "finished_at", *DIMS
+        ),
+        Index("ix_participation_by_level", "cohort_id", "level", "department", "current_role", "finished_at", *DIMS),
+        Index(
+            "ix_participation_summary",
+            "cohort_id",
+            "finished_at",
+            "department",
+            "level",
+            "current_role",
+            "recommendation",
+            "readiness_am",
+            "readiness_pm",
+            "gaps_fit",
+            *DIMS,
+            "visibility",
+            "display_name",
+            "gaps_am",
+            "gaps_pm",
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     org_id: str = Field(
@@ -192,6 +219,7 @@ class Participation(SQLModel, table=True):
     d_career: float | None = None
     gaps_am: int = 0  # bit i set: a gap on skill i (bank order) for the AM track
     gaps_pm: int = 0
+    gaps_fit: int = 0  # the mask of the track this person fits (overall >= 0: AM)
     bank_version: str | None = Field(default=None, max_length=16)
 
 

@@ -26,12 +26,13 @@ from app.db import Database
 from app.models import Assessment, Cohort, Invitation, Organisation, Participation
 from app.services import quiz
 from app.tokens import hash_token, new_public_id, new_token
-from scoring.model import Bank, Result
+from scoring.model import ROLES, Bank, Result
 
 K = 5
 DIMENSIONS = ("scope", "stakeholders", "horizon", "capability", "position", "career")
 READY = 80.0  # readiness % at which a person counts as ready for a track
 NEAR = 60.0
+CANDIDATES_SHOWN = 100
 VISIBILITY = ("identified", "aggregate")
 
 
@@ -313,6 +314,7 @@ def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Resul
         "readiness_pm": result.track_readiness["pm"],
         "gaps_am": masks["am"],
         "gaps_pm": masks["pm"],
+        "gaps_fit": masks["am"] if result.overall >= 0 else masks["pm"],
         "bank_version": result.bank_version,
     }
     values |= {f"d_{d}": dims.get(d) for d in DIMENSIONS}
@@ -388,13 +390,10 @@ def suppress(counts: Mapping[str, int], k: int = K) -> dict[str, int | None]:
 
 
 def _scope(org_id: str, cohort_id: str | None) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [
-        col(Participation.org_id) == org_id,
-        col(Participation.finished_at).is_not(None),
-    ]
+    """Finished participants of one cohort (whose organisation the caller checks), or of the organisation."""
     if cohort_id is not None:
-        conds.append(col(Participation.cohort_id) == cohort_id)
-    return conds
+        return [col(Participation.cohort_id) == cohort_id, col(Participation.finished_at).is_not(None)]
+    return [col(Participation.org_id) == org_id, col(Participation.finished_at).is_not(None)]
 
 
 def _filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
@@ -413,42 +412,70 @@ def _filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
 
 
 def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filters: Filters) -> Dashboard:
-    """Aggregates for one cohort (or the whole organisation), with suppression and differencing checks."""
+    """Aggregates for one cohort (or the whole organisation), with suppression and differencing checks.
+
+    Four passes over the participants, all in SQL: the group sizes for the filters and for each
+    filter left out (differencing check), every whole-group aggregate at once, the heatmap
+    (GROUP BY department or level), and the transition candidates.
+    """
     active = filters.active()
     scope = _scope(org_id, cohort_id)
-    where = and_(*scope, *_filter_conditions(active))
+    conds = _filter_conditions(active)
+    where = and_(*scope, *conds)
     with db.read() as session:
-        options = _options(session, scope)
+        if cohort_id is not None:
+            cohort = session.get(Cohort, cohort_id)
+            if cohort is None or cohort.org_id != org_id:
+                raise HrError("not_found")
+        options = _options(session, org_id, cohort_id)
+        board = Dashboard(n=None, options=options)
 
-        def count(conds: list[ColumnElement[bool]]) -> int:
-            return int(session.exec(select(func.count()).select_from(Participation).where(and_(*scope, *conds))).one())
+        # 1. differencing: the selection's size with each one filter dropped must not differ by 1..K-1
+        if active:
 
-        n = count(_filter_conditions(active))
-        board = Dashboard(n=n if n >= K else None, options=options)
+            def size(parts: list[ColumnElement[bool]]) -> Any:
+                return func.count().filter(and_(*parts)) if parts else func.count()
+
+            sizes = [size(conds)] + [
+                size(_filter_conditions({k: v for k, v in active.items() if k != f})) for f in active
+            ]
+            counts = [int(x or 0) for x in session.execute(sql_select(*sizes).where(and_(*scope))).one()]
+            if counts[0] >= K and any(0 < wider - counts[0] < K for wider in counts[1:]):
+                board.blocked = "differencing"
+                return board
+
+        # 2. everything about the whole selection in one pass (an index-only scan)
+        skills = [s.id for s in bank.skills]
+        rec = col(Participation.recommendation)
+        exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
+        exprs += [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
+        for track in ("am", "pm"):
+            r = getattr(Participation, f"readiness_{track}")
+            exprs += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
+        fit = col(Participation.gaps_fit)
+        exprs += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(len(skills))]
+        row = list(session.execute(sql_select(*exprs).where(where)).one())
+        n = int(row[0])
         if n < K:
             board.blocked = "small"
             return board
-        for name in active:
-            without = {k: v for k, v in active.items() if k != name}
-            diff = count(_filter_conditions(without)) - n
-            if 0 < diff < K:
-                board.blocked = "differencing"
-                board.n = None
-                return board
+        board.n = n
+        board.distribution = suppress(dict(zip(("AM", "PM", "HYBRID"), (int(x or 0) for x in row[1:4]), strict=True)))
+        board.overall_means = {
+            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, row[4:10], strict=True)
+        }
+        b = [int(x or 0) for x in row[10:14]]
+        board.bench = {
+            "am": suppress({"ready": b[0], "near": b[1], "not_yet": n - b[0] - b[1]}),
+            "pm": suppress({"ready": b[2], "near": b[3], "not_yet": n - b[2] - b[3]}),
+        }
+        ranked = sorted(((int(t or 0), i) for i, t in enumerate(row[14:])), key=lambda x: (-x[0], x[1]))
+        for total, i in ranked[:5]:
+            if total > 0:
+                actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]
+                board.gaps.append(GapRow(skills[i], total if total >= K else None, actions))
 
-        fit_am = col(Participation.overall) >= 0
-        # distribution
-        rows = session.exec(
-            select(col(Participation.recommendation), func.count())
-            .where(where)
-            .group_by(col(Participation.recommendation))
-        )
-        dist = {"AM": 0, "PM": 0, "HYBRID": 0}
-        for rec, c in rows:
-            dist[str(rec)] = int(c)
-        board.distribution = suppress(dist)
-
-        # heatmap by department (or level when the cohort has no departments)
+        # 3. heatmap by department (or by level when there are no departments)
         by = col(Participation.department) if options["departments"] else col(Participation.level)
         board.heatmap_by = "department" if options["departments"] else "level"
         means = [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
@@ -465,55 +492,17 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
             )
             for g in groups
         ]
-        overall = session.execute(sql_select(*means).where(where)).one()
-        board.overall_means = {
-            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, overall, strict=True)
-        }
 
-        # bench strength: ready / near / not yet, per track
-        bench_cols = []
-        for track in ("am", "pm"):
-            r = getattr(Participation, f"readiness_{track}")
-            bench_cols += [
-                func.sum(case((r >= READY, 1), else_=0)),
-                func.sum(case((and_(r >= NEAR, r < READY), 1), else_=0)),
-                func.sum(case((or_(r < NEAR, r.is_(None)), 1), else_=0)),
-            ]
-        b = session.execute(sql_select(*bench_cols).where(where)).one()
-        board.bench = {
-            "am": suppress({"ready": int(b[0] or 0), "near": int(b[1] or 0), "not_yet": int(b[2] or 0)}),
-            "pm": suppress({"ready": int(b[3] or 0), "near": int(b[4] or 0), "not_yet": int(b[5] or 0)}),
-        }
-
-        # most common gaps on the track each person fits (one pass, bit tests in SQL)
-        skills = [s.id for s in bank.skills]
-        sums = [
-            func.sum(
-                case(
-                    (fit_am, col(Participation.gaps_am).op("&")(1 << i)),
-                    else_=col(Participation.gaps_pm).op("&")(1 << i),
-                )
-                / (1 << i)
-            )
-            for i in range(len(skills))
-        ]
-        totals = session.execute(sql_select(*sums).where(where)).one()
-        ranked = sorted(((int(t or 0), i) for i, t in enumerate(totals)), key=lambda x: (-x[0], x[1]))
-        for total, i in ranked[:5]:
-            if total <= 0:
-                continue
-            actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]
-            board.gaps.append(GapRow(skills[i], total if total >= K else None, actions))
-
-        # transition candidates: identified people whose current role is not the track they clearly fit
+        # 4. transition candidates: identified people whose current role is not the track they clearly fit
         cand_where = and_(
             where,
             col(Participation.visibility) == "identified",
             or_(
-                and_(col(Participation.recommendation) == "AM", col(Participation.current_role) != "am"),
-                and_(col(Participation.recommendation) == "PM", col(Participation.current_role) != "pm"),
+                and_(rec == "AM", col(Participation.current_role) != "am"),
+                and_(rec == "PM", col(Participation.current_role) != "pm"),
             ),
         )
+        readiness = case((rec == "AM", col(Participation.readiness_am)), else_=col(Participation.readiness_pm))
         cands = session.execute(
             sql_select(
                 *(
@@ -523,16 +512,15 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                         Participation.department,
                         Participation.current_role,
                         Participation.recommendation,
-                        Participation.readiness_am,
-                        Participation.readiness_pm,
                         Participation.gaps_am,
                         Participation.gaps_pm,
                     )
-                )
+                ),
+                readiness,
             )
             .where(cand_where)
-            .order_by(col(Participation.display_name))
-            .limit(200)
+            .order_by(readiness.desc(), col(Participation.display_name))
+            .limit(CANDIDATES_SHOWN)
         ).all()
         if len(cands) >= K:
             board.candidates = [
@@ -541,25 +529,25 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                     department=c[1],
                     current_role=str(c[2]),
                     fit=str(c[3]),
-                    readiness=c[4] if c[3] == "AM" else c[5],
-                    gaps=tuple(skills[i] for i in range(len(skills)) if (c[6] if c[3] == "AM" else c[7]) >> i & 1)[:3],
+                    readiness=c[6],
+                    gaps=tuple(skills[i] for i in range(len(skills)) if (c[4] if c[3] == "AM" else c[5]) >> i & 1)[:3],
                 )
                 for c in cands
             ]
-            board.candidates.sort(key=lambda c: -(c.readiness or 0))
     return board
 
 
-def _options(session: Session, scope: list[ColumnElement[bool]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, column in (
-        ("departments", Participation.department),
-        ("levels", Participation.level),
-        ("roles", Participation.current_role),
-    ):
-        values = session.exec(select(col(column)).where(and_(*scope)).distinct().order_by(col(column)))
-        out[key] = [str(v) for v in values if v is not None]
-    return out
+def _options(session: Session, org_id: str, cohort_id: str | None) -> dict[str, list[str]]:
+    """Filter choices from the cohorts' own lists (no scan of the participants)."""
+    query = select(Cohort).where(Cohort.org_id == org_id)
+    if cohort_id is not None:
+        query = query.where(Cohort.id == cohort_id)
+    departments: list[str] = []
+    levels: list[str] = []
+    for cohort in session.exec(query):
+        departments += [d for d in cohort.departments if d not in departments]
+        levels += [v for v in cohort.levels if v not in levels]
+    return {"departments": departments, "levels": levels, "roles": list(ROLES)}
 
 
 def identified_rows(db: Database, bank: Bank, org_id: str, cohort_id: str) -> list[dict[str, Any]]:
