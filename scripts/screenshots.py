@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -66,8 +67,46 @@ def main() -> None:
                 vpage.screenshot(path=str(out / f"shared-{tag}.png"), full_page=True)
                 viewer.close()
                 ctx.close()
+        hr_pages(browser, base, out)
         browser.close()
     print(f"screenshots in {out}")
+
+
+def hr_pages(browser: Any, base: str, out: Path) -> None:
+    """The participant's consent page and the HR dashboard, with 200 simulated participants."""
+    import random
+
+    from app.models import utcnow
+    from app.services import accounts, hr
+    from app.services.demo import DEPARTMENTS, LEVELS, add_simulated
+    from tests.e2e.server import live_app
+
+    db = live_app().state.db
+    org, invited = accounts.create_org(db, "Demo Org", "owner@demo.test", utcnow())
+    accounts.set_password(db, invited.token, "correct horse battery staple", utcnow())
+    cohort, invitation = hr.create_cohort(
+        db, org.id, name="Pilot 2026", departments=DEPARTMENTS, levels=LEVELS, now=utcnow()
+    )
+    add_simulated(db, BANK, org.id, cohort.id, n=200, rng=random.Random(3), now=utcnow())
+    for lang in ("en", "zh-Hans", "vi"):
+        for width in (390, 1280):
+            ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
+            page = ctx.new_page()
+            tag = f"{lang}-{width}"
+            page.goto(f"{base}/join/{invitation.token}?lang={lang}")
+            page.screenshot(path=str(out / f"join-{tag}.png"), full_page=True)
+            page.goto(f"{base}/hr/login?lang={lang}")
+            page.fill("#email", "owner@demo.test")
+            page.fill("#password", "correct horse battery staple")
+            page.locator("form[action='/hr/login'] button").click()
+            page.wait_for_url(f"{base}/hr")
+            page.screenshot(path=str(out / f"hr-home-{tag}.png"), full_page=True)
+            page.goto(f"{base}/hr/cohorts/{cohort.id}")
+            page.screenshot(path=str(out / f"hr-dashboard-{tag}.png"), full_page=True)
+            if width == 1280:
+                pdf = page.request.get(f"{base}/hr/cohorts/{cohort.id}/report.pdf?lang={lang}")
+                (out / f"team-report-{lang}.pdf").write_bytes(pdf.body())
+            ctx.close()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -35,6 +36,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_CURRENT: list[object] = []
+
+
+def live_app() -> Any:
+    """The app behind the running live server (for tests that set up data through services)."""
+    return _CURRENT[-1]
+
+
 @contextmanager
 def live_server(database_url: str | None = None, tmp: Path | None = None, **settings: object) -> Iterator[str]:
     """Serve a freshly migrated database; yield the base URL."""
@@ -45,6 +54,7 @@ def live_server(database_url: str | None = None, tmp: Path | None = None, **sett
     upgrade(db.engine)
     db.dispose()
     app = create_app(Settings(database_url=database_url, **settings))  # type: ignore[arg-type]
+    _CURRENT.append(app)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

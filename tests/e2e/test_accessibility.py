@@ -59,3 +59,45 @@ def test_every_page_type(page: Page, lang: str) -> None:
     page.locator("details").first.click()
     check("result")
     assert not problems, problems
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans", "vi"])
+def test_hr_pages(page: Page, lang: str) -> None:
+    import random
+
+    from app.models import utcnow
+    from app.services import accounts, hr
+    from app.services.demo import add_simulated
+    from tests.e2e.server import live_app
+
+    app = live_app()
+    email = f"a11y-{lang}-{utcnow().timestamp()}@e2e.test"
+    org, invited = accounts.create_org(app.state.db, "A11y", email, utcnow())
+    accounts.set_password(app.state.db, invited.token, "correct horse battery staple", utcnow())
+    cohort, invitation = hr.create_cohort(
+        app.state.db, org.id, name="Pilot", departments=["Sales", "Delivery"], levels=["Senior"], now=utcnow()
+    )
+    add_simulated(app.state.db, BANK, org.id, cohort.id, n=40, rng=random.Random(1), now=utcnow())
+    problems: dict[str, list[dict[str, Any]]] = {}
+
+    def check(name: str) -> None:
+        found = blocking(page)
+        if found:
+            problems[name] = found
+
+    page.goto(f"/join/{invitation.token}?lang={lang}")
+    check("join")
+    page.goto(f"/hr/login?lang={lang}")
+    check("login")
+    page.fill("#email", email)
+    page.fill("#password", "correct horse battery staple")
+    page.locator("form[action='/hr/login'] button").click()
+    page.wait_for_url("**/hr")
+    check("hr-home")
+    page.goto(f"/hr/cohorts/{cohort.id}")
+    check("dashboard")
+    page.goto(f"/hr/cohorts/{cohort.id}?department=Sales")
+    check("dashboard-filtered")
+    page.goto("/hr/users")
+    check("users")
+    assert not problems, problems
