@@ -56,9 +56,15 @@ unit: setup
 simulate: setup
 	$(BIN)/rolefit simulate --n 5000 --seed 1
 
-bench: setup
+# Benchmarks: 127.0.0.1 only, each bounded in time; JSON on stdout. PostgreSQL runs when root can start it.
+bench: setup system-deps
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; }
 	$(BIN)/python -m bench.scoring
 	$(BIN)/python -m bench.pdf
+	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.dashboard
+	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.http
+	$(BIN)/python -m bench.takers
+	$(BIN)/python -m bench.durability
 
 screenshots: setup system-deps
 	$(BIN)/python -m scripts.screenshots var/screenshots

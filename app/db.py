@@ -8,8 +8,9 @@ writers never deadlock upgrading a read lock), read transactions with a plain
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ IMMEDIATE = "rolefit_immediate"
 
 
 def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError("synchronous must be NORMAL or FULL")
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -46,15 +49,20 @@ def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
         return engine
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 class Database:
     """One engine per process; sessions are short and owned by the services."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, synchronous: str = "NORMAL") -> None:
+        self.engine = make_engine(url, synchronous=synchronous)
         self._writer = self.engine.execution_options(**{IMMEDIATE: True})
+        # SQLite has one writer at a time. Threads of this process queue here, in Python, rather than
+        # in SQLite's busy handler, which sleeps in steps of up to 100 ms and ruins latency under load.
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -68,7 +76,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits on success and rolls back on any error."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+        with self._write_lock, Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
 
     def ok(self) -> bool:

@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.bank = load_bank(settings.bank_path)  # loaded once per process, read-only
-    app.state.db = Database(settings.database_url)
+    app.state.db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     app.state.clock = utcnow  # tests move it to check expiry
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
     for router in (health.router, pages.router, quiz.router, results.router, join.router, hr.router, api.router):

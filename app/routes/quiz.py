@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.db import Database
 from app.i18n import LANGS, normalise
 from app.messages import message
+from app.models import Assessment
 from app.services import quiz
 from app.templating import is_htmx, render
 from app.tokens import normalise_resume_code
@@ -92,10 +93,14 @@ def resume_point(request: Request, bank: BankDep, db: DbDep) -> RedirectResponse
 
 
 def _question_page(
-    request: Request, bank: Bank, db: Database, number: int, status_code: int = 200, error: str | None = None
+    request: Request,
+    bank: Bank,
+    db: Database,
+    number: int,
+    mine: tuple[Assessment, QuizCookie],
+    status_code: int = 200,
+    error: str | None = None,
 ) -> HTMLResponse:
-    mine = current_assessment(request, db)
-    assert mine is not None
     assessment, cookie = mine
     order = quiz.question_order(bank)
     item = bank.item(order[number - 1])
@@ -121,6 +126,10 @@ def review(request: Request, bank: BankDep, db: DbDep) -> Response:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
+    return _review_page(request, bank, db, mine)
+
+
+def _review_page(request: Request, bank: Bank, db: Database, mine: tuple[Assessment, QuizCookie]) -> HTMLResponse:
     assessment, cookie = mine
     order = quiz.question_order(bank)
     answers = quiz.answers_of(db, bank, assessment.id)
@@ -139,11 +148,12 @@ def review(request: Request, bank: BankDep, db: DbDep) -> Response:
 
 @router.get("/quiz/{number:int}", response_class=HTMLResponse)
 def question(request: Request, number: int, bank: BankDep, db: DbDep) -> Response:
-    if current_assessment(request, db) is None:
+    mine = current_assessment(request, db)
+    if mine is None:
         return _redirect("/start")
     if not 1 <= number <= len(quiz.question_order(bank)):
         raise NotFound
-    return _question_page(request, bank, db, number)
+    return _question_page(request, bank, db, number, mine)
 
 
 @router.post("/quiz/{number:int}", dependencies=[CsrfDep])
@@ -173,13 +183,13 @@ def answer(
         quiz.save_answer(db, bank, mine[0], item_id, parsed)
     except AnswerError as err:
         text = message(err.code, request.state.lang, item=number, **err.params)
-        return _question_page(request, bank, db, number, status_code=422, error=text)
+        return _question_page(request, bank, db, number, mine, status_code=422, error=text)
     next_url = "/quiz/review" if number == len(order) else f"/quiz/{number + 1}"
     if is_htmx(request):
         if number == len(order):
-            response = review(request, bank, db)
+            response = _review_page(request, bank, db, mine)
         else:
-            response = _question_page(request, bank, db, number + 1)
+            response = _question_page(request, bank, db, number + 1, mine)
         response.headers["HX-Push-Url"] = next_url
         return response
     return _redirect(next_url)

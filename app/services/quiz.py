@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func
+from sqlalchemy import CursorResult, delete, func, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -62,12 +63,12 @@ def question_order(bank: Bank) -> tuple[str, ...]:
     return tuple(orientation + [skills[s.id] for s in bank.skills])
 
 
-def _values(rows: list[Answer], bank: Bank) -> dict[str, AnswerValue]:
+def _values(rows: Iterable[tuple[str, int | None, str | None]], bank: Bank) -> dict[str, AnswerValue]:
     out: dict[str, AnswerValue] = {}
-    for row in rows:
-        if not bank.has_item(row.item_id):
+    for item_id, value_int, value_option in rows:
+        if not bank.has_item(item_id):
             continue  # an item retired from the bank since this answer was given
-        out[row.item_id] = row.value_option if bank.item(row.item_id).kind == "situational" else row.value_int
+        out[item_id] = value_option if bank.item(item_id).kind == "situational" else value_int
     return out
 
 
@@ -127,8 +128,12 @@ def by_resume_code(db: Database, code: str) -> Assessment | None:
 
 
 def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, AnswerValue]:
+    # plain rows, not ORM objects: this runs on every question page
+    query = sql_select(col(Answer.item_id), col(Answer.value_int), col(Answer.value_option)).where(
+        col(Answer.assessment_id) == assessment_id
+    )
     with db.read() as session:
-        rows = list(session.exec(select(Answer).where(Answer.assessment_id == assessment_id)))
+        rows = [(r[0], r[1], r[2]) for r in session.execute(query)]
     return _values(rows, bank)
 
 
@@ -171,12 +176,9 @@ def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, 
     position = order.index(item_id) + 1
     with db.write() as session:
         _upsert(session, db.dialect, [_row(assessment.id, bank, item_id, checked)])
-        row = session.get(Assessment, assessment.id)
-        if row is None:
-            raise AnswerError("not_found", "assessment", "assessment not found")
-        row.position = position
-        row.updated_at = utcnow()
-        session.add(row)
+        session.execute(
+            update(Assessment).where(col(Assessment.id) == assessment.id).values(position=position, updated_at=utcnow())
+        )
     return position
 
 
