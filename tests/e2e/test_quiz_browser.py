@@ -55,6 +55,9 @@ def test_keyboard_only(page: Page) -> None:
     for n, item_id in enumerate(ORDER, start=1):
         target = value_for(BANK.item(item_id), "pm", n)
         expect(page.locator("#quiz form")).to_have_attribute("action", f"/quiz/{n}")
+        if n > 1:
+            # after each swap htmx moves the focus to the new question: a screen reader reads it first
+            expect(page.locator("#quiz h1.q")).to_be_focused()
         button = page.locator(f'#quiz button[name="value"][value="{target}"]')
         for _ in range(15):  # Tab until the wanted answer has the focus
             if button.evaluate("b => b === document.activeElement"):
@@ -64,7 +67,12 @@ def test_keyboard_only(page: Page) -> None:
             raise AssertionError(f"could not reach answer {target} of question {n} with Tab")
         page.keyboard.press("Enter")
     page.wait_for_url("**/quiz/review")
-    page.locator('form[action="/quiz/finish"] button').focus()
+    expect(page.locator("#quiz h1")).to_be_focused()
+    finish_button = page.locator('form[action="/quiz/finish"] button')
+    for _ in range(10):
+        if finish_button.evaluate("b => b === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**/result/*")
     expect(page.locator("h1")).to_contain_text("Project Manager (PM)")
