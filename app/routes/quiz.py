@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.db import Database
 from app.i18n import LANGS, normalise
 from app.messages import message
-from app.models import Assessment
 from app.services import quiz
 from app.templating import is_htmx, render
 from app.tokens import normalise_resume_code
@@ -22,11 +21,12 @@ from app.web import (
     QuizCookie,
     SettingsDep,
     current_assessment,
+    read_quiz_cookie,
     set_lang_cookie,
     set_quiz_cookie,
 )
 from scoring import AnswerError
-from scoring.model import ROLES, Bank
+from scoring.model import ROLES, AnswerValue, Bank
 
 router = APIRouter(include_in_schema=False)
 SKIP = "skip"
@@ -97,14 +97,15 @@ def _question_page(
     bank: Bank,
     db: Database,
     number: int,
-    mine: tuple[Assessment, QuizCookie],
+    cookie: QuizCookie,
     status_code: int = 200,
     error: str | None = None,
+    answers: dict[str, AnswerValue] | None = None,
 ) -> HTMLResponse:
-    assessment, cookie = mine
     order = quiz.question_order(bank)
     item = bank.item(order[number - 1])
-    answers = quiz.answers_of(db, bank, assessment.id)
+    if answers is None:
+        answers = quiz.answers_of(db, bank, cookie.assessment_id)
     context = {
         "item": item,
         "number": number,
@@ -116,7 +117,7 @@ def _question_page(
         "first_skill": number - 1 == next(n for n, i in enumerate(order) if bank.item(i).kind == "proficiency"),
         "resume_code": cookie.resume_code,
         "error": error,
-        "assessment_id": assessment.id,
+        "assessment_id": cookie.assessment_id,
     }
     return render(request, "question.html", context, block="quiz", status_code=status_code)
 
@@ -126,13 +127,15 @@ def review(request: Request, bank: BankDep, db: DbDep) -> Response:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
-    return _review_page(request, bank, db, mine)
+    return _review_page(request, bank, db, mine[1])
 
 
-def _review_page(request: Request, bank: Bank, db: Database, mine: tuple[Assessment, QuizCookie]) -> HTMLResponse:
-    assessment, cookie = mine
+def _review_page(
+    request: Request, bank: Bank, db: Database, cookie: QuizCookie, answers: dict[str, AnswerValue] | None = None
+) -> HTMLResponse:
     order = quiz.question_order(bank)
-    answers = quiz.answers_of(db, bank, assessment.id)
+    if answers is None:
+        answers = quiz.answers_of(db, bank, cookie.assessment_id)
     missing = [n + 1 for n, i in enumerate(order) if i not in answers]
     skipped = [n + 1 for n, i in enumerate(order) if i in answers and answers[i] is None]
     context = {
@@ -141,7 +144,7 @@ def _review_page(request: Request, bank: Bank, db: Database, mine: tuple[Assessm
         "missing": missing,
         "skipped": skipped,
         "resume_code": cookie.resume_code,
-        "assessment_id": assessment.id,
+        "assessment_id": cookie.assessment_id,
     }
     return render(request, "review.html", context, block="quiz")
 
@@ -153,7 +156,7 @@ def question(request: Request, number: int, bank: BankDep, db: DbDep) -> Respons
         return _redirect("/start")
     if not 1 <= number <= len(quiz.question_order(bank)):
         raise NotFound
-    return _question_page(request, bank, db, number, mine)
+    return _question_page(request, bank, db, number, mine[1])
 
 
 @router.post("/quiz/{number:int}", dependencies=[CsrfDep])
@@ -165,8 +168,8 @@ def answer(
     item_id: Annotated[str, Form(max_length=48)],
     value: Annotated[str, Form(max_length=16)],
 ) -> Response:
-    mine = current_assessment(request, db)
-    if mine is None:
+    cookie = read_quiz_cookie(request)
+    if cookie is None:
         return _redirect("/start")
     order = quiz.question_order(bank)
     if not 1 <= number <= len(order) or order[number - 1] != item_id:
@@ -180,16 +183,21 @@ def answer(
     else:
         parsed = int(value) if value.isdigit() and len(value) < 3 else value
     try:
-        quiz.save_answer(db, bank, mine[0], item_id, parsed)
+        # the hot path: owner check, upsert, resume point and the answers for the next page in one transaction
+        answers = quiz.save_answer_owned(db, bank, cookie.assessment_id, cookie.secret, item_id, parsed)
     except AnswerError as err:
+        if quiz.owned(db, cookie.assessment_id, cookie.secret) is None:
+            return _redirect("/start")
         text = message(err.code, request.state.lang, item=number, **err.params)
-        return _question_page(request, bank, db, number, mine, status_code=422, error=text)
+        return _question_page(request, bank, db, number, cookie, status_code=422, error=text)
+    if answers is None:
+        return _redirect("/start")
     next_url = "/quiz/review" if number == len(order) else f"/quiz/{number + 1}"
     if is_htmx(request):
         if number == len(order):
-            response = _review_page(request, bank, db, mine)
+            response = _review_page(request, bank, db, cookie, answers)
         else:
-            response = _question_page(request, bank, db, number + 1, mine)
+            response = _question_page(request, bank, db, number + 1, cookie, answers=answers)
         response.headers["HX-Push-Url"] = next_url
         return response
     return _redirect(next_url)

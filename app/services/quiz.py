@@ -137,12 +137,12 @@ def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, Answer
     return _values(rows, bank)
 
 
-def _upsert(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (assessment_id, item_id) DO UPDATE, built once: SQLAlchemy caches its compiled form."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Answer.__table__).values(rows)  # type: ignore[attr-defined]
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(Answer.__table__)  # type: ignore[attr-defined]
+    return stmt.on_conflict_do_update(
         index_elements=["assessment_id", "item_id"],
         set_={
             "value_int": stmt.excluded.value_int,
@@ -150,7 +150,11 @@ def _upsert(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
             "answered_at": stmt.excluded.answered_at,
         },
     )
-    session.execute(stmt)
+
+
+def _upsert(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(_upsert_statement(dialect), rows)
 
 
 def _row(assessment_id: str, bank: Bank, item_id: str, value: AnswerValue) -> dict[str, Any]:
@@ -180,6 +184,44 @@ def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, 
             update(Assessment).where(col(Assessment.id) == assessment.id).values(position=position, updated_at=utcnow())
         )
     return position
+
+
+def save_answer_owned(
+    db: Database, bank: Bank, assessment_id: str, secret: str, item_id: str, value: object
+) -> dict[str, AnswerValue] | None:
+    """The browser's answer path in one transaction: check that ``secret`` owns the assessment, upsert
+    the answer, move the resume point past it, and return every answer (for the next page).
+
+    None when the secret does not own the assessment (nothing is written). Raises
+    :class:`scoring.AnswerError` for an unknown item or a bad value, before touching the database.
+    """
+    order = question_order(bank)
+    if not bank.has_item(item_id) or item_id not in order:
+        raise AnswerError("unknown_item", item_id, "unknown item id")
+    checked = check_value(bank.item(item_id), value)
+    if not assessment_id or not secret or len(secret) > 100 or len(assessment_id) > 32:
+        return None
+    digest, code_digest = hash_token(secret), hash_token(normalise_resume_code(secret))
+    with db.write() as session:
+        found = session.execute(
+            sql_select(col(Assessment.owner_hash), col(Assessment.resume_hash)).where(
+                col(Assessment.id) == assessment_id
+            )
+        ).first()
+        if found is None or not (hmac.compare_digest(found[0], digest) or hmac.compare_digest(found[1], code_digest)):
+            return None
+        _upsert(session, db.dialect, [_row(assessment_id, bank, item_id, checked)])
+        session.execute(
+            update(Assessment)
+            .where(col(Assessment.id) == assessment_id)
+            .values(position=order.index(item_id) + 1, updated_at=utcnow())
+        )
+        rows = session.execute(
+            sql_select(col(Answer.item_id), col(Answer.value_int), col(Answer.value_option)).where(
+                col(Answer.assessment_id) == assessment_id
+            )
+        )
+        return _values(((r[0], r[1], r[2]) for r in rows), bank)
 
 
 def set_language(db: Database, assessment_id: str, lang: str) -> None:
