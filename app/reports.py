@@ -44,15 +44,9 @@ def og_title(request: Request, page: ResultPage) -> str:
     return tr(TITLES["HYBRID"])
 
 
-def render_html(request: Request, page: ResultPage, *, shared: bool) -> str:
-    env = environment(request.state.lang, request.app.state.settings.reload_templates)
-    ctx = page_context(request) | {"page": page, "shared": shared}
-    return env.get_template("pdf/report.html").render(ctx)
-
-
 def render_pdf(request: Request, page: ResultPage, *, shared: bool) -> bytes:
     """The result as a 2-4 page A4 PDF in the request's language."""
-    return html_to_pdf(render_html(request, page, shared=shared))
+    return render_template_pdf(request, "pdf/report.html", {"page": page, "shared": shared})
 
 
 def render_template_pdf(request: Request, template: str, context: Mapping[str, object]) -> bytes:

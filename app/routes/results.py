@@ -83,10 +83,12 @@ def result_pdf(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
 
 
-def _share_panel(request: Request, bank: Bank, db: Database, assessment: Assessment, **extra: Any) -> HTMLResponse:
+def _share_panel(
+    request: Request, bank: Bank, db: Database, assessment: Assessment, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
     page = _page(request, bank, db, assessment)
     context = {"page": page, "resume_code": ""} | _share_context(request, db, assessment) | extra
-    return render(request, "result.html", context, block="share", status_code=extra.pop("status_code", 200))
+    return render(request, "result.html", context, block="share", status_code=status_code)
 
 
 @router.post("/result/{assessment_id}/shares", dependencies=[CsrfDep])

@@ -19,6 +19,14 @@ DEPARTMENTS = ("Sales", "Delivery", "Engineering", "Customer Success")
 LEVELS = ("Junior", "Senior", "Lead")
 FIRST = ("An", "Bao", "Chen", "Dung", "Emma", "Fang", "Giang", "Hoa", "Ivan", "Jia", "Khanh", "Lan", "Minh", "Ngoc",
          "Oliver", "Phuong", "Qing", "Rui", "Sara", "Thao", "Uyen", "Vy", "Wei", "Xuan", "Yen", "Zhou")  # fmt: skip
+# per department: how likely a clear AM, a clear PM or a borderline profile is, and the usual current role
+LEAN_WEIGHTS = {
+    "Sales": (0.5, 0.2, 0.3),
+    "Customer Success": (0.45, 0.2, 0.35),
+    "Delivery": (0.2, 0.5, 0.3),
+    "Engineering": (0.15, 0.5, 0.35),
+}
+USUAL_ROLE = {"Sales": "sales", "Customer Success": "am", "Delivery": "pm", "Engineering": "engineer"}
 LAST = ("Nguyen", "Tran", "Le", "Pham", "Wang", "Li", "Zhang", "Liu", "Smith", "Garcia", "Hoang", "Vu", "Chen", "Do")
 
 
@@ -51,14 +59,8 @@ def add_simulated(
     """``n`` simulated people who joined, consented (70% identified) and finished, over the last 60 days."""
     for _ in range(n):
         dept = rng.choice(DEPARTMENTS)
-        lean_weights = {
-            "Sales": (0.5, 0.2, 0.3),
-            "Customer Success": (0.45, 0.2, 0.35),
-            "Delivery": (0.2, 0.5, 0.3),
-            "Engineering": (0.15, 0.5, 0.35),
-        }
-        profile = rng.choices(["am", "pm", "borderline"], weights=lean_weights[dept])[0]
-        role = {"Sales": "sales", "Customer Success": "am", "Delivery": "pm", "Engineering": "engineer"}[dept]
+        profile = rng.choices(["am", "pm", "borderline"], weights=LEAN_WEIGHTS[dept])[0]
+        role = USUAL_ROLE[dept]
         if rng.random() < 0.2:
             role = rng.choice(["am", "pm", "engineer", "sales", "other"])
         person = respondent(bank, profile, rng, lang=rng.choice(["en", "zh-Hans", "vi"]), role=role)  # type: ignore[arg-type]

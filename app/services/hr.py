@@ -23,7 +23,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import Assessment, Cohort, Invitation, Organisation, Participation
+from app.models import Cohort, Invitation, Organisation, Participation
 from app.services import quiz
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
@@ -582,12 +582,6 @@ def identified_rows(db: Database, bank: Bank, org_id: str, cohort_id: str) -> li
             }
         )
     return out
-
-
-def assessment_current_role(db: Database, assessment_id: str) -> str | None:
-    with db.read() as session:
-        a = session.get(Assessment, assessment_id)
-        return a.current_role if a else None
 
 
 def invitation_cohort(db: Database, org_id: str, invitation_id: str) -> str | None:

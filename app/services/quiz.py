@@ -105,18 +105,23 @@ def get(db: Database, assessment_id: str) -> Assessment | None:
         return session.get(Assessment, assessment_id)
 
 
+def _plausible(assessment_id: str | None, secret: str | None) -> bool:
+    return bool(assessment_id) and bool(secret) and len(secret or "") <= 100 and len(assessment_id or "") <= 32
+
+
+def _owns(owner_hash: str, resume_hash: str, secret: str) -> bool:
+    """``secret`` is the owner token or the resume code of the assessment with these hashes."""
+    return hmac.compare_digest(owner_hash, hash_token(secret)) or hmac.compare_digest(
+        resume_hash, hash_token(normalise_resume_code(secret))
+    )
+
+
 def owned(db: Database, assessment_id: str | None, secret: str | None) -> Assessment | None:
     """The assessment if ``secret`` is its owner token or resume code; None otherwise (no hint which)."""
-    if not assessment_id or not secret or len(secret) > 100 or len(assessment_id) > 32:
+    if not _plausible(assessment_id, secret):
         return None
-    found = get(db, assessment_id)
-    if found is None:
-        return None
-    digest = hash_token(secret)
-    code_digest = hash_token(normalise_resume_code(secret))
-    if hmac.compare_digest(found.owner_hash, digest) or hmac.compare_digest(found.resume_hash, code_digest):
-        return found
-    return None
+    found = get(db, assessment_id or "")
+    return found if found is not None and _owns(found.owner_hash, found.resume_hash, secret or "") else None
 
 
 def by_resume_code(db: Database, code: str) -> Assessment | None:
@@ -168,16 +173,20 @@ def _row(assessment_id: str, bank: Bank, item_id: str, value: AnswerValue) -> di
     }
 
 
+def _checked(bank: Bank, item_id: str, value: object) -> tuple[AnswerValue, int]:
+    """The validated value and the resume position after this item; :class:`AnswerError` otherwise."""
+    order = question_order(bank)
+    if not bank.has_item(item_id) or item_id not in order:
+        raise AnswerError("unknown_item", item_id, "unknown item id")
+    return check_value(bank.item(item_id), value), order.index(item_id) + 1
+
+
 def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, value: object) -> int:
     """Validate and upsert one answer; move the resume point past it. Returns the next position.
 
     Raises :class:`scoring.AnswerError` for an unknown item or a bad value; nothing is stored then.
     """
-    order = question_order(bank)
-    if not bank.has_item(item_id) or item_id not in order:
-        raise AnswerError("unknown_item", item_id, "unknown item id")
-    checked = check_value(bank.item(item_id), value)
-    position = order.index(item_id) + 1
+    checked, position = _checked(bank, item_id, value)
     with db.write() as session:
         _upsert(session, db.dialect, [_row(assessment.id, bank, item_id, checked)])
         session.execute(
