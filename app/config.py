@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     forwarded_allow_ips: str = "127.0.0.1"  # proxies trusted for X-Forwarded-Proto/For ("*" behind a private proxy)
-    sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"  # fsync each commit; see bench/RESULTS.md
+    # WAL + NORMAL: no fsync per commit; survives a crashed process, may lose the last commits on power
+    # loss. FULL fsyncs every commit (measured cost in bench/RESULTS.md).
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     reload_templates: bool = False  # development only: re-read templates on change
     max_body_bytes: int = 64 * 1024  # larger request bodies get 413
     cookie_max_age_days: int = 180  # how long a browser remembers its quiz (resume)

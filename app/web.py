@@ -29,17 +29,21 @@ class NotFound(Exception):
     """Answer 404 with the friendly page (no hint why)."""
 
 
-def get_bank(request: Request) -> Bank:
+# The dependencies below are ``async`` although they do no I/O: FastAPI runs a plain ``def`` dependency
+# in its thread pool, a hand-off per dependency per request for what is an attribute lookup.
+
+
+async def get_bank(request: Request) -> Bank:
     bank: Bank = request.app.state.bank
     return bank
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -30,7 +30,7 @@ def _context(bank: Bank, found: hr.OpenInvitation, errors: dict[str, str], value
 
 
 @router.get("/join/{token}", response_class=HTMLResponse)
-def consent_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def consent_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
     found = hr.open_invitation(db, token, request.app.state.clock())
     if found is None:
         raise NotFound
@@ -38,7 +38,7 @@ def consent_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTML
 
 
 @router.post("/join/{token}", dependencies=[CsrfDep])
-def join(
+async def join(
     request: Request,
     token: str,
     bank: BankDep,

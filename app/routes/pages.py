@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
     mine = current_assessment(request, db)
     progress = None
     if mine is not None:
@@ -38,7 +38,7 @@ def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
 
 
 @router.post("/lang", dependencies=[CsrfDep])
-def change_language(
+async def change_language(
     request: Request,
     db: DbDep,
     lang: Annotated[str, Form(max_length=16)],
@@ -54,5 +54,5 @@ def change_language(
 
 
 @router.get("/method", response_class=HTMLResponse)
-def method(request: Request, bank: BankDep) -> HTMLResponse:
+async def method(request: Request, bank: BankDep) -> HTMLResponse:
     return render(request, "method.html", {"constants": bank.scoring})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db import Database
@@ -20,6 +21,7 @@ from app.web import (
     NotFound,
     QuizCookie,
     SettingsDep,
+    check_csrf,
     current_assessment,
     read_quiz_cookie,
     set_lang_cookie,
@@ -45,12 +47,12 @@ def _start_context(
 
 
 @router.get("/start", response_class=HTMLResponse)
-def start_form(request: Request, bank: BankDep) -> HTMLResponse:
+async def start_form(request: Request, bank: BankDep) -> HTMLResponse:
     return render(request, "start.html", _start_context(bank))
 
 
 @router.post("/start", dependencies=[CsrfDep])
-def start(
+async def start(
     request: Request,
     bank: BankDep,
     db: DbDep,
@@ -83,7 +85,7 @@ def start(
 
 
 @router.get("/quiz")
-def resume_point(request: Request, bank: BankDep, db: DbDep) -> RedirectResponse:
+async def resume_point(request: Request, bank: BankDep, db: DbDep) -> RedirectResponse:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
@@ -114,7 +116,7 @@ def _question_page(
         "current": answers.get(item.id),
         "answered_count": sum(1 for i in order if i in answers),
         "section": "skills" if item.kind == "proficiency" else "orientation",
-        "first_skill": number - 1 == next(n for n, i in enumerate(order) if bank.item(i).kind == "proficiency"),
+        "first_skill": number - 1 == quiz.first_skill_index(bank),
         "resume_code": cookie.resume_code,
         "error": error,
         "assessment_id": cookie.assessment_id,
@@ -123,7 +125,7 @@ def _question_page(
 
 
 @router.get("/quiz/review", response_class=HTMLResponse)
-def review(request: Request, bank: BankDep, db: DbDep) -> Response:
+async def review(request: Request, bank: BankDep, db: DbDep) -> Response:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
@@ -150,7 +152,7 @@ def _review_page(
 
 
 @router.get("/quiz/{number:int}", response_class=HTMLResponse)
-def question(request: Request, number: int, bank: BankDep, db: DbDep) -> Response:
+async def question(request: Request, number: int, bank: BankDep, db: DbDep) -> Response:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
@@ -159,15 +161,31 @@ def question(request: Request, number: int, bank: BankDep, db: DbDep) -> Respons
     return _question_page(request, bank, db, number, mine[1])
 
 
-@router.post("/quiz/{number:int}", dependencies=[CsrfDep])
-def answer(
-    request: Request,
-    number: int,
-    bank: BankDep,
-    db: DbDep,
-    item_id: Annotated[str, Form(max_length=48)],
-    value: Annotated[str, Form(max_length=16)],
-) -> Response:
+async def _answer_fields(request: Request) -> tuple[str, str]:
+    """``item_id`` and ``value`` from the form: a missing or oversized field is a 422, like any form."""
+    form = await request.form()
+    fields = {name: form.get(name) for name in ("item_id", "value")}
+    for name, limit in (("item_id", 48), ("value", 16)):
+        found = fields[name]
+        if not isinstance(found, str) or len(found) > limit:
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ("body", name), "msg": "invalid", "input": None}]
+            )
+    return str(fields["item_id"]), str(fields["value"])
+
+
+@router.post("/quiz/{number:int}")
+async def answer(request: Request, number: int) -> Response:
+    """The hot path (one request per answer): kept lean on purpose.
+
+    No dependency injection and no thread hand-off: the CSRF check and the form are read here, and the
+    one short transaction (owner check, upsert, resume point, answers for the next page) and the
+    fragment run on the event loop, as the JSON API's handlers do.
+    """
+    await check_csrf(request)
+    item_id, value = await _answer_fields(request)
+    bank: Bank = request.app.state.bank
+    db: Database = request.app.state.db
     cookie = read_quiz_cookie(request)
     if cookie is None:
         return _redirect("/start")
@@ -183,7 +201,6 @@ def answer(
     else:
         parsed = int(value) if value.isdigit() and len(value) < 3 else value
     try:
-        # the hot path: owner check, upsert, resume point and the answers for the next page in one transaction
         answers = quiz.save_answer_owned(db, bank, cookie.assessment_id, cookie.secret, item_id, parsed)
     except AnswerError as err:
         if quiz.owned(db, cookie.assessment_id, cookie.secret) is None:
@@ -204,7 +221,7 @@ def answer(
 
 
 @router.post("/quiz/finish", dependencies=[CsrfDep])
-def finish(request: Request, bank: BankDep, db: DbDep) -> Response:
+async def finish(request: Request, bank: BankDep, db: DbDep) -> Response:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
@@ -216,13 +233,13 @@ def finish(request: Request, bank: BankDep, db: DbDep) -> Response:
 
 
 @router.get("/resume", response_class=HTMLResponse)
-def resume_form(request: Request) -> HTMLResponse:
+async def resume_form(request: Request) -> HTMLResponse:
     code = request.query_params.get("code", "")[:40]
     return render(request, "resume.html", {"code": code, "error": None})
 
 
 @router.post("/resume", dependencies=[CsrfDep])
-def resume(
+async def resume(
     request: Request,
     bank: BankDep,
     db: DbDep,

@@ -58,7 +58,7 @@ def _share_context(request: Request, db: Database, assessment: Assessment, token
 
 
 @router.get("/result/{assessment_id}", response_class=HTMLResponse)
-def result_page(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def result_page(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> HTMLResponse:
     assessment = _owned(request, db, assessment_id)
     page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
@@ -92,7 +92,7 @@ def _share_panel(
 
 
 @router.post("/result/{assessment_id}/shares", dependencies=[CsrfDep])
-def create_share(
+async def create_share(
     request: Request,
     assessment_id: str,
     bank: BankDep,
@@ -130,7 +130,7 @@ def create_share(
 
 
 @router.post("/result/{assessment_id}/shares/{share_id}/revoke", dependencies=[CsrfDep])
-def revoke_share(request: Request, assessment_id: str, share_id: str, bank: BankDep, db: DbDep) -> Response:
+async def revoke_share(request: Request, assessment_id: str, share_id: str, bank: BankDep, db: DbDep) -> Response:
     assessment = _owned(request, db, assessment_id)
     if not sharing.revoke(db, assessment.id, share_id, request.app.state.clock()):
         raise NotFound
@@ -161,7 +161,7 @@ def _shared(
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
-def shared_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def shared_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
     # a view is a page load by a browser, not a link preview's prefetch of the same address
     prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
     page, scope = _shared(request, bank, db, token, count_view=not prefetch)
@@ -180,7 +180,7 @@ def shared_pdf(request: Request, token: str, bank: BankDep, db: DbDep) -> Respon
 
 
 @router.post("/result/{assessment_id}/withdraw/{participation_id}", dependencies=[CsrfDep])
-def withdraw(request: Request, assessment_id: str, participation_id: str, db: DbDep) -> RedirectResponse:
+async def withdraw(request: Request, assessment_id: str, participation_id: str, db: DbDep) -> RedirectResponse:
     """Leave a cohort: HR loses this person's data at once (the participation row is deleted)."""
     assessment = _owned(request, db, assessment_id)
     if not hr.withdraw(db, assessment.id, participation_id):
@@ -189,7 +189,7 @@ def withdraw(request: Request, assessment_id: str, participation_id: str, db: Db
 
 
 @router.post("/result/{assessment_id}/delete", dependencies=[CsrfDep])
-def delete_my_data(request: Request, assessment_id: str, db: DbDep) -> RedirectResponse:
+async def delete_my_data(request: Request, assessment_id: str, db: DbDep) -> RedirectResponse:
     assessment = _owned(request, db, assessment_id)
     quiz.delete_assessment(db, assessment.id)
     response = RedirectResponse("/?deleted=1", status_code=303)

@@ -9,12 +9,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, update
+from sqlalchemy import CursorResult, Dialect, bindparam, delete, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.db import Database
+from app.db import Database, Prepared
 from app.models import Answer, Assessment, Participation, ResultSnapshot, ShareLink, utcnow
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
@@ -61,6 +61,12 @@ def question_order(bank: Bank) -> tuple[str, ...]:
     orientation = [item_id for _, _, item_id in sorted(placed)]
     skills = {i.skill: i.id for i in bank.proficiency_items}
     return tuple(orientation + [skills[s.id] for s in bank.skills])
+
+
+@cache
+def first_skill_index(bank: Bank) -> int:
+    """Where the skill questions start in :func:`question_order` (0-based)."""
+    return next(n for n, i in enumerate(question_order(bank)) if bank.item(i).kind == "proficiency")
 
 
 def _values(rows: Iterable[tuple[str, int | None, str | None]], bank: Bank) -> dict[str, AnswerValue]:
@@ -195,42 +201,55 @@ def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, 
     return position
 
 
+def _answer_statements(dialect: Dialect) -> tuple[Prepared, Prepared, Prepared]:
+    """The answer path's three statements, compiled once per database."""
+    assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
+    move = (
+        update(assessment)
+        .where(
+            assessment.c.id == bindparam("aid"),
+            or_(assessment.c.owner_hash == bindparam("owner"), assessment.c.resume_hash == bindparam("code")),
+        )
+        .values(position=bindparam("position"), updated_at=bindparam("now"))
+    )
+    given = sql_select(answer.c.item_id, answer.c.value_int, answer.c.value_option).where(
+        answer.c.assessment_id == bindparam("aid")
+    )
+    columns = ("assessment_id", "item_id", "value_int", "value_option", "answered_at")
+    return (
+        Prepared(move, dialect),
+        Prepared(_upsert_statement(dialect.name), dialect, columns),
+        Prepared(given, dialect),
+    )
+
+
 def save_answer_owned(
     db: Database, bank: Bank, assessment_id: str, secret: str, item_id: str, value: object
 ) -> dict[str, AnswerValue] | None:
-    """The browser's answer path in one transaction: check that ``secret`` owns the assessment, upsert
-    the answer, move the resume point past it, and return every answer (for the next page).
+    """The browser's answer path in one transaction: move the resume point past the item if ``secret``
+    (owner token or resume code) owns the assessment, upsert the answer, and return every answer (for
+    the next page).
 
     None when the secret does not own the assessment (nothing is written). Raises
     :class:`scoring.AnswerError` for an unknown item or a bad value, before touching the database.
+    Core statements on one connection, no ORM session: this runs on every answer.
     """
     order = question_order(bank)
     if not bank.has_item(item_id) or item_id not in order:
         raise AnswerError("unknown_item", item_id, "unknown item id")
     checked = check_value(bank.item(item_id), value)
-    if not assessment_id or not secret or len(secret) > 100 or len(assessment_id) > 32:
+    if not _plausible(assessment_id, secret):
         return None
-    digest, code_digest = hash_token(secret), hash_token(normalise_resume_code(secret))
-    with db.write() as session:
-        found = session.execute(
-            sql_select(col(Assessment.owner_hash), col(Assessment.resume_hash)).where(
-                col(Assessment.id) == assessment_id
-            )
-        ).first()
-        if found is None or not (hmac.compare_digest(found[0], digest) or hmac.compare_digest(found[1], code_digest)):
+    move, upsert, given = db.prepared("answer", _answer_statements)
+    keys = {"aid": assessment_id, "owner": hash_token(secret), "code": hash_token(normalise_resume_code(secret))}
+    row = _row(assessment_id, bank, item_id, checked)
+    with db.write_raw() as cursor:
+        # the owner check is the UPDATE's condition: no row moved, not the owner, nothing written
+        if move.run(cursor, {**keys, "position": order.index(item_id) + 1, "now": row["answered_at"]}).rowcount != 1:
             return None
-        _upsert(session, db.dialect, [_row(assessment_id, bank, item_id, checked)])
-        session.execute(
-            update(Assessment)
-            .where(col(Assessment.id) == assessment_id)
-            .values(position=order.index(item_id) + 1, updated_at=utcnow())
-        )
-        rows = session.execute(
-            sql_select(col(Answer.item_id), col(Answer.value_int), col(Answer.value_option)).where(
-                col(Answer.assessment_id) == assessment_id
-            )
-        )
-        return _values(((r[0], r[1], r[2]) for r in rows), bank)
+        upsert.run(cursor, row)
+        rows = given.run(cursor, keys).fetchall()
+    return _values(rows, bank)
 
 
 def set_language(db: Database, assessment_id: str, lang: str) -> None:

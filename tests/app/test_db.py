@@ -1,0 +1,122 @@
+"""The answer path's raw statements, the SQLite writer queue, and how connections are served."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+import uvicorn
+from uvicorn.importer import import_from_string
+
+from app import serving
+from app.db import Database
+from app.models import Answer, Assessment
+from app.services import quiz
+from scoring.model import Bank
+
+
+def test_answer_path_writes_what_the_orm_reads(db_url: str, bank: Bank) -> None:
+    db = Database(db_url)
+    started = quiz.start(db, bank, lang="en", current_role="pm", years=None)
+    aid, order = started.assessment.id, quiz.question_order(bank)
+    likert = next(i for i in order if bank.item(i).kind == "likert")
+    situational = next(i for i in order if bank.item(i).kind == "situational")
+    before = datetime.now(UTC) - timedelta(seconds=5)
+
+    answers = quiz.save_answer_owned(db, bank, aid, started.owner_token, likert, 4)
+    assert answers == {likert: 4}
+    # the resume code owns the assessment too (another device)
+    answers = quiz.save_answer_owned(db, bank, aid, started.resume_code, situational, "b")
+    assert answers == {likert: 4, situational: "b"}
+    assert quiz.save_answer_owned(db, bank, aid, started.owner_token, likert, None) == {likert: None, situational: "b"}
+
+    with db.read() as session:
+        rows = {r.item_id: r for r in session.exec(select(Answer).where(Answer.assessment_id == aid))}
+        assessment = session.get(Assessment, aid)
+    assert set(rows) == {likert, situational}
+    assert rows[likert].value_int is None and rows[likert].value_option is None
+    assert rows[situational].value_option == "b" and rows[situational].value_int is None
+    answered_at = rows[situational].answered_at
+    assert answered_at.replace(tzinfo=answered_at.tzinfo or UTC) > before
+    assert assessment is not None and assessment.position == order.index(likert) + 1
+    db.dispose()
+
+
+def test_answer_path_refuses_a_wrong_secret_and_writes_nothing(db_url: str, bank: Bank) -> None:
+    db = Database(db_url)
+    mine = quiz.start(db, bank, lang="en", current_role="pm", years=None)
+    theirs = quiz.start(db, bank, lang="en", current_role="am", years=None)
+    item = quiz.question_order(bank)[0]
+    assert quiz.save_answer_owned(db, bank, mine.assessment.id, theirs.owner_token, item, 3) is None
+    assert quiz.save_answer_owned(db, bank, mine.assessment.id, "", item, 3) is None
+    assert quiz.save_answer_owned(db, bank, "no-such-id", mine.owner_token, item, 3) is None
+    assert quiz.answers_of(db, bank, mine.assessment.id) == {}
+    assert quiz.get(db, mine.assessment.id).position == 0  # type: ignore[union-attr]
+    db.dispose()
+
+
+def test_sqlite_writers_of_two_workers_queue_on_the_lock(tmp_path: Path, sqlite_template: Path) -> None:
+    path = tmp_path / "two.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    first, second = Database(f"sqlite:///{path}"), Database(f"sqlite:///{path}")  # as two processes would
+    holding, order = threading.Event(), []
+
+    def other_worker() -> None:
+        holding.wait()
+        with second.write_raw() as cursor:
+            cursor.execute("SELECT 1")
+            order.append("second")
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    with first.write():
+        holding.set()
+        thread.join(timeout=0.3)
+        assert thread.is_alive(), "the second writer must wait for the first"
+        order.append("first")
+    thread.join(timeout=10)
+    assert order == ["first", "second"]
+    assert (tmp_path / "two.sqlite3.writelock").exists()
+    first.dispose()
+    second.dispose()
+
+
+def test_served_connections_turn_nagle_off() -> None:
+    """With several workers uvicorn binds the listening socket itself, without IPPROTO_TCP, and the
+    standard event loop then leaves Nagle's algorithm on: every response would wait for the client's
+    delayed ACK. A real uvicorn server on such a socket, with rolefit's protocol, must turn it off."""
+    assert import_from_string(serving.HTTP) is serving.Protocol
+    seen: list[int] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        for protocol in server.server_state.connections:
+            sock = protocol.transport.get_extra_info("socket")  # type: ignore[attr-defined]
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    config = uvicorn.Config(app, http=serving.HTTP, loop=serving.LOOP, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+
+    async def main() -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto 0, as uvicorn binds it
+        listener.bind(("127.0.0.1", 0))
+        task = asyncio.create_task(server.serve(sockets=[listener]))
+        while not server.started:
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert (await reader.readline()).startswith(b"HTTP/1.1 204")
+        writer.close()
+        server.should_exit = True
+        await task
+
+    asyncio.run(main())
+    assert seen == [1]
