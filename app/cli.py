@@ -193,10 +193,14 @@ def serve(
     """Serve the web app with uvicorn."""
     import uvicorn
 
+    from app import serving
+
     settings = get_settings()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
+        loop=serving.LOOP,
+        http=serving.HTTP,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
