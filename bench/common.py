@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from app import serving
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
@@ -68,12 +70,14 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 
 @contextmanager
 def server(
-    target: str, workers: int, env: dict[str, str] | None = None, factory: bool = False
+    target: str, workers: int, env: dict[str, str] | None = None, factory: bool = False, loop: str = serving.LOOP
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """uvicorn TARGET on 127.0.0.1 with ``workers`` processes, the way `rolefit serve` runs it."""
+    """uvicorn TARGET on 127.0.0.1 with ``workers`` processes, the way `rolefit serve` runs it
+    (``loop="uvloop"``: uvicorn's default instead, for the comparison in RESULTS.md)."""
     port = free_port()
     cmd = [PY, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
            "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    cmd += ["--loop", "asyncio", "--http", serving.HTTP] if loop == serving.LOOP else ["--loop", "uvloop"]
     if factory:
         cmd.append("--factory")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True)

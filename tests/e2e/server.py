@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from app import serving
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
@@ -56,7 +57,8 @@ def live_server(database_url: str | None = None, tmp: Path | None = None, **sett
     app = create_app(Settings(database_url=database_url, **settings))  # type: ignore[arg-type]
     _CURRENT.append(app)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", loop=serving.LOOP, http=serving.HTTP)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
