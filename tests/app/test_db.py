@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
 import uvicorn
+from sqlmodel import select
 from uvicorn.importer import import_from_string
 
 from app import serving
