@@ -167,6 +167,20 @@ class Database:
             finally:
                 conn.close()
 
+    @contextmanager
+    def statement_raw(self) -> Iterator[Any]:
+        """A PostgreSQL DB-API cursor in autocommit mode, for one statement that is a whole transaction
+        by itself: no BEGIN and COMMIT round trips. The connection goes back to the pool as it came."""
+        if self.dialect != "postgresql":
+            raise RuntimeError("statement_raw is for PostgreSQL; SQLite writers use write_raw")
+        conn = self.engine.raw_connection()
+        try:
+            conn.driver_connection.autocommit = True  # type: ignore[union-attr]
+            yield conn.cursor()
+        finally:
+            conn.driver_connection.autocommit = False  # type: ignore[union-attr]
+            conn.close()
+
     def prepared(self, name: str, build: Callable[[Dialect], T]) -> T:
         """``build(dialect)`` once per database (statements compiled for this engine), then from the cache."""
         if name not in self._prepared:

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, Dialect, bindparam, delete, func, or_, update
+from sqlalchemy import CursorResult, Dialect, bindparam, delete, func, or_, union_all, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -201,26 +201,60 @@ def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, 
     return position
 
 
-def _answer_statements(dialect: Dialect) -> tuple[Prepared, Prepared, Prepared]:
-    """The answer path's three statements, compiled once per database."""
-    assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
-    move = (
+def _move(assessment: Any) -> Any:
+    """Move the resume point, only where the owner token's or the resume code's hash matches."""
+    return (
         update(assessment)
         .where(
             assessment.c.id == bindparam("aid"),
             or_(assessment.c.owner_hash == bindparam("owner"), assessment.c.resume_hash == bindparam("code")),
         )
-        .values(position=bindparam("position"), updated_at=bindparam("now"))
+        .values(position=bindparam("position"), updated_at=bindparam("answered_at"))
     )
+
+
+def _answer_statements(dialect: Dialect) -> tuple[Prepared, Prepared, Prepared]:
+    """The answer path as three statements in one transaction (SQLite), compiled once per database."""
+    assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
     given = sql_select(answer.c.item_id, answer.c.value_int, answer.c.value_option).where(
         answer.c.assessment_id == bindparam("aid")
     )
-    columns = ("assessment_id", "item_id", "value_int", "value_option", "answered_at")
     return (
-        Prepared(move, dialect),
-        Prepared(_upsert_statement(dialect.name), dialect, columns),
+        Prepared(_move(assessment), dialect),
+        Prepared(_upsert_statement(dialect.name), dialect, _ANSWER_COLUMNS),
         Prepared(given, dialect),
     )
+
+
+_ANSWER_COLUMNS = ("assessment_id", "item_id", "value_int", "value_option", "answered_at")
+
+
+def _answer_statement_pg(dialect: Dialect) -> Prepared:
+    """The answer path as one PostgreSQL statement, a transaction by itself: one round trip, not five.
+
+    ``moved`` is the owner check (no row: not the owner, and then nothing is inserted either);
+    ``saved`` upserts the answer; the result is every answer of the assessment. All parts of a
+    statement see the same snapshot, so the other answers are read as they were and the new one
+    comes from ``saved``.
+    """
+    assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
+    moved = _move(assessment).returning(assessment.c.id).cte("moved")
+    values = [bindparam(name, type_=answer.c[name].type) for name in _ANSWER_COLUMNS[1:]]
+    upsert = postgresql.insert(answer).from_select(list(_ANSWER_COLUMNS), sql_select(moved.c.id, *values))
+    saved = (
+        upsert.on_conflict_do_update(
+            index_elements=["assessment_id", "item_id"],
+            set_={name: upsert.excluded[name] for name in _ANSWER_COLUMNS[2:]},
+        )
+        .returning(answer.c.item_id, answer.c.value_int, answer.c.value_option)
+        .cte("saved")
+    )
+    others = (
+        sql_select(answer.c.item_id, answer.c.value_int, answer.c.value_option)
+        .join(moved, answer.c.assessment_id == moved.c.id)
+        .where(answer.c.item_id != bindparam("item_id"))
+    )
+    return Prepared(union_all(sql_select(saved.c.item_id, saved.c.value_int, saved.c.value_option), others), dialect)
 
 
 def save_answer_owned(
@@ -232,7 +266,8 @@ def save_answer_owned(
 
     None when the secret does not own the assessment (nothing is written). Raises
     :class:`scoring.AnswerError` for an unknown item or a bad value, before touching the database.
-    Core statements on one connection, no ORM session: this runs on every answer.
+    Statements compiled once and run on the pooled DB-API connection, no ORM session: this runs on
+    every answer.
     """
     order = question_order(bank)
     if not bank.has_item(item_id) or item_id not in order:
@@ -240,15 +275,24 @@ def save_answer_owned(
     checked = check_value(bank.item(item_id), value)
     if not _plausible(assessment_id, secret):
         return None
+    values = {
+        **_row(assessment_id, bank, item_id, checked),
+        "aid": assessment_id,
+        "owner": hash_token(secret),
+        "code": hash_token(normalise_resume_code(secret)),
+        "position": order.index(item_id) + 1,
+    }
+    if db.dialect == "postgresql":
+        with db.statement_raw() as cursor:
+            rows = db.prepared("answer", _answer_statement_pg).run(cursor, values).fetchall()
+        return _values(rows, bank) if rows else None
     move, upsert, given = db.prepared("answer", _answer_statements)
-    keys = {"aid": assessment_id, "owner": hash_token(secret), "code": hash_token(normalise_resume_code(secret))}
-    row = _row(assessment_id, bank, item_id, checked)
     with db.write_raw() as cursor:
         # the owner check is the UPDATE's condition: no row moved, not the owner, nothing written
-        if move.run(cursor, {**keys, "position": order.index(item_id) + 1, "now": row["answered_at"]}).rowcount != 1:
+        if move.run(cursor, values).rowcount != 1:
             return None
-        upsert.run(cursor, row)
-        rows = given.run(cursor, keys).fetchall()
+        upsert.run(cursor, values)
+        rows = given.run(cursor, values).fetchall()
     return _values(rows, bank)
 
 

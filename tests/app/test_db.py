@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from sqlmodel import select
 from uvicorn.importer import import_from_string
@@ -120,3 +121,27 @@ def test_served_connections_turn_nagle_off() -> None:
 
     asyncio.run(main())
     assert seen == [1]
+
+
+def test_single_statement_connections_go_back_to_the_pool_transactional(db_url: str, bank: Bank) -> None:
+    db = Database(db_url)
+    if db.dialect != "postgresql":
+        with pytest.raises(RuntimeError), db.statement_raw():
+            pass
+        db.dispose()
+        return
+    started = quiz.start(db, bank, lang="en", current_role="pm", years=None)
+    quiz.save_answer_owned(db, bank, started.assessment.id, started.owner_token, quiz.question_order(bank)[0], 3)
+    conn = db.engine.raw_connection()  # the pool hands back the connection the answer used
+    try:
+        assert conn.driver_connection.autocommit is False  # type: ignore[union-attr]
+    finally:
+        conn.close()
+    # and an ORM transaction that fails still rolls back everything it did
+    with pytest.raises(ZeroDivisionError), db.write() as session:
+        session.add(Assessment(id="x" * 20, owner_hash="o" * 64, resume_hash="r" * 64, locale="en",
+                               current_role="pm", bank_version=bank.version))  # fmt: skip
+        session.flush()
+        _ = 1 / 0
+    assert quiz.get(db, "x" * 20) is None
+    db.dispose()
