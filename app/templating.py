@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -65,6 +66,51 @@ def page_context(request: Request) -> dict[str, Any]:
     }
 
 
+_MARK = "\ue000"  # a private-use character: no template text contains it, and escaping leaves it alone
+
+
+_FRAGMENTS: dict[Hashable, str] = {}
+FRAGMENT_CACHE_SIZE = 4096
+
+
+def render_fragment(
+    request: Request,
+    template: str,
+    block: str,
+    key: Hashable,
+    shared: Mapping[str, Any],
+    personal: Mapping[str, str | int],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Like :func:`render` with ``block``, for fragments asked for again and again (the next question).
+
+    ``shared`` is everything the block shows that is the same for everyone with the same ``key``
+    (the caller's description of it); ``personal`` values (and the CSRF token) may only be printed,
+    never tested, in the block. The block is rendered once per language and key with a marker where
+    each personal value goes, kept in a bounded cache, and served with the values escaped and
+    filled in. A full page, or templates that reload (development), take the plain :func:`render`.
+    """
+    settings = request.app.state.settings
+    if not is_htmx(request) or settings.reload_templates:
+        return render(request, template, {**shared, **personal}, block=block, status_code=status_code)
+    values = {**personal, "csrf_token": csrf_token(request)}
+    lang, bank = request.state.lang, request.app.state.bank
+    cache_key = (lang, template, block, key, bank, settings.delivery_label, frozenset(values))
+    text = _FRAGMENTS.get(cache_key)
+    if text is None:
+        tmpl = environment(lang).get_template(template)
+        ctx = {"lang": lang, "htmx": True, "bank": bank, "delivery_label": settings.delivery_label, **shared}
+        ctx.update({name: f"{_MARK}{name}{_MARK}" for name in values})
+        text = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
+        if len(_FRAGMENTS) >= FRAGMENT_CACHE_SIZE:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[cache_key] = text
+    for name, value in values.items():
+        text = text.replace(f"{_MARK}{name}{_MARK}", str(escape(str(value))))
+    return _respond(request, text, status_code, None)
+
+
 def render(
     request: Request,
     template: str,
@@ -83,6 +129,10 @@ def render(
         body = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
     else:
         body = tmpl.render(ctx)
+    return _respond(request, body, status_code, headers)
+
+
+def _respond(request: Request, body: str, status_code: int, headers: Mapping[str, str] | None) -> HTMLResponse:
     response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     response.headers.setdefault("Cache-Control", "no-store")

@@ -12,7 +12,7 @@ from app.db import Database
 from app.i18n import LANGS, normalise
 from app.messages import message
 from app.services import quiz
-from app.templating import is_htmx, render
+from app.templating import is_htmx, render, render_fragment
 from app.tokens import normalise_resume_code
 from app.web import (
     BankDep,
@@ -108,20 +108,27 @@ def _question_page(
     item = bank.item(order[number - 1])
     if answers is None:
         answers = quiz.answers_of(db, bank, cookie.assessment_id)
-    context = {
+    answered, current = item.id in answers, answers.get(item.id)
+    shared = {
         "item": item,
         "number": number,
         "total": len(order),
-        "answered": item.id in answers,
-        "current": answers.get(item.id),
-        "answered_count": sum(1 for i in order if i in answers),
+        "answered": answered,
+        "current": current,
         "section": "skills" if item.kind == "proficiency" else "orientation",
         "first_skill": number - 1 == quiz.first_skill_index(bank),
-        "resume_code": cookie.resume_code,
         "error": error,
-        "assessment_id": cookie.assessment_id,
     }
-    return render(request, "question.html", context, block="quiz", status_code=status_code)
+    personal: dict[str, str | int] = {
+        "answered_count": sum(1 for i in order if i in answers),
+        "resume_code": cookie.resume_code,
+    }
+    if error is None:
+        # the fragment is the same for everyone at this question with this answer given, but for the
+        # personal values: cached
+        key = ("question", number, answered, current)
+        return render_fragment(request, "question.html", "quiz", key, shared, personal, status_code=status_code)
+    return render(request, "question.html", {**shared, **personal}, block="quiz", status_code=status_code)
 
 
 @router.get("/quiz/review", response_class=HTMLResponse)

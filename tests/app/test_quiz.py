@@ -267,3 +267,29 @@ def test_server_errors_show_no_stack_trace(app: Any, monkeypatch: Any) -> None:
     assert res.status_code == 500
     assert "RuntimeError" not in res.text and "exploded" not in res.text and "Traceback" not in res.text
     assert "Something went wrong" in res.text
+
+
+def test_cached_question_fragments_are_what_a_fresh_render_gives(db_url: str, bank: Bank) -> None:
+    """The next-question fragment comes from a cache with the person's values filled in: it must be
+    byte for byte what rendering the template afresh gives, for every kind, state and language."""
+    cached = create_app(Settings(database_url=db_url))
+    fresh = create_app(Settings(database_url=db_url, reload_templates=True))  # never cached
+    order = quiz.question_order(bank)
+    for lang, lean in (("en", "am"), ("zh-Hans", "pm"), ("vi", "am")):
+        person = Browser(cached, lang)
+        start(person, lang=lang)
+        again = Browser(fresh, lang)
+        again.client.cookies = person.client.cookies
+        values = pattern(bank, lean, skills=3).values
+        for n, item_id in enumerate(order, start=1):
+            value = "skip" if n % 7 == 0 else str(values[item_id])
+            served = person.post(f"/quiz/{n}", {"item_id": item_id, "value": value}, htmx=True)
+            assert served.status_code == 200
+            if n < len(order):
+                assert served.text == again.get(f"/quiz/{n + 1}", htmx=True).text, (lang, n)
+            # the question just answered, shown again (back): its choice or "skip" is marked
+            assert person.get(f"/quiz/{n}", htmx=True).text == again.get(f"/quiz/{n}", htmx=True).text
+        resume_code = str(person.client.cookies["rolefit_quiz"]).split(":")[2]
+        assert len(resume_code) == 19 and resume_code in person.get("/quiz/1", htmx=True).text
+    for application in (cached, fresh):
+        application.state.db.dispose()
