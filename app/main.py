@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -51,9 +53,18 @@ class Language:
         await self.app(scope, receive, send)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path."""
+    await app.state.db.open_async()
+    yield
+    await app.state.db.close_async()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="rolefit",
         version="0.1.0",
         summary="Account Manager or Project Manager? Answers in, orientation, readiness and a transition plan out.",

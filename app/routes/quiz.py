@@ -209,7 +209,7 @@ async def answer(request: Request) -> Response:
     else:
         parsed = int(value) if value.isdigit() and len(value) < 3 else value
     try:
-        answers = quiz.save_answer_owned(db, bank, cookie.assessment_id, cookie.secret, item_id, parsed)
+        answers = await quiz.save_answer_owned_async(db, bank, cookie.assessment_id, cookie.secret, item_id, parsed)
     except AnswerError as err:
         if quiz.owned(db, cookie.assessment_id, cookie.secret) is None:
             return _redirect("/start")

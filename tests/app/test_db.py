@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from sqlmodel import select
 from uvicorn.importer import import_from_string
 
 from app import serving
+from app.config import Settings
 from app.db import Database
+from app.main import create_app
 from app.models import Answer, Assessment
 from app.services import quiz
 from scoring.model import Bank
@@ -144,4 +147,35 @@ def test_single_statement_connections_go_back_to_the_pool_transactional(db_url: 
         session.flush()
         _ = 1 / 0
     assert quiz.get(db, "x" * 20) is None
+    db.dispose()
+
+
+def test_answers_wait_for_postgresql_without_holding_up_the_worker(db_url: str, bank: Bank) -> None:
+    """Served with its lifespan (as uvicorn runs it), the app answers through the asyncio pool on
+    PostgreSQL; SQLite needs no pool."""
+    application = create_app(Settings(database_url=db_url))
+    db: Database = application.state.db
+    with TestClient(application, base_url="http://testserver", follow_redirects=False) as client:
+        client.get("/")
+        csrf = client.cookies["rolefit_csrf"]
+        origin = {"Origin": "http://testserver"}
+        client.post("/start", data={"csrf_token": csrf, "lang": "en", "current_role": "pm"}, headers=origin)
+        order = quiz.question_order(bank)
+        htmx = origin | {"HX-Request": "true", "X-CSRF-Token": csrf}
+        for n in (1, 2, 1):
+            res = client.post(f"/quiz/{n}", data={"item_id": order[n - 1], "value": str(n + 2)}, headers=htmx)
+            assert res.status_code == 200 and res.headers["hx-push-url"] == f"/quiz/{n + 1}"
+        aid = str(client.cookies["rolefit_quiz"]).split(":")[0]
+        assert quiz.answers_of(db, bank, aid) == {order[0]: 3, order[1]: 4}
+        asked = db._async_pool.get_stats().get("requests_num", 0) if db.has_async else 0
+        client.cookies.delete("rolefit_quiz")
+        client.cookies.set("rolefit_quiz", f"{aid}:not-the-owner:")  # someone else's id, a made-up token
+        refused = client.post("/quiz/1", data={"item_id": order[0], "value": "5"}, headers=htmx)
+        assert refused.status_code == 303 and refused.headers["location"] == "/start"
+        assert db.has_async == (db.dialect == "postgresql")
+        if db.has_async:
+            # the answers and the refusal went through the asyncio pool
+            assert asked >= 2 and db._async_pool.get_stats()["requests_num"] == asked + 1
+    assert not db.has_async  # closed with the lifespan
+    assert quiz.answers_of(db, bank, aid) == {order[0]: 3, order[1]: 4}
     db.dispose()
