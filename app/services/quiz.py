@@ -314,8 +314,8 @@ async def save_answer_owned_async(
     values = _answer_values(bank, assessment_id, secret, item_id, value)
     if values is None:
         return None
-    async with db.statement_async() as conn:
-        rows = await db.prepared("answer", _answer_statement_pg).fetch_async(conn, values)
+    # one autocommit statement with the same values: run twice, it leaves the same state
+    rows = await db.fetch_idempotent_async(db.prepared("answer", _answer_statement_pg), values)
     return _values(rows, bank) if rows else None
 
 
