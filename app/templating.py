@@ -16,7 +16,7 @@ from app.config import ROOT
 from app.i18n import LANG_NAMES, LANGS, fmt_date, fmt_number, fmt_percent, fmt_probability, translations
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
 
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 
 
 def is_htmx(request: Request) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.config import Settings
@@ -142,7 +143,9 @@ def test_resume_after_restart_and_on_another_device(browser: Browser, app: Any, 
     again = Browser(restarted)
     again.client.cookies = browser.client.cookies
     assert again.get("/quiz").headers["location"] == "/quiz/4"
-    code = browser.get("/quiz/4").text.split("resume code ")[1][:19]
+    found = re.search(r'resume code <span class="resume-code">([0-9A-Z-]{19})</span>', browser.get("/quiz/4").text)
+    assert found is not None
+    code = found.group(1)
     other = Browser(restarted)
     assert other.get("/quiz").headers["location"] == "/start"
     res = other.post("/resume", {"code": code.lower().replace("-", " ")})
