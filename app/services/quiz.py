@@ -138,13 +138,16 @@ def by_resume_code(db: Database, code: str) -> Assessment | None:
         return session.exec(select(Assessment).where(Assessment.resume_hash == hash_token(normalised))).first()
 
 
+_ANSWER_COLUMNS = ("assessment_id", "item_id", "value_int", "value_option", "answered_at")
+_GIVEN = sql_select(col(Answer.item_id), col(Answer.value_int), col(Answer.value_option)).where(
+    col(Answer.assessment_id) == bindparam("aid")
+)  # every answer of the assessment ``aid``, as plain rows
+
+
 def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, AnswerValue]:
     # plain rows, not ORM objects: this runs on every question page
-    query = sql_select(col(Answer.item_id), col(Answer.value_int), col(Answer.value_option)).where(
-        col(Answer.assessment_id) == assessment_id
-    )
     with db.read() as session:
-        rows = [(r[0], r[1], r[2]) for r in session.execute(query)]
+        rows = [(r[0], r[1], r[2]) for r in session.execute(_GIVEN, {"aid": assessment_id})]
     return _values(rows, bank)
 
 
@@ -152,14 +155,14 @@ def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, Answer
 def _upsert_statement(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (assessment_id, item_id) DO UPDATE, built once: SQLAlchemy caches its compiled form."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Answer.__table__)  # type: ignore[attr-defined]
+    return _on_conflict_update(insert(Answer.__table__))  # type: ignore[attr-defined]
+
+
+def _on_conflict_update(stmt: Any) -> Any:
+    """An answer insert that updates the value and its time when the person answered the item before."""
     return stmt.on_conflict_do_update(
         index_elements=["assessment_id", "item_id"],
-        set_={
-            "value_int": stmt.excluded.value_int,
-            "value_option": stmt.excluded.value_option,
-            "answered_at": stmt.excluded.answered_at,
-        },
+        set_={name: stmt.excluded[name] for name in _ANSWER_COLUMNS[2:]},
     )
 
 
@@ -215,18 +218,11 @@ def _move(assessment: Any) -> Any:
 
 def _answer_statements(dialect: Dialect) -> tuple[Prepared, Prepared, Prepared]:
     """The answer path as three statements in one transaction (SQLite), compiled once per database."""
-    assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
-    given = sql_select(answer.c.item_id, answer.c.value_int, answer.c.value_option).where(
-        answer.c.assessment_id == bindparam("aid")
-    )
     return (
-        Prepared(_move(assessment), dialect),
+        Prepared(_move(Assessment.__table__), dialect),  # type: ignore[attr-defined]
         Prepared(_upsert_statement(dialect.name), dialect, _ANSWER_COLUMNS),
-        Prepared(given, dialect),
+        Prepared(_GIVEN, dialect),
     )
-
-
-_ANSWER_COLUMNS = ("assessment_id", "item_id", "value_int", "value_option", "answered_at")
 
 
 def _answer_statement_pg(dialect: Dialect) -> Prepared:
@@ -242,12 +238,7 @@ def _answer_statement_pg(dialect: Dialect) -> Prepared:
     values = [bindparam(name, type_=answer.c[name].type) for name in _ANSWER_COLUMNS[1:]]
     upsert = postgresql.insert(answer).from_select(list(_ANSWER_COLUMNS), sql_select(moved.c.id, *values))
     saved = (
-        upsert.on_conflict_do_update(
-            index_elements=["assessment_id", "item_id"],
-            set_={name: upsert.excluded[name] for name in _ANSWER_COLUMNS[2:]},
-        )
-        .returning(answer.c.item_id, answer.c.value_int, answer.c.value_option)
-        .cte("saved")
+        _on_conflict_update(upsert).returning(answer.c.item_id, answer.c.value_int, answer.c.value_option).cte("saved")
     )
     others = (
         sql_select(answer.c.item_id, answer.c.value_int, answer.c.value_option)
@@ -259,10 +250,7 @@ def _answer_statement_pg(dialect: Dialect) -> Prepared:
 
 def _answer_values(bank: Bank, assessment_id: str, secret: str, item_id: str, value: object) -> dict[str, Any] | None:
     """Validated statement values for the answer path; None when the secret cannot be anyone's."""
-    order = question_order(bank)
-    if not bank.has_item(item_id) or item_id not in order:
-        raise AnswerError("unknown_item", item_id, "unknown item id")
-    checked = check_value(bank.item(item_id), value)
+    checked, position = _checked(bank, item_id, value)
     if not _plausible(assessment_id, secret):
         return None
     return {
@@ -270,7 +258,7 @@ def _answer_values(bank: Bank, assessment_id: str, secret: str, item_id: str, va
         "aid": assessment_id,
         "owner": hash_token(secret),
         "code": hash_token(normalise_resume_code(secret)),
-        "position": order.index(item_id) + 1,
+        "position": position,
     }
 
 

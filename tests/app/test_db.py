@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import select
 from uvicorn.importer import import_from_string
@@ -23,6 +22,7 @@ from app.main import create_app
 from app.models import Answer, Assessment
 from app.services import quiz
 from scoring.model import Bank
+from tests.app.conftest import Browser
 
 
 def test_answer_path_writes_what_the_orm_reads(db_url: str, bank: Bank) -> None:
@@ -156,15 +156,12 @@ def test_answers_wait_for_postgresql_without_holding_up_the_worker(db_url: str, 
     PostgreSQL; SQLite needs no pool."""
     application = create_app(Settings(database_url=db_url))
     db: Database = application.state.db
-    with TestClient(application, base_url="http://testserver", follow_redirects=False) as client:
-        client.get("/")
-        csrf = client.cookies["rolefit_csrf"]
-        origin = {"Origin": "http://testserver"}
-        client.post("/start", data={"csrf_token": csrf, "lang": "en", "current_role": "pm"}, headers=origin)
+    person = Browser(application)
+    with person.client as client:  # entering the client runs the app's lifespan
+        person.post("/start", {"lang": "en", "current_role": "pm"})
         order = quiz.question_order(bank)
-        htmx = origin | {"HX-Request": "true", "X-CSRF-Token": csrf}
         for n in (1, 2, 1):
-            res = client.post(f"/quiz/{n}", data={"item_id": order[n - 1], "value": str(n + 2)}, headers=htmx)
+            res = person.post(f"/quiz/{n}", {"item_id": order[n - 1], "value": str(n + 2)}, htmx=True)
             assert res.status_code == 200 and res.headers["hx-push-url"] == f"/quiz/{n + 1}"
         aid = str(client.cookies["rolefit_quiz"]).split(":")[0]
         assert quiz.answers_of(db, bank, aid) == {order[0]: 3, order[1]: 4}
@@ -172,7 +169,7 @@ def test_answers_wait_for_postgresql_without_holding_up_the_worker(db_url: str, 
         owner_cookie = str(client.cookies["rolefit_quiz"])
         client.cookies.delete("rolefit_quiz")
         client.cookies.set("rolefit_quiz", f"{aid}:not-the-owner:")  # someone else's id, a made-up token
-        refused = client.post("/quiz/1", data={"item_id": order[0], "value": "5"}, headers=htmx)
+        refused = person.post("/quiz/1", {"item_id": order[0], "value": "5"}, htmx=True)
         assert refused.status_code == 303 and refused.headers["location"] == "/start"
         assert db.has_async == (db.dialect == "postgresql")
         if db.has_async:
@@ -188,7 +185,7 @@ def test_answers_wait_for_postgresql_without_holding_up_the_worker(db_url: str, 
                 ).scalar()
             assert dropped and dropped >= 4
             client.cookies.set("rolefit_quiz", owner_cookie)
-            res = client.post("/quiz/2", data={"item_id": order[1], "value": "5"}, headers=htmx)
+            res = person.post("/quiz/2", {"item_id": order[1], "value": "5"}, htmx=True)
             assert res.status_code == 200
             assert quiz.answers_of(db, bank, aid) == {order[0]: 3, order[1]: 5}
     assert not db.has_async  # closed with the lifespan
