@@ -14,4 +14,7 @@ for _ in $(seq 1 30); do
 done
 su postgres -c "psql -qc \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='rolefit')
   THEN CREATE ROLE rolefit LOGIN CREATEDB PASSWORD 'rolefit'; END IF; END\\\$\\\$;\"" >&2 || exit 1
+# DROP DATABASE ... WITH (FORCE) in the test and benchmark teardowns must also end an autovacuum worker
+# that happens to be in the database; PostgreSQL 15 asks for pg_signal_backend for that (role-less) process
+su postgres -c "psql -qc 'GRANT pg_signal_backend TO rolefit'" >&2 || exit 1
 echo "postgresql+psycopg://rolefit:rolefit@127.0.0.1:5432/postgres"
