@@ -363,8 +363,14 @@ def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
         return session.get(ResultSnapshot, assessment_id)
 
 
+ERASED_TABLES = ("share_link", "participation", "result", "answer", "assessment")
+
+
 def delete_assessment(db: Database, assessment_id: str) -> bool:
-    """Erase the assessment, its answers and its result. True if something was deleted."""
+    """Erase the assessment, its answers and its result. True if something was deleted.
+
+    Once committed, :meth:`Database.erased` removes the older copies (SQLite's WAL, PostgreSQL's dead tuples).
+    """
     with db.write() as session:
         session.execute(delete(ShareLink).where(col(ShareLink.assessment_id) == assessment_id))
         session.execute(delete(Participation).where(col(Participation.assessment_id) == assessment_id))
@@ -372,7 +378,9 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
         session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
         gone = session.execute(delete(Assessment).where(col(Assessment.id) == assessment_id))
         assert isinstance(gone, CursorResult)
-        return bool(gone.rowcount)
+    if gone.rowcount:
+        db.erased(ERASED_TABLES)
+    return bool(gone.rowcount)
 
 
 def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple[Started, Result]:
