@@ -78,13 +78,15 @@ def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
         if path is not None and not sqlite_read_only(parsed):
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        read_only = sqlite_read_only(parsed)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy's "begin" event below issue BEGIN; pysqlite's own would be deferred.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            if not read_only:  # a read-only connection cannot change the journal mode (it reads the file's)
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.execute("PRAGMA foreign_keys=ON")
             # deleted rows are overwritten with zeros, whatever the SQLite build's default
