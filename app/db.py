@@ -289,6 +289,54 @@ class Database:
             self._prepared[name] = build(self.engine.dialect)
         return cast(T, self._prepared[name])
 
+    def write_probe(self, timeout: float, min_free_bytes: int = 0) -> str | None:
+        """Can this database take a write now? None if so, else the reason (see :data:`PROBE_REASONS`).
+
+        A write that is rolled back: the same lock, permission and schema checks as a real write, nothing
+        kept. It waits at most ``timeout`` seconds for the write lock (SQLite) or a row lock and the
+        statement (PostgreSQL). SQLite: a fresh connection each time (a pooled one would keep a file
+        descriptor opened before the file became read-only), and the free space of the file's folder
+        (a rolled-back write never reaches the disk, so a full disk shows only there).
+        """
+        try:
+            if self.dialect == "sqlite":
+                return self._sqlite_probe(timeout, min_free_bytes)
+            with self.engine.connect() as conn, conn.begin() as transaction:
+                ms = max(1, int(timeout * 1000))
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+                conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+                transaction.rollback()
+            return None
+        except Exception as exc:  # every failure is a reason to take this worker out of the rotation
+            return _probe_reason(exc)
+
+    def _sqlite_probe(self, timeout: float, min_free_bytes: int) -> str | None:
+        if self.path is None:
+            return None
+        if sqlite_read_only(self.engine.url):
+            return "read_only"
+        if not self.path.exists():
+            return "unavailable"
+        if not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+            return "read_only"
+        stat = os.statvfs(self.path.parent)
+        if stat.f_bavail * stat.f_frsize < min_free_bytes:
+            return "disk_full"
+        cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+        conn = self.engine.dialect.loaded_dbapi.connect(*cargs, **{**cparams, "timeout": timeout})
+        try:
+            conn.isolation_level = None
+            conn.execute(f"PRAGMA busy_timeout={max(1, int(timeout * 1000))}")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("UPDATE alembic_version SET version_num = version_num")
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+        return None
+
     def ok(self) -> bool:
         try:
             with self.engine.connect() as conn:
@@ -340,6 +388,30 @@ class Database:
     def dispose(self) -> None:
         self.wait_vacuumed(10.0)
         self.engine.dispose()
+
+
+PROBE_REASONS = {
+    "read_only": "the database is read-only (file permissions, a read-only mount or mode=ro, a standby server)",
+    "disk_full": "the disk holding the database is (nearly) full",
+    "timeout": "the database did not take a write within the timeout (locked or overloaded)",
+    "schema": "the tables are missing: run rolefit db upgrade",
+    "unavailable": "the database cannot be opened or reached",
+}
+
+
+def _probe_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    message = str(orig).lower()
+    if sqlstate == "25006" or "readonly" in message or "read-only" in message:
+        return "read_only"
+    if sqlstate.startswith("53") or "disk is full" in message or "disk full" in message:
+        return "disk_full"
+    if sqlstate in ("57014", "55P03") or "locked" in message or "timeout" in message:
+        return "timeout"
+    if sqlstate == "42P01" or "no such table" in message:
+        return "schema"
+    return "unavailable"
 
 
 class _Vacuum:
