@@ -199,6 +199,11 @@ class Database:
         with self._write_lock, Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
 
+    def write_lock(self) -> AbstractContextManager[object]:
+        """The lock every writer of this database on this machine queues on (SQLite; no-op otherwise),
+        for work outside a transaction that must not interleave with writes (checkpoints, restores)."""
+        return self._write_lock
+
     @contextmanager
     def write_raw(self) -> Iterator[Any]:
         """A DB-API cursor in a write transaction, for the hot path: run :class:`Prepared` statements on it.
