@@ -185,6 +185,20 @@ def db_restore(
     typer.echo(f"restored: {done.describe()}")
 
 
+@db_cli.command("scrub")
+def db_scrub() -> None:
+    """Rewrite the tables that hold people's data so no freed space keeps erased rows (maintenance window:
+    writers wait meanwhile). SQLite: VACUUM and a truncating checkpoint; PostgreSQL: VACUUM FULL and CHECKPOINT."""
+    from app.db import Database
+    from app.services.quiz import ERASED_TABLES
+
+    database = Database(get_settings().database_url)
+    try:
+        typer.echo(database.scrub(ERASED_TABLES))
+    finally:
+        database.dispose()
+
+
 org_cli = typer.Typer(help="HR organisations.", no_args_is_help=True)
 cli.add_typer(org_cli, name="org")
 

@@ -386,6 +386,37 @@ class Database:
         else:
             self.checkpoint()
 
+    def scrub(self, tables: Iterable[str]) -> str:
+        """Rewrite the storage so that no freed space holds old rows (maintenance: blocks writers meanwhile).
+
+        SQLite: ``VACUUM`` (a fresh copy of every page, free pages dropped) and a truncating checkpoint;
+        clears what was deleted before ``secure_delete`` was on. PostgreSQL: ``VACUUM FULL`` of ``tables``
+        (new files; plain VACUUM leaves deleted bytes in free space until reused) and a ``CHECKPOINT`` if
+        the role may (superuser or pg_checkpoint). Returns what was done, for the operator.
+        """
+        if self.dialect == "sqlite":
+            if self.path is None:
+                return "nothing to do (in-memory database)"
+            with self._write_lock:
+                conn = self.engine.raw_connection()
+                try:
+                    cursor = conn.cursor()
+                    cursor.execute("VACUUM")
+                    busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                finally:
+                    conn.close()
+            return f"VACUUM of {self.path}; WAL {'truncated' if not busy else 'busy, truncated later'}"
+        names = sorted(tables)
+        quote = self.engine.dialect.identifier_preparer.quote
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as pg:
+            pg.exec_driver_sql("VACUUM FULL " + ", ".join(quote(t) for t in names))
+            try:
+                pg.exec_driver_sql("CHECKPOINT")
+                checkpoint = "CHECKPOINT done"
+            except Exception:
+                checkpoint = "no CHECKPOINT (needs superuser or pg_checkpoint); the next scheduled one follows"
+        return f"VACUUM FULL of {', '.join(names)}; {checkpoint}"
+
     def wait_vacuumed(self, timeout: float = 30.0) -> bool:
         """PostgreSQL: wait until no vacuum requested by :meth:`erased` is pending or running."""
         return self._vacuum is None or self._vacuum.wait(timeout)

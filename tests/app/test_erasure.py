@@ -8,6 +8,7 @@ the control's values (so it can find things), and none of the erased person's.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from app.config import Settings
 from app.main import create_app
@@ -173,3 +174,52 @@ def test_postgresql_vacuums_the_touched_tables_after_an_erasure(db_url: str) -> 
     assert set(after) == set(quiz.ERASED_TABLES)
     assert all(after[t] == before.get(t, 0) + 1 for t in quiz.ERASED_TABLES), (before, after)
     app.state.db.dispose()
+
+
+def test_scrub_clears_what_was_deleted_without_secure_delete(tmp_path: Path, sqlite_template: Path) -> None:
+    """A database deleted from before this version (or by a build without secure_delete) still holds the
+    bytes in free space; ``rolefit db scrub`` rewrites it."""
+    from tests.app.test_backup import rolefit
+
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(sqlite_template, path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA secure_delete=OFF")
+    conn.execute("INSERT INTO organisation (id, name, created_at) VALUES ('o1', ?, '2026-01-01')", (NAME,))
+    conn.execute("INSERT INTO organisation (id, name, created_at) VALUES ('o2', ?, '2026-01-01')", (CONTROL,))
+    conn.execute("DELETE FROM organisation WHERE id = 'o1'")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    assert NAME.encode() in path.read_bytes()  # deleted, yet on disk
+
+    res = rolefit(f"sqlite:///{path}", "db", "scrub")
+    assert res.exit_code == 0, res.output
+    assert "VACUUM" in res.output
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        assert not file.exists() or NAME.encode() not in file.read_bytes()
+    assert CONTROL.encode() in path.read_bytes()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_scrub_rewrites_the_tables(db_url: str) -> None:
+    from tests.app.test_backup import rolefit
+
+    def files() -> dict[str, int]:
+        engine = create_engine(db_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(:t)"),
+                {"t": list(quiz.ERASED_TABLES)},
+            )
+            found = {name: int(node) for name, node in rows}
+        engine.dispose()
+        return found
+
+    before = files()
+    res = rolefit(db_url, "db", "scrub")
+    assert res.exit_code == 0, res.output
+    assert "VACUUM FULL" in res.output
+    after = files()
+    assert set(after) == set(quiz.ERASED_TABLES)
+    assert all(after[t] != before[t] for t in after)  # new files: the old ones, with their free space, are gone
