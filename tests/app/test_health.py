@@ -160,3 +160,11 @@ def test_postgresql_read_only_and_locked_and_down(db_url: str) -> None:
     down = re.sub(r"@[^/]+/", "@127.0.0.1:1/", db_url)
     res = ready(Settings(database_url=down))
     assert res.status_code == 503 and res.json()["database"] == "unavailable"
+
+
+def test_unmigrated_database_is_not_ready(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    sqlite3.connect(path).close()  # a database file without rolefit's tables
+    res = ready(Settings(database_url=f"sqlite:///{path}"))
+    assert res.status_code == 503 and res.json()["database"] == "schema"
+    assert "rolefit db upgrade" in res.json()["reason"]
