@@ -172,6 +172,30 @@ def test_restore_asks_first_and_refuses_what_is_not_a_backup(tmp_path: Path, sql
     conn.close()
 
 
+def test_sqlite_restore_while_another_process_writes_is_atomic(tmp_path: Path, sqlite_template: Path) -> None:
+    """Not the advice (stop the app first), but what happens if not: the file stays whole, the backup's
+    rows are all there, and the other process's writes go on or fail cleanly."""
+    live = tmp_path / "live.sqlite3"
+    shutil.copy(sqlite_template, live)
+    prefill(live, people=500)
+    url = f"sqlite:///{live}"
+    dest = tmp_path / "b.sqlite3"
+    assert rolefit(url, "db", "backup", str(dest)).exit_code == 0
+    in_backup = answers_in(f"sqlite:///{dest}")
+    load = Load(url, tmp_path)
+    load.wait_for(100)
+    res = rolefit(url, "db", "restore", str(dest), "--yes")
+    load.stop_file.touch()
+    _, err = load.proc.communicate(timeout=60)
+    assert res.exit_code == 0, res.output
+    # the writer's assessment may vanish under it: then its next answer is refused, which it reports
+    assert load.proc.returncode == 0 or "answer refused" in err, err
+    with sqlite3.connect(live) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    assert in_backup <= answers_in(url)
+
+
 @pytest.fixture
 def empty_pg_database() -> Iterator[str]:
     base = os.environ[PG_ENV]
