@@ -31,6 +31,7 @@ from sqlmodel import Session
 IMMEDIATE = "rolefit_immediate"
 T = TypeVar("T")
 ASYNC_POOL_SIZE = 4  # PostgreSQL connections per worker for the answer path (the ORM pool is separate)
+VACUUM_PAUSE = 1.0  # seconds between two post-erasure vacuums of one worker (PostgreSQL)
 CHECKPOINT_BUSY_MS = 1000  # how long a checkpoint waits for readers to move on before it gives up (retried later)
 log = logging.getLogger("rolefit.db")
 
@@ -378,8 +379,9 @@ class Database:
         """Call after an erasure has committed, outside its transaction.
 
         SQLite: checkpoint and truncate the WAL now (the deleted rows were zeroed in place by
-        ``secure_delete``). PostgreSQL: VACUUM the touched tables in a background thread of this
-        process (one at a time, requests coalesced), so dead tuples do not wait for autovacuum.
+        ``secure_delete``). PostgreSQL: VACUUM the touched tables and their indexes in a background thread
+        of this process (one at a time, requests merged, a pause between runs), so dead tuples and index
+        entries do not wait for autovacuum.
         """
         if self._vacuum is not None:
             self._vacuum.request(tables)
@@ -478,11 +480,15 @@ class _Vacuum:
             quote = self._engine.dialect.identifier_preparer.quote
             try:
                 with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM " + ", ".join(quote(t) for t in tables))
+                    # INDEX_CLEANUP ON: by default VACUUM may skip the indexes when few rows died (PostgreSQL
+                    # 14+), which leaves an erased id in them (measured on a 50,000-row table)
+                    conn.exec_driver_sql("VACUUM (INDEX_CLEANUP ON) " + ", ".join(quote(t) for t in tables))
             except Exception:  # the data is already deleted; autovacuum will get there
                 log.warning("VACUUM after an erasure failed", exc_info=True)
             with self._cond:
                 self.runs += 1
+                # a burst of erasures: let it gather into the next run rather than vacuum back to back
+                self._cond.wait_for(lambda: False, VACUUM_PAUSE if self._pending else 0)
 
     def wait(self, timeout: float) -> bool:
         with self._cond:
