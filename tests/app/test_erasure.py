@@ -7,8 +7,10 @@ the control's values (so it can find things), and none of the erased person's.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -223,3 +225,44 @@ def test_postgresql_scrub_rewrites_the_tables(db_url: str) -> None:
     after = files()
     assert set(after) == set(quiz.ERASED_TABLES)
     assert all(after[t] != before[t] for t in after)  # new files: the old ones, with their free space, are gone
+
+
+def _as_postgres(sql: str) -> str:
+    """Run SQL as the server's superuser (root on the database's machine only: CI and these machines)."""
+    if os.geteuid() != 0 or shutil.which("su") is None:
+        pytest.skip("reading PostgreSQL's files needs root on the database's machine")
+    done = subprocess.run(["su", "postgres", "-c", f'psql -qtAc "{sql}"'], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"no local PostgreSQL superuser: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_data_files_hold_no_erased_bytes_after_scrub(db_url: str) -> None:
+    """Byte scan of the database's own files (not the WAL: see docs/privacy.md) for an erased person's
+    id and hashes: present before, 0 hits after the erasure and ``rolefit db scrub``."""
+    from tests.app.test_backup import rolefit
+
+    folder = Path(_as_postgres("SHOW data_directory")) / "base"
+    app = create_app(Settings(database_url=db_url))
+    client = TestClient(app)
+    made = [client.post("/api/v1/assessments", json={"lang": "en", "current_role": "pm", "answers": {}}).json()]
+    made += [client.post("/api/v1/assessments", json={"lang": "en", "current_role": "pm", "answers": {}}).json()]
+    victim = made[-1]  # inserted last: its bytes stay in free space after a plain VACUUM
+    mine = values_of(app, victim["id"])
+    with app.state.db.engine.connect() as conn:
+        oid = conn.execute(text("SELECT oid FROM pg_database WHERE datname = current_database()")).scalar_one()
+
+    def hits_in_files() -> int:
+        _as_postgres("CHECKPOINT")  # dirty pages to the files
+        data = b"".join(p.read_bytes() for p in (folder / str(oid)).iterdir() if p.is_file())
+        return sum(data.count(v.encode()) for v in mine)
+
+    assert hits_in_files() > 0
+    headers = {"Authorization": f"Bearer {victim['owner_token']}"}
+    assert client.delete(f"/api/v1/assessments/{victim['id']}", headers=headers).status_code == 204
+    assert app.state.db.wait_vacuumed(30)
+    app.state.db.dispose()
+    assert rolefit(db_url, "db", "scrub").exit_code == 0
+    assert hits_in_files() == 0
