@@ -183,10 +183,12 @@ def test_sqlite_restore_while_another_process_writes_is_atomic(tmp_path: Path, s
     assert rolefit(url, "db", "backup", str(dest)).exit_code == 0
     in_backup = answers_in(f"sqlite:///{dest}")
     load = Load(url, tmp_path)
-    load.wait_for(100)
-    res = rolefit(url, "db", "restore", str(dest), "--yes")
-    load.stop_file.touch()
-    _, err = load.proc.communicate(timeout=60)
+    try:
+        load.wait_for(100)
+        res = rolefit(url, "db", "restore", str(dest), "--yes")
+    finally:
+        load.stop_file.touch()
+        _, err = load.proc.communicate(timeout=60)
     assert res.exit_code == 0, res.output
     # the writer's assessment may vanish under it: then its next answer is refused, which it reports
     assert load.proc.returncode == 0 or "answer refused" in err, err
