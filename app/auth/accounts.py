@@ -29,6 +29,7 @@ from app.tokens import hash_token, new_public_id, new_token
 
 ROLES = ("owner", "analyst")
 PASSWORD_TOKEN_TTL = timedelta(days=7)
+PRUNE_BATCH = 500
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -60,6 +61,9 @@ def audit(db: Database, org_id: str | None, user_id: str | None, action: str, de
 
 
 def _password_token(session: Any, user_id: str, now: datetime) -> str:
+    """A new one-time set-password token; expired ones go (bounded), so the table never grows with time."""
+    expired = select(PasswordToken.token_hash).where(PasswordToken.expires_at < now).limit(PRUNE_BATCH)
+    session.execute(delete(PasswordToken).where(col(PasswordToken.token_hash).in_(expired.scalar_subquery())))
     token = new_token()
     session.add(PasswordToken(token_hash=hash_token(token), user_id=user_id, expires_at=now + PASSWORD_TOKEN_TTL))
     return token

@@ -15,7 +15,8 @@ from sqlmodel import select
 from app import auth
 from app.auth import throttle
 from app.config import ROOT
-from app.models import HrDevice, HrSession, HrUser, LoginAttempt, utcnow
+from app.models import HrDevice, HrSession, HrUser, LoginAttempt, PasswordToken, utcnow
+from app.tokens import hash_token
 from tests.app.conftest import Browser
 from tests.app.test_hr import PASSWORD, make_org, signed_in
 
@@ -163,6 +164,17 @@ def test_expired_sessions_and_unused_devices_are_pruned_on_sign_in(app: Any) -> 
     with app.state.db.read() as session:
         assert int(session.exec(select(func.count()).select_from(HrSession)).one()) == 1
         assert int(session.exec(select(func.count()).select_from(HrDevice)).one()) == 1
+
+
+def test_expired_set_password_links_are_pruned_when_new_ones_are_made(app: Any) -> None:
+    org, _ = make_org(app)
+    long_ago = utcnow() - timedelta(days=30)
+    stale = auth.invite(app.state.db, org, "late@acme.test", "analyst", long_ago, by="test")
+    auth.invite(app.state.db, org, "fresh@acme.test", "analyst", utcnow(), by="test")
+    with app.state.db.read() as session:
+        assert session.get(PasswordToken, hash_token(stale.token)) is None
+        left = list(session.exec(select(PasswordToken)))
+        assert len(left) == 2 and all(t.expires_at > utcnow() for t in left)  # the owner's and the new one
 
 
 # --- the password rule (NIST SP 800-63B-4) -----------------------------------------------------------
