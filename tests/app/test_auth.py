@@ -9,12 +9,15 @@ import sys
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app import auth
 from app.auth import throttle
-from app.config import ROOT
+from app.config import ROOT, Settings
+from app.main import create_app
 from app.models import HrDevice, HrSession, HrUser, LoginAttempt, PasswordToken, utcnow
 from app.tokens import hash_token
 from tests.app.conftest import Browser
@@ -125,6 +128,20 @@ def test_a_device_cookie_trusts_only_its_own_user_and_is_throttled_itself(app: A
     assert login(b, PASSWORD, email="other@other.test").status_code == 429
 
 
+def test_the_count_is_shared_by_every_worker(app: Any, settings: Settings) -> None:
+    make_org(app)
+    other_worker = create_app(settings)  # a second process's app on the same database
+    try:
+        clock = Clock(app)
+        other_worker.state.clock = clock
+        for n in range(throttle.ACCOUNT.free):
+            assert login(Browser(app if n % 2 else other_worker), "a wrong guess").status_code == 401
+        assert login(Browser(other_worker), PASSWORD).status_code == 429
+        assert login(Browser(app), PASSWORD).status_code == 429
+    finally:
+        other_worker.state.db.dispose()
+
+
 def test_a_right_password_is_not_counted_as_a_failure(app: Any) -> None:
     make_org(app)
     Clock(app)
@@ -227,6 +244,14 @@ def test_passwords_are_compared_after_unicode_normalisation(app: Any) -> None:
 
 
 # --- one e-mail, several organisations ---------------------------------------------------------------
+
+
+def test_the_database_keeps_an_email_unique_per_organisation_only(app: Any) -> None:
+    org_a, _ = make_org(app, "A", "same@example.test")
+    org_b, _ = make_org(app, "B", "same@example.test")  # another organisation: allowed
+    assert org_a != org_b
+    with pytest.raises(IntegrityError), app.state.db.write() as session:
+        session.add(HrUser(id="duplicate-in-a", org_id=org_a, email="same@example.test", role="analyst"))
 
 
 def test_inviting_an_address_held_elsewhere_answers_as_for_any_address(app: Any) -> None:
