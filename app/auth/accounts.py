@@ -165,20 +165,17 @@ def authenticate(
         email = normalise_email(email)
     except AccountError:
         email = email.strip().lower()[:254]
-    with db.write() as session:
+    with db.read() as session:
         accounts = list(
             session.exec(select(HrUser).where(HrUser.email == email, col(HrUser.password_hash).is_not(None)))
         )
         trusted_id = device_user_id(session, device, now)
-        trusted = any(user.id == trusted_id for user in accounts)
-        checks: list[throttle.Check]
-        if trusted:
-            checks = [(throttle.DEVICE, hash_token(device or ""))]
-        else:
-            checks = [(throttle.ACCOUNT, email), (throttle.ADDRESS, address)]
-        delay = throttle.wait(session, checks, now)
-        if not delay:
-            throttle.fail(session, checks, now)
+    checks: list[throttle.Check]
+    if any(user.id == trusted_id for user in accounts):
+        checks = [(throttle.DEVICE, hash_token(device or ""))]
+    else:
+        checks = [(throttle.ACCOUNT, email), (throttle.ADDRESS, address)]
+    delay = throttle.begin(db, checks, now)
     if delay:
         raise AccountError("rate_limited", retry_after=delay)
     accounts.sort(key=lambda u: (u.id == trusted_id, u.last_login_at or _EPOCH, u.created_at), reverse=True)

@@ -99,7 +99,11 @@ def undo(session: Any, checks: Iterable[Check], now: datetime) -> None:
 def begin(db: Database, checks: list[Check], now: datetime) -> int:
     """Before checking a secret: the seconds to wait (nothing counted), or 0 with this attempt counted as
     a failure up front, so that parallel guesses cannot all pass one check. :func:`succeeded` forgives it."""
-    with db.write() as session:
+    with db.read() as session:  # a flood of delayed attempts never queues for the write lock
+        delay = wait(session, checks, now)
+    if delay:
+        return delay
+    with db.write() as session:  # checked again where it is counted
         delay = wait(session, checks, now)
         if not delay:
             fail(session, checks, now)
