@@ -216,13 +216,13 @@ def org_create(
     owner: Annotated[str, typer.Option("--owner", help="E-mail of its first owner.")],
 ) -> None:
     """Create an organisation and its owner; print a one-time link to set the owner's password."""
+    from app import auth
     from app.models import utcnow
-    from app.services import accounts
 
     db, _ = _app_context()
     try:
-        org, invited = accounts.create_org(db, name, owner, utcnow())
-    except accounts.AccountError as exc:
+        org, invited = auth.create_org(db, name, owner, utcnow())
+    except auth.AccountError as exc:
         typer.echo(f"error: {exc.code} ({exc.field})", err=True)
         raise typer.Exit(2) from exc
     base = get_settings().base_url.rstrip("/")

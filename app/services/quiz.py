@@ -130,6 +130,15 @@ def owned(db: Database, assessment_id: str | None, secret: str | None) -> Assess
     return found if found is not None and _owns(found.owner_hash, found.resume_hash, secret or "") else None
 
 
+def owned_by_token(db: Database, assessment_id: str | None, token: str | None) -> Assessment | None:
+    """The assessment if ``token`` is its owner token; the resume code does not count (the JSON API's rule:
+    the 80-bit code is for typing on another device, throttled there, and is no API credential)."""
+    if not _plausible(assessment_id, token):
+        return None
+    found = get(db, assessment_id or "")
+    return found if found is not None and hmac.compare_digest(found.owner_hash, hash_token(token or "")) else None
+
+
 def by_resume_code(db: Database, code: str) -> Assessment | None:
     normalised = normalise_resume_code(code)
     if len(normalised) != 19:
