@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, cast
 
 import yaml
 
+from scoring.glossary import Located, check_texts, parse_glossary
 from scoring.model import (
     PHASES,
     ROLES,
@@ -98,6 +99,7 @@ class _Loader:
         self.minimums = Minimums()
         self.files: dict[str, str] = {}  # id -> file it was first defined in
         self.defs: list[tuple[str, str]] = []  # every (id, file) in load order
+        self.texts: list[Located] = []  # every text read, with where it is (for the glossary)
 
     # -- reporting helpers -------------------------------------------------
     def issue(self, file: str, item: str, fld: str, message: str, code: str) -> None:
@@ -145,7 +147,9 @@ class _Loader:
                 self.issue(file, item, f"{fld}.{lang}", "text is missing or empty", "language")
         for extra in sorted(set(raw) - set(self.languages), key=str):
             self.issue(file, item, f"{fld}.{extra}", "unknown language", "language")
-        return {lang: str(raw.get(lang) or "").strip() for lang in self.languages}
+        text = {lang: str(raw.get(lang) or "").strip() for lang in self.languages}
+        self.texts.append(Located(file, item, fld, text))
+        return text
 
     def source(self, raw: dict[str, Any], file: str, item: str) -> str:
         src = self.req(raw, "source", file, item)
@@ -199,6 +203,7 @@ class _Loader:
         self.check_items(items, dimensions, skills)
         self.check_actions(actions, skills)
         self.check_minimums(minimums, dimensions, items, skills, actions)
+        self.check_glossary()
         if self.issues:
             return None
         return Bank(
@@ -594,6 +599,23 @@ class _Loader:
                         f"unknown skill {skill!r}",
                         "unknown_skill",
                     )
+
+    def check_glossary(self) -> None:
+        """Every key term is written the one way glossary.yaml gives for its language."""
+        raw = self.read("glossary.yaml")
+        if raw is None:
+            return
+        terms, problems = parse_glossary(raw, self.languages)
+        for term, fld, message in problems:
+            self.issue("glossary.yaml", term, fld, message, "glossary_format")
+        for hit in check_texts(terms, self.texts):
+            self.issue(
+                hit.file,
+                hit.item,
+                hit.field,
+                f"{hit.found!r} is not the bank's term: write {hit.expected!r} (glossary: {hit.term})",
+                "glossary",
+            )
 
     def check_minimums(
         self,
