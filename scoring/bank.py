@@ -18,6 +18,7 @@ import yaml
 
 from scoring.glossary import Located, check_texts, parse_glossary
 from scoring.model import (
+    PHASE_HOURS,
     PHASES,
     ROLES,
     TRACKS,
@@ -488,6 +489,23 @@ class _Loader:
                 skills = self.seq(self.req(raw, "skills", file, aid) or [], file, aid, "skills")
                 if not skills:
                     self.issue(file, aid, "skills", "names at least one skill", "unknown_skill")
+                effort = self.req(raw, "effort_hours", file, aid)
+                budget = PHASE_HOURS.get(str(phase), max(PHASE_HOURS.values()))
+                if effort is not None and (isinstance(effort, bool) or not isinstance(effort, int) or effort < 1):
+                    self.issue(file, aid, "effort_hours", "must be a whole number of hours, at least 1", "effort")
+                    effort = None
+                elif effort is not None and effort > budget:
+                    self.issue(
+                        file,
+                        aid,
+                        "effort_hours",
+                        f"{effort} hours do not fit the {budget} hours of phase {phase} next to a day job",
+                        "effort",
+                    )
+                first = raw.get("first", False)
+                if not isinstance(first, bool):
+                    self.issue(file, aid, "first", "must be true or false", "bad_type")
+                    first = False
                 out.append(
                     Action(
                         id=aid,
@@ -498,6 +516,8 @@ class _Loader:
                         source=self.source(raw, file, aid),
                         title=self.text(raw.get("title"), file, aid, "title"),
                         outcome=self.text(raw.get("outcome"), file, aid, "outcome"),
+                        effort_hours=int(effort or 1),
+                        first=first,
                     )
                 )
         return out
@@ -589,6 +609,25 @@ class _Loader:
 
     def check_actions(self, actions: list[Action], skills: list[Skill]) -> None:
         known = {s.id for s in skills}
+        for track in TRACKS:
+            firsts = [a for a in actions if a.first and a.track == track]
+            if len(firsts) != 1:
+                self.issue(
+                    "plans",
+                    track,
+                    "first",
+                    f"each track needs exactly one first step (first: true), found {len(firsts)}",
+                    "first_step",
+                )
+            for a in firsts:
+                if a.phase != PHASES[0] or a.from_roles:
+                    self.issue(
+                        self.files.get(a.id, "plans"),
+                        a.id,
+                        "first",
+                        f"the first step is in phase {PHASES[0]} and written for anyone (no from_roles)",
+                        "first_step",
+                    )
         for action in actions:
             for skill in action.skills:
                 if skill not in known:

@@ -167,6 +167,9 @@ def test_whole_quiz_strong_am_ends_on_am(browser: Browser, bank: Bank) -> None:
     assert "Your fit: Account Manager (AM)" in page.text
     assert "<svg" in page.text and 'role="img"' in page.text
     assert "First 30 days" in page.text and "Within 6 months" in page.text
+    # every plan starts by agreeing the move; each action says its effort, each phase its load
+    assert "Agree the move with your manager or HR" in page.text
+    assert "Effort: about 2 hours" in page.text and "hours of work in this phase, next to your day job" in page.text
     assert "What pulled you towards" in page.text
     assert f"question bank {bank.version}" in page.text
 
