@@ -176,3 +176,10 @@ def test_no_calqued_openings_and_amounts_carry_a_currency(bank: Bank) -> None:
         assert "我会乐于" not in text["zh-Hans"], where
         assert not re.search(r"\b\d+(k|M)\b", text["en"]), where
         assert not re.search(r"\d+ (nghìn|triệu)(?! USD)", text["vi"]), where
+
+
+def test_chinese_texts_use_full_width_punctuation(bank: Bank) -> None:
+    half_width = re.compile(r"[\u4e00-\u9fff][,;:()?!]|[,;:()?!][\u4e00-\u9fff]")
+    labels = [label for scale in bank.scales.values() for label in scale]
+    for where, text in [*texts(bank), *(("scales", label) for label in labels)]:
+        assert not half_width.search(text["zh-Hans"]), f"{where}: {text['zh-Hans']}"
