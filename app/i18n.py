@@ -6,12 +6,13 @@ the question bank; Babel's catalogs live in ``locales/<en|zh_Hans|vi>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
@@ -105,3 +106,18 @@ def fmt_probability(value: float, lang: str) -> str:
     if value < 0.01:
         return "<" + fmt_percent(0.01, lang)
     return fmt_percent(round(value, 2), lang)
+
+
+def fmt_list(items: Iterable[str], lang: str) -> str:
+    """A list joined the way the language joins one: "A, B, and C", "A、B和C", "A, B và C"."""
+    return format_list(list(items), style="standard", locale=locale(lang))
+
+
+def fmt_paren(text: object, lang: str) -> str:
+    """A bracketed aside after a word: full-width brackets in Chinese, " (text)" elsewhere."""
+    return f"（{text}）" if lang == "zh-Hans" else f" ({text})"
+
+
+def colon(lang: str) -> str:
+    """The colon after a label: full-width in Chinese."""
+    return "：" if lang == "zh-Hans" else ":"
