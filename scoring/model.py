@@ -19,8 +19,8 @@ TRACKS: tuple[TrackId, ...] = ("am", "pm")
 ROLES: tuple[str, ...] = ("am", "pm", "engineer", "sales", "other", "student")
 PHASES: tuple[str, ...] = ("30d", "3m", "6m")
 # Hours a person can give a plan phase next to a day job: about 5 hours a week
-# (30 days ~ 4 weeks, months 2-3 ~ 8 weeks, months 4-6 ~ 13 weeks).
-PHASE_HOURS: Mapping[str, int] = {"30d": 20, "3m": 40, "6m": 65}
+# (30 days ~ 4 weeks, months 2-3 ~ 9 weeks, months 4-6 ~ 13 weeks).
+PHASE_HOURS: Mapping[str, int] = {"30d": 20, "3m": 45, "6m": 65}
 ORIENTATION_KINDS: tuple[str, ...] = ("likert", "paired", "situational")
 
 
