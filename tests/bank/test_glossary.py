@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -160,3 +161,21 @@ def test_a_malformed_glossary_is_reported(bank_copy: BankCopy, raw: Any, term: s
     issues = [i for i in check_bank(bank_copy.root) if i.code == "glossary_format"]
     assert issues, "a malformed glossary is an issue"
     assert (issues[0].file, issues[0].item, issues[0].field) == ("glossary.yaml", term, field)
+
+
+def test_the_ui_catalogs_follow_the_glossary_too() -> None:
+    """The Babel catalogs (pages, PDFs, e-mails) write the key terms the bank's way."""
+    raw = yaml.safe_load((BANK_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    terms, _ = parse_glossary(raw, LANGS)
+    located = []
+    for folder, lang in (("en", "en"), ("zh_Hans", "zh-Hans"), ("vi", "vi")):
+        with (BANK_DIR.parent / "locales" / folder / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalog = read_po(fh)
+        for m in catalog:
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            for text in strings if lang != "en" else ids:
+                if text:
+                    located.append(Located(f"locales/{folder}", ids[0][:40], "msgstr", {lang: text}))
+    assert len(located) > 300
+    assert check_texts(terms, located) == []
