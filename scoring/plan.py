@@ -10,7 +10,8 @@ where ``g_s = max(0, required_s - level_s)`` for a rated skill and
 middle gap, reported as "unrated"). Actions with no gap left and not written
 for the current role are dropped; the rest are grouped by phase (30 days,
 3 months, 6 months) and ordered by priority. The track's first step (``first:
-true``, e.g. agreeing the move with your manager) always leads the first phase.
+true``, e.g. agreeing the move with your manager) always leads the first phase,
+unless the person already holds the target role.
 A phase takes actions in that order while they fit its load: at most
 ``MAX_PER_PHASE`` actions and ``PHASE_HOURS[phase]`` hours of effort (what a
 person can give next to a day job); an action that does not fit is skipped and
@@ -75,6 +76,8 @@ def plan(bank: Bank, result: Result, current_role: str, target: TrackId | None =
                 continue
             if action.from_roles and current_role not in action.from_roles:
                 continue
+            if action.first and current_role == track:
+                continue  # already in the role: nothing to agree, the plan is for growing in it
             total_gap = sum(gaps.get(s, 0.0) for s in action.skills)
             for_role = current_role in action.from_roles
             if total_gap <= 0 and not for_role and not action.first:
