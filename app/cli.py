@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from app.config import get_settings
 from scoring import AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
@@ -52,9 +53,11 @@ def questions_check(path: BankPath = None) -> None:
     for item in bank.items:
         kinds[item.kind] = kinds.get(item.kind, 0) + 1
     counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    glossary = yaml.safe_load((Path(root) / "glossary.yaml").read_text(encoding="utf-8"))
     typer.echo(
         f"question bank {bank.version}: OK ({counts}; {len(bank.dimensions)} dimensions, "
-        f"{len(bank.skills)} skills, {len(bank.actions)} plan actions, languages {', '.join(bank.languages)})"
+        f"{len(bank.skills)} skills, {len(bank.actions)} plan actions, languages {', '.join(bank.languages)}; "
+        f"every text follows the glossary's {len(glossary['terms'])} terms)"
     )
 
 

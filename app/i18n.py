@@ -6,13 +6,14 @@ the question bank; Babel's catalogs live in ``locales/<en|zh_Hans|vi>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
@@ -114,3 +115,18 @@ def fmt_wait(seconds: int, lang: str) -> str:
         return format_timedelta(timedelta(seconds=max(1, seconds)), threshold=60, locale=locale(lang))
     minutes = -(-seconds // 60)
     return format_timedelta(timedelta(minutes=minutes), locale=locale(lang))
+
+
+def fmt_list(items: Iterable[str], lang: str) -> str:
+    """A list joined the way the language joins one: "A, B, and C", "A、B和C", "A, B và C"."""
+    return format_list(list(items), style="standard", locale=locale(lang))
+
+
+def fmt_paren(text: object, lang: str) -> str:
+    """A bracketed aside after a word: full-width brackets in Chinese, " (text)" elsewhere."""
+    return f"（{text}）" if lang == "zh-Hans" else f" ({text})"
+
+
+def colon(lang: str) -> str:
+    """The colon after a label: full-width in Chinese."""
+    return "：" if lang == "zh-Hans" else ":"

@@ -8,12 +8,23 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import escape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.config import ROOT
-from app.i18n import LANG_NAMES, LANGS, fmt_date, fmt_number, fmt_percent, fmt_probability, translations
+from app.i18n import (
+    LANG_NAMES,
+    LANGS,
+    colon,
+    fmt_date,
+    fmt_list,
+    fmt_number,
+    fmt_paren,
+    fmt_percent,
+    fmt_probability,
+    translations,
+)
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
 
 STATIC_VERSION = "2"
@@ -49,6 +60,12 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     env.filters["percent"] = lambda value: fmt_percent(value, lang)
     env.filters["probability"] = lambda value: fmt_probability(value, lang)
     env.filters["number"] = lambda value, digits=0: fmt_number(value, lang, digits)
+    env.filters["join_list"] = lambda items: fmt_list(items, lang)
+    env.filters["skill_name"] = pass_context(lambda ctx, skill: _tx(ctx, ctx["bank"].skill(skill).name))
+    env.filters["gap_item"] = lambda pair: str(pair[0]) + fmt_paren(f"−{pair[1]}", lang)
+    # the pattern is a constant of ours; Markup.format escapes the text put into it
+    env.filters["paren"] = lambda text: Markup(fmt_paren("{}", lang)).format(text)  # noqa: S704
+    env.globals["colon"] = colon(lang)
     env.globals.update(LANGS=LANGS, LANG_NAMES=LANG_NAMES, CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
     return env
 

@@ -16,7 +16,9 @@ from typing import Any, NamedTuple, cast
 
 import yaml
 
+from scoring.glossary import Located, check_texts, parse_glossary
 from scoring.model import (
+    PHASE_HOURS,
     PHASES,
     ROLES,
     TRACKS,
@@ -98,6 +100,7 @@ class _Loader:
         self.minimums = Minimums()
         self.files: dict[str, str] = {}  # id -> file it was first defined in
         self.defs: list[tuple[str, str]] = []  # every (id, file) in load order
+        self.texts: list[Located] = []  # every text read, with where it is (for the glossary)
 
     # -- reporting helpers -------------------------------------------------
     def issue(self, file: str, item: str, fld: str, message: str, code: str) -> None:
@@ -145,7 +148,9 @@ class _Loader:
                 self.issue(file, item, f"{fld}.{lang}", "text is missing or empty", "language")
         for extra in sorted(set(raw) - set(self.languages), key=str):
             self.issue(file, item, f"{fld}.{extra}", "unknown language", "language")
-        return {lang: str(raw.get(lang) or "").strip() for lang in self.languages}
+        text = {lang: str(raw.get(lang) or "").strip() for lang in self.languages}
+        self.texts.append(Located(file, item, fld, text))
+        return text
 
     def source(self, raw: dict[str, Any], file: str, item: str) -> str:
         src = self.req(raw, "source", file, item)
@@ -199,6 +204,7 @@ class _Loader:
         self.check_items(items, dimensions, skills)
         self.check_actions(actions, skills)
         self.check_minimums(minimums, dimensions, items, skills, actions)
+        self.check_glossary()
         if self.issues:
             return None
         return Bank(
@@ -483,6 +489,23 @@ class _Loader:
                 skills = self.seq(self.req(raw, "skills", file, aid) or [], file, aid, "skills")
                 if not skills:
                     self.issue(file, aid, "skills", "names at least one skill", "unknown_skill")
+                effort = self.req(raw, "effort_hours", file, aid)
+                budget = PHASE_HOURS.get(str(phase), max(PHASE_HOURS.values()))
+                if effort is not None and (isinstance(effort, bool) or not isinstance(effort, int) or effort < 1):
+                    self.issue(file, aid, "effort_hours", "must be a whole number of hours, at least 1", "effort")
+                    effort = None
+                elif effort is not None and effort > budget:
+                    self.issue(
+                        file,
+                        aid,
+                        "effort_hours",
+                        f"{effort} hours do not fit the {budget} hours of phase {phase} next to a day job",
+                        "effort",
+                    )
+                first = raw.get("first", False)
+                if not isinstance(first, bool):
+                    self.issue(file, aid, "first", "must be true or false", "bad_type")
+                    first = False
                 out.append(
                     Action(
                         id=aid,
@@ -493,6 +516,8 @@ class _Loader:
                         source=self.source(raw, file, aid),
                         title=self.text(raw.get("title"), file, aid, "title"),
                         outcome=self.text(raw.get("outcome"), file, aid, "outcome"),
+                        effort_hours=int(effort or 1),
+                        first=first,
                     )
                 )
         return out
@@ -584,6 +609,25 @@ class _Loader:
 
     def check_actions(self, actions: list[Action], skills: list[Skill]) -> None:
         known = {s.id for s in skills}
+        for track in TRACKS:
+            firsts = [a for a in actions if a.first and a.track == track]
+            if len(firsts) != 1:
+                self.issue(
+                    "plans",
+                    track,
+                    "first",
+                    f"each track needs exactly one first step (first: true), found {len(firsts)}",
+                    "first_step",
+                )
+            for a in firsts:
+                if a.phase != PHASES[0] or a.from_roles:
+                    self.issue(
+                        self.files.get(a.id, "plans"),
+                        a.id,
+                        "first",
+                        f"the first step is in phase {PHASES[0]} and written for anyone (no from_roles)",
+                        "first_step",
+                    )
         for action in actions:
             for skill in action.skills:
                 if skill not in known:
@@ -594,6 +638,23 @@ class _Loader:
                         f"unknown skill {skill!r}",
                         "unknown_skill",
                     )
+
+    def check_glossary(self) -> None:
+        """Every key term is written the one way glossary.yaml gives for its language."""
+        raw = self.read("glossary.yaml")
+        if raw is None:
+            return
+        terms, problems = parse_glossary(raw, self.languages)
+        for term, fld, message in problems:
+            self.issue("glossary.yaml", term, fld, message, "glossary_format")
+        for hit in check_texts(terms, self.texts):
+            self.issue(
+                hit.file,
+                hit.item,
+                hit.field,
+                f"{hit.found!r} is not the bank's term: write {hit.expected!r} (glossary: {hit.term})",
+                "glossary",
+            )
 
     def check_minimums(
         self,

@@ -18,6 +18,9 @@ Kind = Literal["likert", "paired", "situational", "proficiency"]
 TRACKS: tuple[TrackId, ...] = ("am", "pm")
 ROLES: tuple[str, ...] = ("am", "pm", "engineer", "sales", "other", "student")
 PHASES: tuple[str, ...] = ("30d", "3m", "6m")
+# Hours a person can give a plan phase next to a day job: about 5 hours a week
+# (30 days ~ 4 weeks, months 2-3 ~ 9 weeks, months 4-6 ~ 13 weeks).
+PHASE_HOURS: Mapping[str, int] = {"30d": 20, "3m": 45, "6m": 65}
 ORIENTATION_KINDS: tuple[str, ...] = ("likert", "paired", "situational")
 
 
@@ -118,6 +121,8 @@ class Action:
     source: str
     title: Text
     outcome: Text
+    effort_hours: int = 1  # the hours of work the action takes beyond the day job
+    first: bool = False  # the step every plan towards this track starts with, whatever the gaps
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,7 @@ class PlannedAction:
 class PlanPhase:
     id: str  # 30d | 3m | 6m
     actions: tuple[PlannedAction, ...]
+    hours: int = 0  # the summed effort of the actions, at most PHASE_HOURS[id]
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,21 @@ where ``g_s = max(0, required_s - level_s)`` for a rated skill and
 ``g_s = (required_s - 1) / 2`` for a skill the person did not rate (an assumed
 middle gap, reported as "unrated"). Actions with no gap left and not written
 for the current role are dropped; the rest are grouped by phase (30 days,
-3 months, 6 months) and ordered by priority, at most ``MAX_PER_PHASE`` each.
+3 months, 6 months) and ordered by priority. The track's first step (``first:
+true``, e.g. agreeing the move with your manager) always leads the first phase,
+unless the person already holds the target role.
+A phase takes actions in that order while they fit its load: at most
+``MAX_PER_PHASE`` actions and ``PHASE_HOURS[phase]`` hours of effort (what a
+person can give next to a day job); an action that does not fit is skipped and
+a smaller one after it may still be taken.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from scoring.model import PHASES, TRACKS, Bank, PlannedAction, PlanPhase, Result, TrackId, TransitionPlan
+from scoring.model import PHASE_HOURS, PHASES, TRACKS, Bank, PlannedAction, PlanPhase, Result, TrackId, TransitionPlan
 
 MAX_PER_PHASE = 4
 ROLE_BONUS = 0.5
@@ -69,14 +76,23 @@ def plan(bank: Bank, result: Result, current_role: str, target: TrackId | None =
                 continue
             if action.from_roles and current_role not in action.from_roles:
                 continue
+            if action.first and current_role == track:
+                continue  # already in the role: nothing to agree, the plan is for growing in it
             total_gap = sum(gaps.get(s, 0.0) for s in action.skills)
             for_role = current_role in action.from_roles
-            if total_gap <= 0 and not for_role:
+            if total_gap <= 0 and not for_role and not action.first:
                 continue
-            priority = total_gap + (ROLE_BONUS if for_role else 0.0)
+            priority = math.inf if action.first else total_gap + (ROLE_BONUS if for_role else 0.0)
             planned.append((-priority, n, PlannedAction(action.id, action.skills, total_gap, for_role)))
         planned.sort(key=lambda t: (t[0], t[1]))
-        phases.append(PlanPhase(phase, tuple(p[2] for p in planned[:MAX_PER_PHASE])))
+        chosen: list[PlannedAction] = []
+        hours = 0
+        for _, _, candidate in planned:
+            effort = bank.action(candidate.action).effort_hours
+            if len(chosen) < MAX_PER_PHASE and hours + effort <= PHASE_HOURS[phase]:
+                chosen.append(candidate)
+                hours += effort
+        phases.append(PlanPhase(phase, tuple(chosen), hours))
     sign = 1.0 if track == "am" else -1.0
     strength_dims = tuple(
         d.id

@@ -72,6 +72,7 @@ def plan_to_dict(bank: Bank, plan: TransitionPlan, lang: Lang) -> dict[str, Any]
             action = bank.action(planned["action"])
             planned["title"] = action.title[lang]
             planned["outcome"] = action.outcome[lang]
+            planned["effort_hours"] = action.effort_hours
             planned["source"] = action.source
     return out
 

@@ -68,12 +68,14 @@ class ActionView:
     outcome: str
     skills: tuple[str, ...]
     for_role: bool
+    effort_hours: int
 
 
 @dataclass(frozen=True)
 class PhaseView:
     id: str
     actions: tuple[ActionView, ...]
+    hours: int
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,11 @@ def plan_view(bank: Bank, plan: TransitionPlan, lang: str) -> PlanView:
                     bank.action(a.action).outcome[lang],
                     tuple(bank.skill(s).name[lang] for s in a.skills if _has_skill(bank, s)),
                     a.for_role,
+                    bank.action(a.action).effort_hours,
                 )
                 for a in phase.actions
             ),
+            sum(bank.action(a.action).effort_hours for a in phase.actions),
         )
         for phase in plan.phases
     )

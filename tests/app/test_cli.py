@@ -29,7 +29,7 @@ def answers_file(tmp_path: Path, body: Any) -> str:
 def test_questions_check_is_clean() -> None:
     res = run("questions", "check")
     assert res.exit_code == 0, res.output
-    assert "OK" in res.output
+    assert "OK" in res.output and "every text follows the glossary's" in res.output
 
 
 def test_questions_check_names_file_item_and_field(bank_copy: BankCopy) -> None:

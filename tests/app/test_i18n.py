@@ -14,20 +14,26 @@ from app.i18n import fmt_probability, negotiate, normalise, parse_accept_languag
 from app.messages import ERRORS, message
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+Msg = str | tuple[str, ...]  # a plural message is (singular, plural) and has one translation per plural form
 
 
-def extracted() -> set[str]:
+def extracted() -> set[Msg]:
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    found = extract_from_dir(str(ROOT), method_map, options_map, keywords={"_": None, "N_": None})
-    return {msg for _file, _line, msg, _comments, _ctx in found if isinstance(msg, str)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
+    return {msg for _file, _line, msg, _comments, _ctx in found if isinstance(msg, str | tuple)}
 
 
-def catalog(locale: str) -> dict[str, str]:
+def catalog(locale: str) -> dict[Msg, Msg]:
     with (ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         cat = read_po(fh)
-    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str)}
+    return {m.id: m.string for m in cat if m.id}
+
+
+def forms(msg: Msg | None) -> tuple[str, ...]:
+    return (msg,) if isinstance(msg, str) else tuple(msg or ())
 
 
 def test_catalog_template_is_up_to_date() -> None:
@@ -39,11 +45,14 @@ def test_catalog_template_is_up_to_date() -> None:
 @pytest.mark.parametrize("locale", ["zh_Hans", "vi"])
 def test_every_string_is_translated(locale: str) -> None:
     strings = catalog(locale)
-    missing = sorted(s for s in extracted() if not strings.get(s))
+    missing = sorted((str(s) for s in extracted() if not all(forms(strings.get(s)) or [""])), key=str)
     assert not missing, f"{locale}: {len(missing)} untranslated, e.g. {missing[:3]}"
     for msgid, msgstr in strings.items():
-        assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(msgstr)), (locale, msgid)
-        assert msgid.count("%%") == msgstr.count("%%"), (locale, msgid)
+        for original, translated in zip(forms(msgid) * len(forms(msgstr)), forms(msgstr), strict=False):
+            assert set(PLACEHOLDER.findall(original)) == set(PLACEHOLDER.findall(translated)), (locale, msgid)
+            assert original.count("%%") == translated.count("%%"), (locale, msgid)
+    plural = [m for m in extracted() if isinstance(m, tuple)]
+    assert plural and all(len(forms(strings[m])) == 1 for m in plural), "zh and vi have one plural form"
 
 
 def test_english_catalog_lists_every_string() -> None:

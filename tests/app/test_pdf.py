@@ -59,6 +59,8 @@ def test_chinese_report_embeds_a_cjk_font(app: Any, bank: Bank, tmp_path: Path) 
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), "every font is embedded"
     text = poppler("pdftotext", pdf)
     assert "你适合：项目经理（PM）" in text
+    assert "工作量：约" in text  # every action says its effort
+    assert "与上级或HR商定转岗" not in text  # a PM planning for PM has no move to agree
     assert bank.dimension("scope").name["zh-Hans"] in text
     assert 2 <= pages(pdf) <= 4
 
@@ -68,6 +70,7 @@ def test_vietnamese_report(app: Any, bank: Bank, tmp_path: Path) -> None:
     pdf, _, _ = report(app, bank, tmp_path, "vi", "am")
     text = poppler("pdftotext", pdf)
     assert "Quản lý khách hàng (AM)" in text
+    assert "Khối lượng: khoảng" in " ".join(text.split())
     assert bank.dimension("capability").name["vi"] in text  # diacritics survive: Mô hình năng lực
     n = pages(pdf)
     assert 2 <= n <= 4
@@ -83,6 +86,8 @@ def test_report_contents_and_shared_report(app: Any, bank: Bank, tmp_path: Path)
         "The six dimensions",
         "Readiness",
         "First 30 days",
+        "Agree the move with your manager or HR",
+        "Effort: about",
         "How rolefit scores",
         f"question bank {bank.version}",
     ):

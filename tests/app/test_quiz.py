@@ -86,7 +86,7 @@ def test_question_page_and_fragment(browser: Browser, bank: Bank) -> None:
     assert full.status_code == 200 and "<html" in full.text
     first = bank.item(quiz.question_order(bank)[0])
     assert first.text["en"] in full.text
-    assert "Question 1 of 68" in full.text
+    assert "Question 1 of 73" in full.text
     assert full.headers["vary"].startswith("HX-Request")
     frag = browser.get("/quiz/1", htmx=True)
     assert frag.status_code == 200 and "<html" not in frag.text
@@ -159,7 +159,7 @@ def test_whole_quiz_strong_am_ends_on_am(browser: Browser, bank: Bank) -> None:
     start(browser, role="pm")
     answer_all(browser, bank, "am")
     review = browser.get("/quiz/review")
-    assert "You answered 68 of 68 questions." in review.text
+    assert "You answered 73 of 73 questions." in review.text
     res = browser.post("/quiz/finish")
     assert res.status_code == 303
     page = browser.get(res.headers["location"])
@@ -167,6 +167,9 @@ def test_whole_quiz_strong_am_ends_on_am(browser: Browser, bank: Bank) -> None:
     assert "Your fit: Account Manager (AM)" in page.text
     assert "<svg" in page.text and 'role="img"' in page.text
     assert "First 30 days" in page.text and "Within 6 months" in page.text
+    # every plan starts by agreeing the move; each action says its effort, each phase its load
+    assert "Agree the move with your manager or HR" in page.text
+    assert "Effort: about 2 hours" in page.text and "hours of work in this phase, next to your day job" in page.text
     assert "What pulled you towards" in page.text
     assert f"question bank {bank.version}" in page.text
 
@@ -190,7 +193,7 @@ def test_result_is_private_and_deletable(browser: Browser, app: Any, bank: Bank)
     stranger = Browser(app)
     assert stranger.get(url).status_code == 404
     assert stranger.post(url + "/delete").status_code == 404
-    assert rows(app)["answer"] == 68
+    assert rows(app)["answer"] == 73
     res = browser.post(url + "/delete")
     assert res.status_code == 303 and res.headers["location"] == "/?deleted=1"
     assert rows(app) == {"assessment": 0, "answer": 0, "result": 0, "share_link": 0}

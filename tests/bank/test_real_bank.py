@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from scoring.model import PHASES, ROLES, TRACKS, Bank, Text
+from scoring.model import PHASE_HOURS, PHASES, ROLES, TRACKS, Bank, Text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 VI_MARKS = re.compile(r"[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]", re.I)
@@ -109,3 +109,77 @@ def test_every_source_is_declared(bank: Bank) -> None:
     for group in (bank.dimensions, bank.skills, bank.items, bank.actions):
         for x in group:
             assert x.source in bank.sources, x.id
+
+
+# Outcomes that hang on someone else's decision (being named, approved, given an account,
+# a client agreeing): each says what counts instead when that decision does not come.
+DECISION_DEPENDENT = {
+    "act_am_own_account",
+    "act_am_success_story",
+    "act_am_renewal_negotiation",
+    "act_am_student_internship_complete",
+    "act_am_sales_account_kpis",
+    "act_am_qbr_deck",
+    "act_am_visit_sim_complete",
+    "act_am_agree_move",
+    "act_pm_agree_move",
+    "act_pm_lead_project",
+    "act_pm_pmo_standard",
+    "act_pm_am_deputy_pm",
+    "act_pm_migration_plan",
+    "act_pm_value_engineering",
+    "act_pm_other_small_project",
+    "act_pm_build_team",
+}
+
+
+def test_outcomes_that_depend_on_others_have_a_fallback_in_every_language(bank: Bank) -> None:
+    for action in bank.actions:
+        o = action.outcome
+        has = ("If " in o["en"] or "if no one" in o["en"], "如果" in o["zh-Hans"], "Nếu" in o["vi"] or "nếu" in o["vi"])
+        assert len(set(has)) == 1, f"{action.id}: the fallback is in some languages only {has}"
+        if action.id in DECISION_DEPENDENT:
+            assert all(has), f"{action.id}: no fallback"
+
+
+def test_every_action_has_a_realistic_effort_and_each_track_a_first_step(bank: Bank) -> None:
+    assert all(1 <= a.effort_hours <= PHASE_HOURS[a.phase] for a in bank.actions)
+    for track in TRACKS:
+        [first] = [a for a in bank.actions if a.first and a.track == track]
+        assert first.phase == "30d" and not first.from_roles and first.effort_hours <= 4
+        assert "target role" in first.title["en"] and "evidence" in first.title["en"]
+
+
+def test_required_levels_are_reachable(bank: Bank) -> None:
+    """Level 5 ('I set the method others follow') is a leader's level, not a track's entry requirement."""
+    assert all(level <= 4 for s in bank.skills for level in s.required.values())
+
+
+def test_pm_to_am_plans_teach_pipeline_forecasting(bank: Bank) -> None:
+    [forecast] = [a for a in bank.actions if a.id == "act_am_pipeline_forecast"]
+    assert forecast.track == "am" and "pm" in forecast.from_roles and "crm" in forecast.skills
+    assert "forecast" in forecast.outcome["en"] and "预测" in forecast.outcome["zh-Hans"]
+
+
+def test_likert_midpoint_is_a_true_neutral_in_every_language(bank: Bank) -> None:
+    middle = bank.scales["likert"][2]
+    assert middle == {
+        "en": "Neither agree nor disagree",
+        "zh-Hans": "中立（既不同意也不反对）",
+        "vi": "Trung lập (không nghiêng về bên nào)",
+    }
+
+
+def test_no_calqued_openings_and_amounts_carry_a_currency(bank: Bank) -> None:
+    for where, text in texts(bank):
+        assert not text["vi"].startswith("Tôi sẽ"), where
+        assert "我会乐于" not in text["zh-Hans"], where
+        assert not re.search(r"\b\d+(k|M)\b", text["en"]), where
+        assert not re.search(r"\d+ (nghìn|triệu)(?! USD)", text["vi"]), where
+
+
+def test_chinese_texts_use_full_width_punctuation(bank: Bank) -> None:
+    half_width = re.compile(r"[\u4e00-\u9fff][,;:()?!]|[,;:()?!][\u4e00-\u9fff]")
+    labels = [label for scale in bank.scales.values() for label in scale]
+    for where, text in [*texts(bank), *(("scales", label) for label in labels)]:
+        assert not half_width.search(text["zh-Hans"]), f"{where}: {text['zh-Hans']}"

@@ -50,7 +50,7 @@ def test_cohort_invitation_join_and_dashboard(page: Page, browser: Browser, base
     expect(person.locator("#cohorts")).to_contain_text("Spring pilot")
     # HR sees one participant, but a group of one is never shown
     page.reload()
-    expect(page.locator(".invitations")).to_contain_text("1 participants")
+    expect(page.locator(".invitations")).to_contain_text("1 participant")
     expect(page.locator("#board")).to_contain_text("fewer than 5 people")
     # the participant withdraws; HR's count goes back to zero
     person.locator("#cohorts button").click()

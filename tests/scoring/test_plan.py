@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from scoring import plan, score
-from scoring.model import PHASES, Answers, Bank
+from scoring.model import PHASE_HOURS, PHASES, ROLES, TRACKS, Answers, Bank
 from scoring.plan import MAX_PER_PHASE, choose_target
 from tests.conftest import pattern
 
@@ -53,7 +53,8 @@ def test_pm_to_am_plan_starts_with_the_biggest_gaps(bank: Bank) -> None:
     assert p.gaps[0][0] in levels and p.gaps[0][1] >= 3
     for phase in p.phases:
         assert len(phase.actions) <= MAX_PER_PHASE
-        priorities = [a.gap + (0.5 if a.for_role else 0) for a in phase.actions]
+        rest = [a for a in phase.actions if not bank.action(a.action).first]
+        priorities = [a.gap + (0.5 if a.for_role else 0) for a in rest]
         assert priorities == sorted(priorities, reverse=True)
         for a in phase.actions:
             roles = bank.action(a.action).from_roles
@@ -94,4 +95,41 @@ def test_no_gap_no_generic_action(bank: Bank) -> None:
     p = plan(bank, score(bank, answers), "other")
     for phase in p.phases:
         for a in phase.actions:
-            assert a.for_role, "only role-specific actions remain when every skill is at level 5"
+            assert a.for_role or bank.action(a.action).first, "only role-specific actions and the first step remain"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("track", TRACKS)
+def test_every_plan_starts_by_agreeing_the_move(bank: Bank, track: str, role: str) -> None:
+    """The coaches' first step (target role, date, evidence agreed with the manager or HR) leads every plan."""
+    answers = with_skills(pattern(bank, "am", role=role), {s.id: 5 for s in bank.skills}, bank)
+    p = plan(bank, score(bank, answers), role, target=track)  # type: ignore[arg-type]
+    if role == track:  # already in the role: no move to agree
+        assert not any(bank.action(a.action).first for ph in p.phases for a in ph.actions)
+        return
+    first = p.phases[0].actions[0]
+    action = bank.action(first.action)
+    assert action.first and action.track == track
+    assert "manager or HR" in action.title["en"] and "上级或HR" in action.title["zh-Hans"]
+    assert all(not bank.action(a.action).first for ph in p.phases for a in ph.actions[1:])
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("lean", TRACKS)
+def test_each_phase_fits_the_hours_next_to_a_day_job(bank: Bank, lean: str, role: str) -> None:
+    answers = with_skills(pattern(bank, lean, role=role), {s.id: 1 for s in bank.skills}, bank)
+    p = plan(bank, score(bank, answers), role)
+    taken = {a.action for ph in p.phases for a in ph.actions}
+    for phase in p.phases:
+        efforts = [bank.action(a.action).effort_hours for a in phase.actions]
+        assert phase.hours == sum(efforts) <= PHASE_HOURS[phase.id]
+        assert phase.actions, "every phase has something to do"
+        # nothing was left out that would still have fitted: the load, not the order, is the limit
+        for action in bank.actions:
+            eligible = action.track == p.target and action.phase == phase.id
+            eligible = eligible and (not action.from_roles or role in action.from_roles)
+            eligible = eligible and not (action.first and role == p.target)
+            if eligible and action.id not in taken:
+                assert (
+                    len(phase.actions) == MAX_PER_PHASE or phase.hours + action.effort_hours > PHASE_HOURS[phase.id]
+                ), action.id

@@ -23,6 +23,10 @@ def test_plan_dict_has_texts_in_the_language(bank: Bank) -> None:
     first = data["phases"][0]["actions"][0]
     assert first["title"] == bank.action(first["action"]).title["vi"]
     assert first["outcome"] == bank.action(first["action"]).outcome["vi"]
+    # the first step leads, and every action and phase carries its effort
+    assert first["action"] == "act_am_agree_move" and first["effort_hours"] == 2
+    for phase in data["phases"]:
+        assert phase["hours"] == sum(a["effort_hours"] for a in phase["actions"])
 
 
 def test_codebook_lists_every_item_with_keys(bank: Bank) -> None:

@@ -1,0 +1,129 @@
+"""Every page and the PDF in zh-Hans: no half-width comma, colon or bracket next to a Chinese character.
+
+Lists are joined with Babel's list patterns (the ideographic comma and 和 in Chinese), asides
+take full-width brackets, labels a full-width colon. The check reads the text a person sees
+(HTML text nodes, pdftotext for the PDF), so markup and attributes never count.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.services import quiz
+from scoring.model import Bank
+from tests.app.conftest import Browser
+from tests.app.test_hr import PASSWORD, cohort_with_people, make_org
+from tests.app.test_quiz import answer_all, start
+
+CHINESE = r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]"  # Han characters and full-width punctuation
+HALF_WIDTH = r"[,:;()]"
+BAD = re.compile(rf"{CHINESE} ?{HALF_WIDTH}|{HALF_WIDTH} ?{CHINESE}")
+BLOCKS = {"p", "li", "td", "th", "tr", "div", "section", "article", "h1", "h2", "h3", "h4", "br", "title", "option"}
+
+
+class _Text(HTMLParser):
+    """The visible text of a page: text nodes joined as rendered, blocks on their own lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self.hidden += 1
+        if tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.hidden -= 1
+        if tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return re.sub(r"[ \t\r\f\v]+", " ", "".join(parser.parts))
+
+
+def half_width_joins(text: str) -> list[str]:
+    return [text[max(0, m.start() - 12) : m.end() + 12].replace("\n", "⏎") for m in BAD.finditer(text)]
+
+
+def test_the_check_catches_english_joins() -> None:
+    bad = visible_text(
+        "<p>客户需求挖掘, 利益相关方沟通</p><p><strong>客户经理（AM）</strong>: 82%</p><td>3 (差距 1)</td>"
+    )
+    assert len(half_width_joins(bad)) == 3
+    good = visible_text(
+        "<p>客户需求挖掘、利益相关方沟通</p><p><strong>客户经理（AM）：</strong>82%</p><td>3（差距 1）</td>"
+    )
+    assert half_width_joins(good) == []
+    assert half_width_joins(visible_text('<a href="/x?a=b,c" title="甲(乙)">ok</a><script>f(甲,1)</script>')) == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path) -> None:
+    b = Browser(app, lang="zh-Hans")
+    pages: dict[str, str] = {"/": b.get("/").text, "/start": b.get("/start").text, "/method": b.get("/method").text}
+    start(b, lang="zh-Hans", role="pm")
+    order = quiz.question_order(bank)
+    kinds_seen: set[str] = set()
+    for n, item_id in enumerate(order, start=1):  # the first question of every kind
+        kind = bank.item(item_id).kind
+        if kind not in kinds_seen:
+            kinds_seen.add(kind)
+            pages[f"/quiz/{n} ({kind})"] = b.get(f"/quiz/{n}").text
+    answer_all(b, bank, "am", skills=1)
+    # skip two so that the review's plural sentence and the "not answered" lines show
+    b.post("/quiz/1", {"item_id": order[0], "value": "skip"})
+    b.post("/quiz/2", {"item_id": order[1], "value": "skip"})
+    pages["/quiz/review"] = b.get("/quiz/review").text
+    url = b.post("/quiz/finish").headers["location"]
+    pages["result"] = b.get(url).text
+    pages["/resume"] = b.get("/resume").text
+    assert b.post(url + "/shares", {"scope": "full", "days": "7"}).status_code == 303
+    pages["result with a new share link"] = page = b.get(url).text
+    at = page.index('readonly value="http://testserver/s/') + len('readonly value="http://testserver')
+    pages["shared"] = Browser(app, lang="zh-Hans").get(page[at : page.index('"', at)]).text
+
+    org, email = make_org(app)
+    cohort = cohort_with_people(app, bank, org, 12)
+    hr = Browser(app, lang="zh-Hans")
+    assert hr.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"}).status_code == 303
+    for path in ("/hr", f"/hr/cohorts/{cohort}", f"/hr/dashboard?cohort={cohort}", "/hr/users"):
+        pages[path] = hr.get(path).text
+
+    problems = {}
+    for name, html in pages.items():
+        assert "<html" in html, name
+        text = visible_text(html)
+        assert re.search(r"[\u4e00-\u9fff]", text), f"{name} is not in Chinese"
+        if found := half_width_joins(text):
+            problems[name] = found
+    assert problems == {}
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    texts = {}
+    reports = (("report", b, url + "/report.pdf"), ("team report", hr, f"/hr/cohorts/{cohort}/report.pdf"))
+    for name, who, path in reports:
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(who.get(path).content)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+        texts[name] = re.sub(r"[ \t]+", " ", text)
+    assert "工作量：约" in texts["report"]
+    assert {name: half_width_joins(text) for name, text in texts.items()} == {"report": [], "team report": []}
