@@ -96,9 +96,11 @@ def _group(
 # --- the readable table -------------------------------------------------------------------------
 
 
-def _missing(fig: Any) -> str | None:
+def _missing(fig: Any, unit: str = "") -> str | None:
     if isinstance(fig, dict) and fig.get("status") == "not_enough_data":
-        return f"not enough data (n={fig['n']}, needs {fig['needed']})"
+        n = fig["n"]
+        have = ", ".join(f"{k.upper()} {v}" for k, v in n.items()) if isinstance(n, dict) else f"n={n}"
+        return f"not enough data ({have}, needs {fig['needed']}{unit})"
     return None
 
 
@@ -156,8 +158,8 @@ def _render_group(g: dict[str, Any]) -> list[str]:
         low = f"{min(rest)[1]} {min(rest)[0]:.2f}" if rest else "-"
         out.append(f"{dim:<14}{fig['n']:>6}  {_ci(fig['alpha']):<22}{_ci(fig['omega']):<22}{low}")
     k = g["known_groups"]
-    if (miss := _missing(k)) is not None:
-        out.append(f"known groups (current AM vs PM): {miss} per role")
+    if (miss := _missing(k, " per role")) is not None:
+        out.append(f"known groups (current AM vs PM): {miss}")
     else:
         effects = "  ".join(f"{d}:{e['g']:+.2f}" for d, e in k["effect_am_minus_pm"].items())
         out.append(f"known groups AM {k['n']['am']} vs PM {k['n']['pm']}, Hedges' g: {effects}")
@@ -166,8 +168,8 @@ def _render_group(g: dict[str, Any]) -> list[str]:
             f"PM called PM {k['calls']['pm']['called_pm']:.2f})"
         )
     t = g["retest"]
-    if (miss := _missing(t)) is not None:
-        out.append(f"test-retest: {miss} pairs")
+    if (miss := _missing(t, " pairs")) is not None:
+        out.append(f"test-retest: {miss}")
     else:
         rs = "  ".join(f"{d}:{v['r']:.2f}" for d, v in t["r"].items())
         out.append(f"test-retest {t['pairs']} pairs, r: {rs}; same call {t['same_call']:.2f}")
