@@ -128,6 +128,8 @@ def render_table(report: dict[str, Any]) -> str:
             out.extend(_render_midpoint(version["midpoint_by_language"]))
         if "dif" in version:
             out.extend(_render_dif(version["dif"]))
+        else:
+            out.extend(["", "(differential item functioning compares languages: run without --lang to see it)"])
     return "\n".join(out) + "\n"
 
 
