@@ -219,12 +219,13 @@ def _analytics() -> Any:
     return analytics
 
 
-def _stored(bank_version: str | None, lang: str | None) -> list[Any]:
+def _stored(bank_version: str | None, lang: str | None, org: str | None = None) -> list[Any]:
     from app.services.evidence import stored_responses
 
     analytics = _analytics()
     db, _ = _app_context()
-    rows = [analytics.Response(**vars(r)) for r in stored_responses(db, bank_version=bank_version, lang=lang)]
+    stored = stored_responses(db, bank_version=bank_version, lang=lang, org_id=org)
+    rows = [analytics.Response(**vars(r)) for r in stored]
     db.dispose()
     return rows
 
@@ -234,6 +235,7 @@ def psychometrics_cmd(
     fmt: Annotated[str, typer.Option("--format", help="table (readable) or json.")] = "table",
     bank_version: Annotated[str | None, typer.Option("--bank-version", help="Only this bank version.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language (en, zh-Hans, vi).")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
     boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
     path: BankPath = None,
 ) -> None:
@@ -246,7 +248,9 @@ def psychometrics_cmd(
         typer.echo(f"error: unknown language {lang!r}; expected one of {', '.join(bank.languages)}", err=True)
         raise typer.Exit(2)
     analytics = _analytics()
-    report = analytics.psychometrics(bank, _stored(bank_version, lang), bank_version=bank_version, lang=lang, boot=boot)
+    rows = _stored(bank_version, lang, org)
+    report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot)
+    report["filters"]["org"] = org
     if fmt == "json":
         _dump(report)
     else:

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.db import Database
-from app.models import Answer, Assessment, ResultSnapshot
+from app.models import Answer, Assessment, Participation, ResultSnapshot
 
 IDLE_MS = 30 * 60 * 1000.0
 
@@ -44,8 +44,11 @@ def _aware(t: datetime) -> datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
-def stored_responses(db: Database, *, bank_version: str | None = None, lang: str | None = None) -> list[StoredResponse]:
-    """Every stored assessment (finished or not) with its answers, optionally of one bank version / language."""
+def stored_responses(
+    db: Database, *, bank_version: str | None = None, lang: str | None = None, org_id: str | None = None
+) -> list[StoredResponse]:
+    """Every stored assessment (finished or not) with its answers, optionally of one bank version / language,
+    or only of the people who took part in one organisation's cohorts (with their retakes)."""
     a = Assessment.__table__.c  # type: ignore[attr-defined]
     r = ResultSnapshot.__table__.c  # type: ignore[attr-defined]
     ans = Answer.__table__.c  # type: ignore[attr-defined]
@@ -54,6 +57,10 @@ def stored_responses(db: Database, *, bank_version: str | None = None, lang: str
         conditions.append(a.bank_version == bank_version)
     if lang is not None:
         conditions.append(a.locale == lang)
+    if org_id is not None:
+        p = Participation.__table__.c  # type: ignore[attr-defined]
+        members = select(p.assessment_id).where(p.org_id == org_id)
+        conditions.append(or_(a.id.in_(members), a.retake_of.in_(members)))
     heads = (
         select(
             a.id,

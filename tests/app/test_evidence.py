@@ -91,6 +91,9 @@ def test_psychometrics_command(demo_db: Any) -> None:
     assert table.exit_code == 0, table.output
     assert "language: zh-Hans" in table.output and "language: en" not in table.output
     assert "not enough data" in table.output
+    other = CliRunner().invoke(cli, ["psychometrics", "--org", "no-such-org", "--format", "json"])
+    assert other.exit_code == 0 and json.loads(other.output)["versions"] == []
+    assert "no stored responses match" in CliRunner().invoke(cli, ["psychometrics", "--org", "no-such-org"]).output
     assert CliRunner().invoke(cli, ["psychometrics", "--lang", "fr"]).exit_code == 2
     assert CliRunner().invoke(cli, ["psychometrics", "--format", "xml"]).exit_code == 2
 
@@ -113,3 +116,33 @@ def test_calibrate_command(demo_db: Any, bank_copy: BankCopy, monkeypatch: pytes
     dry = CliRunner().invoke(cli, ["calibrate", "--dry-run", "--path", str(bank_copy.root)])
     assert dry.exit_code == 0 and "wrote" not in dry.output
     assert len(list(Path(bank_copy.root / "params").glob("*.yaml"))) == 1
+
+
+def test_loader_scopes_by_organisation_and_skips_idle_gaps(bank: Bank, settings: Settings) -> None:
+    from app.models import utcnow
+    from app.services.demo import DemoPerson, create_demo
+    from tests.conftest import pattern
+
+    values = dict(pattern(bank, "am").values)
+    times = dict.fromkeys(values, 4000.0)
+    idle_item = next(iter(values))
+    times[idle_item] = 2 * 3600 * 1000.0  # walked away for two hours before the first answer
+    mine = [
+        DemoPerson(0, 1, "vi", "am", values, times, True, 30),
+        DemoPerson(0, 2, "vi", "am", values, dict.fromkeys(values, 3000.0), True, 2),
+        DemoPerson(1, 1, "en", "pm", values, times, False, 10),
+    ]
+    theirs = [DemoPerson(0, 1, "en", "pm", values, times, True, 5)]
+    db = Database(settings.database_url)
+    ours = create_demo(db, bank, now=utcnow(), people=mine)
+    create_demo(db, bank, now=utcnow(), people=theirs)
+    assert len(stored_responses(db)) == 4
+    rows = stored_responses(db, org_id=ours.org_id)
+    assert sorted((r.lang, r.finished) for r in rows) == [("en", False), ("vi", True), ("vi", True)]
+    first, retake = sorted((r for r in rows if r.lang == "vi"), key=lambda r: r.taken_at)  # type: ignore[arg-type, return-value]
+    assert retake.person == first.person == first.assessment_id  # the retake is in the scope through its first take
+    assert idle_item not in first.times_ms and len(first.times_ms) == len(values) - 1
+    assert set(first.times_ms.values()) == {4000.0}
+    assert set(retake.times_ms.values()) == {3000.0}
+    assert first.stored_call == "AM"
+    db.dispose()
