@@ -232,17 +232,23 @@ def _stored(bank_version: str | None, lang: str | None, org: str | None = None) 
 
 @cli.command("psychometrics")
 def psychometrics_cmd(
-    fmt: Annotated[str, typer.Option("--format", help="table (readable) or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table (readable), json, or html (a page for the operator).")] = (
+        "table"
+    ),
     bank_version: Annotated[str | None, typer.Option("--bank-version", help="Only this bank version.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language (en, zh-Hans, vi).")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
     boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
+    ui_lang: Annotated[str, typer.Option("--ui-lang", help="Language of the html page (en, zh-Hans, vi).")] = "en",
     path: BankPath = None,
 ) -> None:
     """Evidence from the stored answers: usage, reliability, known groups, DIF, test-retest (minimum n applies)."""
     bank = _bank(path)
-    if fmt not in ("table", "json"):
-        typer.echo(f"error: unsupported format {fmt!r}; use table or json", err=True)
+    if fmt not in ("table", "json", "html"):
+        typer.echo(f"error: unsupported format {fmt!r}; use table, json or html", err=True)
+        raise typer.Exit(2)
+    if ui_lang not in bank.languages:
+        typer.echo(f"error: unknown language {ui_lang!r}; expected one of {', '.join(bank.languages)}", err=True)
         raise typer.Exit(2)
     if lang is not None and lang not in bank.languages:
         typer.echo(f"error: unknown language {lang!r}; expected one of {', '.join(bank.languages)}", err=True)
@@ -253,6 +259,12 @@ def psychometrics_cmd(
     report["filters"]["org"] = org
     if fmt == "json":
         _dump(report)
+    elif fmt == "html":
+        from app.templating import environment
+
+        dims = {d.id: d.name for d in bank.dimensions}
+        page = environment(ui_lang).get_template("psychometrics/report.html")
+        typer.echo(page.render(report=report, lang=ui_lang, dims=dims), nl=False)
     else:
         typer.echo(analytics.render_table(report), nl=False)
 

@@ -94,6 +94,10 @@ def test_psychometrics_command(demo_db: Any) -> None:
     other = CliRunner().invoke(cli, ["psychometrics", "--org", "no-such-org", "--format", "json"])
     assert other.exit_code == 0 and json.loads(other.output)["versions"] == []
     assert "no stored responses match" in CliRunner().invoke(cli, ["psychometrics", "--org", "no-such-org"]).output
+    html = CliRunner().invoke(cli, ["psychometrics", "--format", "html", "--ui-lang", "vi", "--boot", "20"])
+    assert html.exit_code == 0, html.output
+    assert '<html lang="vi">' in html.output and "Chưa đủ dữ liệu" in html.output
+    assert CliRunner().invoke(cli, ["psychometrics", "--format", "html", "--ui-lang", "fr"]).exit_code == 2
     assert CliRunner().invoke(cli, ["psychometrics", "--lang", "fr"]).exit_code == 2
     assert CliRunner().invoke(cli, ["psychometrics", "--format", "xml"]).exit_code == 2
 
