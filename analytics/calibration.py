@@ -21,7 +21,8 @@ What-if re-scoring (:func:`call_changes`): every stored finished result is score
 twice with the same decision rule (the engine's 1.x rule and thresholds from
 the bank: hybrid band, decision probability): once with the engine's
 uncalibrated weights (``a = 1``, ``s = item_error_sd``) and once with the
-calibrated ones; situations keep the engine's own keyed scores in both. The
+calibrated ones; situations keep the engine's own information and score in
+both (1.x and 2.x engines alike, through :func:`_engine_keyed`). The
 report counts the calls that differ (the effect of calibration alone) and the
 calls that differ from the stored snapshot. The engine does not read the
 parameter file yet: the file is the input for wiring it in.
@@ -124,17 +125,29 @@ def write_params(path: Path, params: dict[str, Any]) -> Path:
 
 @cache
 def _engine_keyed() -> Any:
-    """The engine's ``keyed`` with the bank argument bound when it takes one (2.x), or None."""
+    """The engine's ``keyed``, as ``f(item, value, bank) -> {dim: (information, score)}``, or None.
+
+    Scoring 1.x: ``keyed(item, value) -> {dim: (a, y)}``, which adds ``a^2 / sigma^2`` to the precision and
+    ``a * y / sigma^2`` to the weighted sum. Scoring 2.x: ``keyed(item, value, bank) -> {dim: (I, u)}``,
+    the information and score themselves (docs/method.md). Both end up as ``(I, u)`` here.
+    """
     from scoring import engine
 
     keyed = getattr(engine, "keyed", None)
     if keyed is None:  # pragma: no cover - an engine without it: situations are left out
         return None
-    return keyed if len(inspect.signature(keyed).parameters) >= 3 else (lambda item, value, _bank: keyed(item, value))
+    if len(inspect.signature(keyed).parameters) >= 3:
+        return keyed
+
+    def one_x(item: Item, value: AnswerValue, bank: Bank) -> dict[str, tuple[float, float]]:
+        s2 = bank.scoring.item_error_sd**2
+        return {d: (a * a / s2, a * y / s2) for d, (a, y) in keyed(item, value).items()}
+
+    return one_x
 
 
 def _situational(bank: Bank, item: Item, value: AnswerValue) -> dict[str, tuple[float, float]]:
-    """The engine's own ``(a, y)`` per dimension for a situation's answer."""
+    """The engine's own ``(information, score)`` per dimension for a situation's answer."""
     keyed = _engine_keyed()
     if keyed is None or value is None:
         return {}
@@ -151,9 +164,9 @@ def _call(bank: Bank, values: dict[str, AnswerValue], params: dict[str, Any] | N
         if value is None:
             continue
         if item.kind == "situational":
-            for dim, (a, y) in _situational(bank, item, value).items():
-                precision[dim] += a * a / c.item_error_sd**2
-                weighted[dim] += a * y / c.item_error_sd**2
+            for dim, (info, u) in _situational(bank, item, value).items():
+                precision[dim] += info
+                weighted[dim] += u
             continue
         y_i = item_score(item, value)
         if y_i is None or item.dimension is None:

@@ -80,3 +80,23 @@ def test_uncalibrated_what_if_is_the_engines_own_call(bank: Bank, attentive: Sim
     scored = partial(rescore, bank)
     for r in attentive.responses()[:300]:
         assert _call(bank, dict(r.values), None) == scored(r).call
+
+
+def test_situations_read_through_either_engine_interface(bank: Bank, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1.x: keyed(item, value) -> (a, y); 2.x: keyed(item, value, bank) -> (information, score)."""
+    from analytics import calibration
+    from scoring import engine
+
+    item = next(i for i in bank.orientation_items if i.kind == "situational")
+    s2 = bank.scoring.item_error_sd**2
+    try:
+        monkeypatch.setattr(engine, "keyed", lambda item, value: {"scope": (0.5, -0.4)})
+        calibration._engine_keyed.cache_clear()
+        assert calibration._situational(bank, item, "a") == {"scope": (0.25 / s2, -0.2 / s2)}
+        monkeypatch.setattr(engine, "keyed", lambda item, value, bank: {"scope": (1.5, 0.3)})
+        calibration._engine_keyed.cache_clear()
+        assert calibration._situational(bank, item, "a") == {"scope": (1.5, 0.3)}
+        assert calibration._situational(bank, item, None) == {}
+    finally:
+        monkeypatch.undo()
+        calibration._engine_keyed.cache_clear()
