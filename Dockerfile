@@ -36,7 +36,10 @@ ENV ROLEFIT_HOST=0.0.0.0 \
 VOLUME ["/data"]
 EXPOSE 8000
 
+# Healthy = ready: /readyz makes a rolled-back write (2 s timeout), so a read-only or full volume or a
+# database that is down shows as unhealthy. Orchestrators with two probes: /healthz for liveness (no
+# database), /readyz for readiness (docs/deploy.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 
 CMD ["sh", "-c", "rolefit db upgrade && exec rolefit serve"]

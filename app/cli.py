@@ -18,7 +18,7 @@ from scoring.simulate import simulate as run_simulation
 cli = typer.Typer(help="rolefit: Account Manager or Project Manager?", no_args_is_help=True, add_completion=False)
 questions = typer.Typer(help="Validate and export the question bank.", no_args_is_help=True)
 cli.add_typer(questions, name="questions")
-db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database migrations, backup and restore.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 
 BankPath = Annotated[Path | None, typer.Option("--path", help="Question bank folder (default: ROLEFIT_BANK_PATH).")]
@@ -135,6 +135,70 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision."
     _migrate("down", revision)
 
 
+@db_cli.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write (must not exist).")],
+    overwrite: Annotated[bool, typer.Option(help="Replace PATH if it exists.")] = False,
+) -> None:
+    """Back up ROLEFIT_DATABASE_URL to PATH while the app keeps serving.
+
+    SQLite: SQLite's backup API (one consistent snapshot, checked with PRAGMA integrity_check).
+    PostgreSQL: pg_dump --format=custom (PostgreSQL's client programs must be installed).
+    """
+    from app.backup import BackupError, backup
+
+    try:
+        made = backup(get_settings().database_url, path, overwrite=overwrite)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"backup written: {made.describe()}")
+
+
+@db_cli.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A backup made by rolefit db backup.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask: replace the database.")] = False,
+    any_revision: Annotated[
+        bool, typer.Option(help="Accept a backup of another schema revision (then run rolefit db upgrade).")
+    ] = False,
+) -> None:
+    """Replace ROLEFIT_DATABASE_URL with the backup at PATH, after checking it and asking.
+
+    Stop the app first: a restore is atomic for running workers, but everything written since the
+    backup is lost, and data people erased since the backup comes back (see docs/deploy.md).
+    """
+    from app.backup import BackupError, describe, inspect_backup, restore
+
+    url = get_settings().database_url
+    try:
+        found = inspect_backup(url, path)
+        typer.echo(f"backup:   {found.describe()}")
+        typer.echo(f"replaces: {describe(url).describe()}")
+        if not yes and not typer.confirm("Replace the database with this backup?", default=False):
+            typer.echo("nothing changed", err=True)
+            raise typer.Exit(1)
+        done = restore(url, path, any_revision=any_revision)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}; nothing changed", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"restored: {done.describe()}")
+
+
+@db_cli.command("scrub")
+def db_scrub() -> None:
+    """Rewrite the tables that hold people's data so no freed space keeps erased rows (maintenance window:
+    writers wait meanwhile). SQLite: VACUUM and a truncating checkpoint; PostgreSQL: VACUUM FULL and CHECKPOINT."""
+    from app.db import Database
+    from app.services.quiz import ERASED_TABLES
+
+    database = Database(get_settings().database_url)
+    try:
+        typer.echo(database.scrub(ERASED_TABLES))
+    finally:
+        database.dispose()
+
+
 org_cli = typer.Typer(help="HR organisations.", no_args_is_help=True)
 cli.add_typer(org_cli, name="org")
 
@@ -152,13 +216,13 @@ def org_create(
     owner: Annotated[str, typer.Option("--owner", help="E-mail of its first owner.")],
 ) -> None:
     """Create an organisation and its owner; print a one-time link to set the owner's password."""
+    from app import auth
     from app.models import utcnow
-    from app.services import accounts
 
     db, _ = _app_context()
     try:
-        org, invited = accounts.create_org(db, name, owner, utcnow())
-    except accounts.AccountError as exc:
+        org, invited = auth.create_org(db, name, owner, utcnow())
+    except auth.AccountError as exc:
         typer.echo(f"error: {exc.code} ({exc.field})", err=True)
         raise typer.Exit(2) from exc
     base = get_settings().base_url.rstrip("/")

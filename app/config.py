@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     reload_templates: bool = False  # development only: re-read templates on change
     max_body_bytes: int = 64 * 1024  # larger request bodies get 413
     cookie_max_age_days: int = 180  # how long a browser remembers its quiz (resume)
+    # SQLite: every worker checkpoints and truncates the WAL this often (seconds; 0 = only after erasures)
+    checkpoint_seconds: float = 300
+    readyz_timeout_seconds: float = 2.0  # /readyz: how long the write probe may wait for the database
+    readyz_min_free_mb: int = 64  # /readyz answers 503 "disk_full" below this much free space (SQLite)
 
 
 @lru_cache

@@ -7,11 +7,12 @@ the question bank; Babel's catalogs live in ``locales/<en|zh_Hans|vi>``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
@@ -105,3 +106,11 @@ def fmt_probability(value: float, lang: str) -> str:
     if value < 0.01:
         return "<" + fmt_percent(0.01, lang)
     return fmt_percent(round(value, 2), lang)
+
+
+def fmt_wait(seconds: int, lang: str) -> str:
+    """How long to wait, in words ("20 seconds", "3 minutes"), rounded up: never shorter than the wait."""
+    if seconds < 60:
+        return format_timedelta(timedelta(seconds=max(1, seconds)), threshold=60, locale=locale(lang))
+    minutes = -(-seconds // 60)
+    return format_timedelta(timedelta(minutes=minutes), locale=locale(lang))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -53,12 +56,34 @@ class Language:
         await self.app(scope, receive, send)
 
 
+async def _checkpoints(db: Database, every: float) -> None:
+    """SQLite: truncate the WAL now and then, so it keeps no old copies of rows (see Database.checkpoint).
+
+    Every worker runs this; checkpoints queue on the write lock and one of an empty WAL costs nothing.
+    The first wait is spread at random so that workers started together do not all checkpoint at once.
+    """
+    await asyncio.sleep(every * random.uniform(0.5, 1.0))  # noqa: S311 (spreading, not a secret)
+    while True:
+        try:
+            await anyio.to_thread.run_sync(db.checkpoint)
+        except Exception:  # a busy or unreachable database: the next round tries again
+            log.warning("scheduled WAL checkpoint failed", exc_info=True)
+        await asyncio.sleep(every)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path."""
-    await app.state.db.open_async()
+    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path; SQLite's WAL checkpoints."""
+    db: Database = app.state.db
+    await db.open_async()
+    every = app.state.settings.checkpoint_seconds
+    task = asyncio.create_task(_checkpoints(db, every)) if db.dialect == "sqlite" and every > 0 else None
     yield
-    await app.state.db.close_async()
+    if task is not None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+    await db.close_async()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

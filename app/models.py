@@ -87,17 +87,21 @@ class Organisation(SQLModel, table=True):
 
 
 class HrUser(SQLModel, table=True):
+    """An HR account. The e-mail is unique per organisation: one person may hold accounts in several."""
+
     __tablename__ = "hr_user"
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_hr_user_org_email"),)
 
     id: str = Field(primary_key=True, max_length=32)
     org_id: str = Field(
         sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    email: str = Field(max_length=254, index=True)  # stored lower-case
     role: str = Field(max_length=16)  # owner | analyst
     password_hash: str | None = Field(default=None, max_length=200)  # argon2id; None until set
     lang: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None  # picks the account when one e-mail and password fit several
 
 
 class PasswordToken(SQLModel, table=True):
@@ -124,14 +128,31 @@ class HrSession(SQLModel, table=True):
     last_seen: datetime = Field(default_factory=utcnow)
 
 
+class HrDevice(SQLModel, table=True):
+    """A browser where this user signed in before (OWASP "device cookie"). It never signs anyone in; it only
+    keeps its user out of the throttle that strangers trying the same account have caused."""
+
+    __tablename__ = "hr_device"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used: datetime = Field(default_factory=utcnow, index=True)
+
+
 class LoginAttempt(SQLModel, table=True):
-    """Failed sign-ins, per account and per address, for rate limits shared by every worker."""
+    """Failed attempts (sign-ins, resume codes) per key, for throttles shared by every worker.
+
+    Rows older than a day are pruned as new ones arrive (app/auth/throttle.py): no cron needed."""
 
     __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_key_at", "key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=300, index=True)  # "acct:<email>" or "addr:<ip>"
-    at: datetime = Field(default_factory=utcnow)
+    key: str = Field(max_length=300)  # "acct:<email>", "addr:<ip>", "dev:<hash>", "resume:<ip>"
+    at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Cohort(SQLModel, table=True):

@@ -76,14 +76,15 @@ def hr_pages(browser: Any, base: str, out: Path) -> None:
     """The participant's consent page and the HR dashboard, with 200 simulated participants."""
     import random
 
+    from app import auth
     from app.models import utcnow
-    from app.services import accounts, hr
+    from app.services import hr
     from app.services.demo import DEPARTMENTS, LEVELS, add_simulated
     from tests.e2e.server import live_app
 
     db = live_app().state.db
-    org, invited = accounts.create_org(db, "Demo Org", "owner@demo.test", utcnow())
-    accounts.set_password(db, invited.token, "correct horse battery staple", utcnow())
+    org, invited = auth.create_org(db, "Demo Org", "owner@demo.test", utcnow())
+    auth.set_password(db, invited.token, "correct horse battery staple", utcnow())
     cohort, invitation = hr.create_cohort(
         db, org.id, name="Pilot 2026", departments=DEPARTMENTS, levels=LEVELS, now=utcnow()
     )

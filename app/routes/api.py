@@ -83,7 +83,7 @@ def _bearer(request: Request) -> str | None:
 
 
 def _owned(request: Request, db: DbDep, assessment_id: str) -> Assessment:
-    found = quiz.owned(db, assessment_id, _bearer(request))
+    found = quiz.owned_by_token(db, assessment_id, _bearer(request))
     if found is None:
         raise NotFound
     return found

@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import reports
+from app import auth, reports
 from app.db import Database
+from app.i18n import fmt_wait
 from app.messages import message
 from app.models import HrUser
 from app.security import is_https
-from app.services import accounts, hr
+from app.services import hr
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
 from scoring.model import ROLES
@@ -29,7 +30,10 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    """Signed in, but this action is for owners."""
+    """Signed in, but the permission matrix (app/auth/permissions.py) does not give this role this route."""
+
+
+DEVICE_MAX_AGE = 180 * 86400
 
 
 def hr_cookie_name(request: Request) -> str:
@@ -37,12 +41,20 @@ def hr_cookie_name(request: Request) -> str:
     return "__Host-rolefit_hr" if is_https(request) else "rolefit_hr"
 
 
+def device_cookie_name(request: Request) -> str:
+    return "__Host-rolefit_device" if is_https(request) else "rolefit_device"
+
+
 def current_user(request: Request, db: DbDep) -> HrUser:
+    """The signed-in HR user, if the permission matrix gives their role the route being served."""
     token = request.cookies.get(hr_cookie_name(request))
-    user = accounts.session_user(db, token, request.app.state.clock())
+    user = auth.session_user(db, token, request.app.state.clock())
     if user is None:
         raise LoginRequired
     request.state.hr_user = user
+    route = request.scope.get("route")
+    if not auth.allows(request.method, getattr(route, "path", ""), user.role):
+        raise Forbidden
     return user
 
 
@@ -95,16 +107,33 @@ def login(
 ) -> Response:
     address = request.client.host if request.client else "unknown"
     now = request.app.state.clock()
+    device = request.cookies.get(device_cookie_name(request))
     try:
-        user = accounts.authenticate(db, email, password, address, now)
-    except accounts.AccountError as err:
-        status = 429 if err.code == "rate_limited" else 401
-        context = {"error": message(err.code, request.state.lang), "email": email[:254], "next": safe_next(next, "/hr")}
-        return render(request, "hr/login.html", context, status_code=status)
-    token = accounts.start_session(db, user, now)
+        user = auth.authenticate(db, email, password, address, now, device=device)
+    except auth.AccountError as err:
+        lang = request.state.lang
+        if err.code == "rate_limited":
+            text = message(err.code, lang, wait=fmt_wait(err.retry_after, lang))
+            context = {"error": text, "email": email[:254], "next": safe_next(next, "/hr")}
+            limited = render(request, "hr/login.html", context, status_code=429)
+            limited.headers["Retry-After"] = str(err.retry_after)
+            return limited
+        context = {"error": message(err.code, lang), "email": email[:254], "next": safe_next(next, "/hr")}
+        return render(request, "hr/login.html", context, status_code=401)
+    token = auth.start_session(db, user, now)
     response = RedirectResponse(safe_next(next, "/hr"), status_code=303)
     response.set_cookie(
         hr_cookie_name(request), token, httponly=True, samesite="lax", secure=is_https(request), path="/"
+    )
+    trusted = auth.remember_device(db, user, device, now)
+    response.set_cookie(
+        device_cookie_name(request),
+        trusted,
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+        path="/",
     )
     return response
 
@@ -113,7 +142,7 @@ def login(
 def logout(request: Request, db: DbDep) -> RedirectResponse:
     token = request.cookies.get(hr_cookie_name(request))
     if token:
-        accounts.end_session(db, token)
+        auth.end_session(db, token)
     response = RedirectResponse("/hr/login", status_code=303)
     response.delete_cookie(hr_cookie_name(request), path="/", secure=is_https(request), httponly=True, samesite="lax")
     return response
@@ -121,8 +150,8 @@ def logout(request: Request, db: DbDep) -> RedirectResponse:
 
 @router.post("/hr/logout-everywhere", dependencies=[CsrfDep])
 def logout_everywhere(request: Request, db: DbDep, user: UserDep) -> RedirectResponse:
-    accounts.end_all_sessions(db, user.id)
-    accounts.audit(db, user.org_id, user.id, "user.logout_all")
+    auth.end_all_sessions(db, user.id)
+    auth.audit(db, user.org_id, user.id, "user.logout_all")
     response = RedirectResponse("/hr/login", status_code=303)
     response.delete_cookie(hr_cookie_name(request), path="/", secure=is_https(request), httponly=True, samesite="lax")
     return response
@@ -130,7 +159,7 @@ def logout_everywhere(request: Request, db: DbDep, user: UserDep) -> RedirectRes
 
 @router.get("/hr/set-password/{token}", response_class=HTMLResponse)
 def set_password_form(request: Request, token: str, db: DbDep) -> HTMLResponse:
-    user = accounts.password_token_user(db, token, request.app.state.clock())
+    user = auth.password_token_user(db, token, request.app.state.clock())
     if user is None:
         raise NotFound
     return render(request, "hr/set_password.html", {"email": user.email, "token": token, "error": None})
@@ -144,7 +173,7 @@ def set_password(
     password: Annotated[str, Form(max_length=1000)] = "",
     confirm: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    user = accounts.password_token_user(db, token, request.app.state.clock())
+    user = auth.password_token_user(db, token, request.app.state.clock())
     if user is None:
         raise NotFound
     error = None
@@ -152,9 +181,9 @@ def set_password(
         error = message("password_mismatch", request.state.lang)
     else:
         try:
-            accounts.set_password(db, token, password, request.app.state.clock())
-        except accounts.AccountError as err:
-            error = message(err.code, request.state.lang)
+            auth.set_password(db, token, password, request.app.state.clock())
+        except auth.AccountError as err:
+            error = message(err.code, request.state.lang, low=auth.MIN_PASSWORD, high=auth.MAX_PASSWORD)
     if error:
         return render(
             request, "hr/set_password.html", {"email": user.email, "token": token, "error": error}, status_code=422
@@ -221,7 +250,7 @@ def create_cohort(
         rows = hr.cohorts_of(db, user.org_id)
         context = {"user": user, "cohorts": rows, "error": message(err.code, request.state.lang), "values": values}
         return render(request, "hr/home.html", context, status_code=422)
-    accounts.audit(db, user.org_id, user.id, "cohort.create", cohort.name)
+    auth.audit(db, user.org_id, user.id, "cohort.create", cohort.name)
     path = f"/hr/cohorts/{cohort.id}"
     response = RedirectResponse(path, status_code=303)
     _flash(response, request, invitation.token, path)
@@ -296,7 +325,7 @@ def new_invitation(request: Request, cohort_id: str, db: DbDep, user: UserDep) -
         made = hr.new_invitation(db, user.org_id, cohort_id, request.app.state.clock())
     except hr.HrError as err:
         raise NotFound from err
-    accounts.audit(db, user.org_id, user.id, "invitation.create", cohort_id)
+    auth.audit(db, user.org_id, user.id, "invitation.create", cohort_id)
     path = f"/hr/cohorts/{cohort_id}"
     response = RedirectResponse(path, status_code=303)
     _flash(response, request, made.token, path)
@@ -308,7 +337,7 @@ def revoke_invitation(request: Request, invitation_id: str, db: DbDep, user: Use
     cohort_id = hr.invitation_cohort(db, user.org_id, invitation_id)
     if cohort_id is None or not hr.revoke_invitation(db, user.org_id, invitation_id, request.app.state.clock()):
         raise NotFound
-    accounts.audit(db, user.org_id, user.id, "invitation.revoke", invitation_id)
+    auth.audit(db, user.org_id, user.id, "invitation.revoke", invitation_id)
     return RedirectResponse(f"/hr/cohorts/{cohort_id}", status_code=303)
 
 
@@ -331,7 +360,7 @@ def spreadsheet_safe(value: object) -> object:
 def _export_rows(request: Request, bank: Any, db: Database, user: HrUser, cohort_id: str) -> list[dict[str, Any]]:
     if hr.cohort_of(db, user.org_id, cohort_id) is None:
         raise NotFound
-    accounts.audit(db, user.org_id, user.id, "cohort.export", cohort_id)
+    auth.audit(db, user.org_id, user.id, "cohort.export", cohort_id)
     return hr.identified_rows(db, bank, user.org_id, cohort_id)
 
 
@@ -382,7 +411,7 @@ def team_pdf(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: U
         raise NotFound
     context = {"user": user, "cohort": cohort} | _board_context(request, db, bank, user, cohort.id)
     pdf = reports.render_template_pdf(request, "pdf/team.html", context)
-    accounts.audit(db, user.org_id, user.id, "cohort.report", cohort_id)
+    auth.audit(db, user.org_id, user.id, "cohort.report", cohort_id)
     return reports.pdf_response(pdf, f"cohort-{cohort_id}.pdf")
 
 
@@ -391,7 +420,7 @@ def team_pdf(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: U
 
 @router.get("/hr/users", response_class=HTMLResponse)
 def users(request: Request, db: DbDep, user: OwnerDep) -> HTMLResponse:
-    context = {"user": user, "users": accounts.users_of(db, user.org_id), "error": None, "new_link": None}
+    context = {"user": user, "users": auth.users_of(db, user.org_id), "error": None, "new_link": None}
     return render(request, "hr/users.html", context)
 
 
@@ -404,18 +433,18 @@ def invite_user(
     role: Annotated[str, Form(max_length=16)] = "analyst",
 ) -> HTMLResponse:
     try:
-        invited = accounts.invite(db, user.org_id, email, role, request.app.state.clock(), by=user.id)
-    except accounts.AccountError as err:
+        invited = auth.invite(db, user.org_id, email, role, request.app.state.clock(), by=user.id)
+    except auth.AccountError as err:
         context = {
             "user": user,
-            "users": accounts.users_of(db, user.org_id),
+            "users": auth.users_of(db, user.org_id),
             "error": message(err.code, request.state.lang),
             "new_link": None,
         }
         return render(request, "hr/users.html", context, status_code=422)
     context = {
         "user": user,
-        "users": accounts.users_of(db, user.org_id),
+        "users": auth.users_of(db, user.org_id),
         "error": None,
         "new_link": link(request, f"/hr/set-password/{invited.token}"),
     }

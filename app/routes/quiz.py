@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app import auth
 from app.db import Database
-from app.i18n import LANGS, normalise
+from app.i18n import LANGS, fmt_wait, normalise
 from app.messages import message
 from app.services import quiz
 from app.templating import is_htmx, render, render_fragment
@@ -257,10 +258,19 @@ async def resume(
     settings: SettingsDep,
     code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
+    now = request.app.state.clock()
+    guesser = [(auth.throttle.RESUME, request.client.host if request.client else "unknown")]
+    delay = auth.throttle.begin(db, guesser, now)
+    if delay:
+        error = message("resume_limited", request.state.lang, wait=fmt_wait(delay, request.state.lang))
+        limited = render(request, "resume.html", {"code": code, "error": error}, status_code=429)
+        limited.headers["Retry-After"] = str(delay)
+        return limited
     found = quiz.by_resume_code(db, code)
     if found is None:
         error = message("bad_code", request.state.lang)
         return render(request, "resume.html", {"code": code, "error": error}, status_code=404)
+    auth.throttle.succeeded(db, guesser, now)
     response = _redirect(f"/result/{found.id}" if found.finished_at else "/quiz")
     set_quiz_cookie(request, response, QuizCookie(found.id, "", normalise_resume_code(code)), settings)
     if found.locale in LANGS:

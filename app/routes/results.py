@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -183,7 +184,8 @@ def shared_pdf(request: Request, token: str, bank: BankDep, db: DbDep) -> Respon
 async def withdraw(request: Request, assessment_id: str, participation_id: str, db: DbDep) -> RedirectResponse:
     """Leave a cohort: HR loses this person's data at once (the participation row is deleted)."""
     assessment = _owned(request, db, assessment_id)
-    if not hr.withdraw(db, assessment.id, participation_id):
+    # in a thread: an erasure ends with a WAL checkpoint that may wait for readers (up to 1 s)
+    if not await anyio.to_thread.run_sync(hr.withdraw, db, assessment.id, participation_id):
         raise NotFound
     return RedirectResponse(f"/result/{assessment.id}#cohorts", status_code=303)
 
@@ -191,7 +193,7 @@ async def withdraw(request: Request, assessment_id: str, participation_id: str, 
 @router.post("/result/{assessment_id}/delete", dependencies=[CsrfDep])
 async def delete_my_data(request: Request, assessment_id: str, db: DbDep) -> RedirectResponse:
     assessment = _owned(request, db, assessment_id)
-    quiz.delete_assessment(db, assessment.id)
+    await anyio.to_thread.run_sync(quiz.delete_assessment, db, assessment.id)  # as withdraw: off the event loop
     response = RedirectResponse("/?deleted=1", status_code=303)
     clear_quiz_cookie(request, response)
     return response

@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app import auth
 from app.db import Database
 from app.models import Participation
-from app.services import accounts, hr, quiz
+from app.services import hr, quiz
 from app.tokens import new_public_id
 from scoring import score
 from scoring.model import Answers, AnswerValue, Bank
@@ -73,8 +74,8 @@ def create_demo(
     suffix = secrets.token_hex(3)
     email = f"demo-{suffix}@rolefit.example"
     password = secrets.token_urlsafe(12)
-    org, invited = accounts.create_org(db, f"Demo organisation {suffix}", email, now)
-    accounts.set_password(db, invited.token, password, now)
+    org, invited = auth.create_org(db, f"Demo organisation {suffix}", email, now)
+    auth.set_password(db, invited.token, password, now)
     cohort, _ = hr.create_cohort(
         db, org.id, name="Demo cohort", departments=DEPARTMENTS, levels=LEVELS, max_participants=None, now=now
     )

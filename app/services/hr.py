@@ -293,7 +293,8 @@ def withdraw(db: Database, assessment_id: str, participation_id: str) -> bool:
         if row is None or row.assessment_id != assessment_id:
             return False
         session.delete(row)
-        return True
+    db.erased(("participation",))  # after the commit: no copy left in SQLite's WAL
+    return True
 
 
 def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime) -> None:

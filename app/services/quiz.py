@@ -130,6 +130,15 @@ def owned(db: Database, assessment_id: str | None, secret: str | None) -> Assess
     return found if found is not None and _owns(found.owner_hash, found.resume_hash, secret or "") else None
 
 
+def owned_by_token(db: Database, assessment_id: str | None, token: str | None) -> Assessment | None:
+    """The assessment if ``token`` is its owner token; the resume code does not count (the JSON API's rule:
+    the 80-bit code is for typing on another device, throttled there, and is no API credential)."""
+    if not _plausible(assessment_id, token):
+        return None
+    found = get(db, assessment_id or "")
+    return found if found is not None and hmac.compare_digest(found.owner_hash, hash_token(token or "")) else None
+
+
 def by_resume_code(db: Database, code: str) -> Assessment | None:
     normalised = normalise_resume_code(code)
     if len(normalised) != 19:
@@ -363,8 +372,14 @@ def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
         return session.get(ResultSnapshot, assessment_id)
 
 
+ERASED_TABLES = ("share_link", "participation", "result", "answer", "assessment")
+
+
 def delete_assessment(db: Database, assessment_id: str) -> bool:
-    """Erase the assessment, its answers and its result. True if something was deleted."""
+    """Erase the assessment, its answers and its result. True if something was deleted.
+
+    Once committed, :meth:`Database.erased` removes the older copies (SQLite's WAL, PostgreSQL's dead tuples).
+    """
     with db.write() as session:
         session.execute(delete(ShareLink).where(col(ShareLink.assessment_id) == assessment_id))
         session.execute(delete(Participation).where(col(Participation.assessment_id) == assessment_id))
@@ -372,7 +387,9 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
         session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
         gone = session.execute(delete(Assessment).where(col(Assessment.id) == assessment_id))
         assert isinstance(gone, CursorResult)
-        return bool(gone.rowcount)
+    if gone.rowcount:
+        db.erased(ERASED_TABLES)
+    return bool(gone.rowcount)
 
 
 def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple[Started, Result]:

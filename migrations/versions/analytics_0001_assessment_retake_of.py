@@ -1,7 +1,7 @@
 """assessment.retake_of: a retake points at the person's first assessment (test-retest)
 
 Revision ID: analytics_0001
-Revises: 0dd3a9ea9452
+Revises: auth_0001
 Create Date: 2026-12-01 23:55:00
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "analytics_0001"
-down_revision: str | Sequence[str] | None = "0dd3a9ea9452"
+down_revision: str | Sequence[str] | None = "auth_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

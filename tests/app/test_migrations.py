@@ -26,6 +26,7 @@ TABLES = {
     "hr_user",
     "password_token",
     "hr_session",
+    "hr_device",
     "login_attempt",
     "cohort",
     "invitation",

@@ -62,7 +62,8 @@ def test_migrates_then_serves_with_workers_and_a_healthcheck() -> None:
     env = " ".join(rest for word, rest in instructions() if word == "ENV")
     assert "ROLEFIT_WORKERS=" in env and "ROLEFIT_HOST=0.0.0.0" in env
     health = next(rest for word, rest in instructions() if word == "HEALTHCHECK")
-    assert "/healthz" in health
+    assert "/readyz" in health  # healthy = can write (the database is checked, not only the process)
+    assert "--timeout=5s" in health  # longer than /readyz's own 2 s probe timeout
 
 
 def test_dockerignore_keeps_local_state_out() -> None:

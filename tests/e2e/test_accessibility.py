@@ -65,15 +65,16 @@ def test_every_page_type(page: Page, lang: str) -> None:
 def test_hr_pages(page: Page, lang: str) -> None:
     import random
 
+    from app import auth
     from app.models import utcnow
-    from app.services import accounts, hr
+    from app.services import hr
     from app.services.demo import add_simulated
     from tests.e2e.server import live_app
 
     app = live_app()
     email = f"a11y-{lang}-{utcnow().timestamp()}@e2e.test"
-    org, invited = accounts.create_org(app.state.db, "A11y", email, utcnow())
-    accounts.set_password(app.state.db, invited.token, "correct horse battery staple", utcnow())
+    org, invited = auth.create_org(app.state.db, "A11y", email, utcnow())
+    auth.set_password(app.state.db, invited.token, "correct horse battery staple", utcnow())
     cohort, invitation = hr.create_cohort(
         app.state.db, org.id, name="Pilot", departments=["Sales", "Delivery"], levels=["Senior"], now=utcnow()
     )

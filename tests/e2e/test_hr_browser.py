@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
+from app import auth
 from app.models import utcnow
-from app.services import accounts
 from tests.e2e.journeys import answer_with_mouse, finish
 from tests.e2e.server import live_app
 
@@ -15,7 +15,7 @@ PASSWORD = "correct horse battery staple"
 def test_cohort_invitation_join_and_dashboard(page: Page, browser: Browser, base_url: str) -> None:
     db = live_app().state.db
     email = f"owner-{utcnow().timestamp():.0f}@e2e.test"
-    _, invited = accounts.create_org(db, "E2E Org", email, utcnow())
+    _, invited = auth.create_org(db, "E2E Org", email, utcnow())
     page.goto(f"/hr/set-password/{invited.token}")
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
