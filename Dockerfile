@@ -20,6 +20,7 @@ WORKDIR /srv/rolefit
 COPY pyproject.toml README.md LICENSE alembic.ini babel.cfg ./
 COPY app ./app
 COPY scoring ./scoring
+COPY analytics ./analytics
 COPY questions ./questions
 COPY templates ./templates
 COPY locales ./locales

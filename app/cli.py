@@ -1,4 +1,4 @@
-"""``rolefit`` command line (Typer): serve, questions check/export, score, simulate."""
+"""``rolefit`` command line (Typer): serve, questions check/export, score, simulate, psychometrics, calibrate."""
 
 from __future__ import annotations
 
@@ -235,19 +235,141 @@ def org_create(
 
 
 @cli.command("demo")
-def demo(n: Annotated[int, typer.Option("--n", min=1, max=100_000, help="Simulated participants.")] = 200) -> None:
+def demo(
+    n: Annotated[int, typer.Option("--n", min=1, max=100_000, help="Simulated participants.")] = 200,
+    people: Annotated[
+        int | None,
+        typer.Option(
+            "--people",
+            min=1,
+            max=100_000,
+            help="A realistic dataset instead: this many people in three languages with response styles, "
+            "unfinished takes and retakes (needs rolefit[analytics]).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+) -> None:
     """Create a demo organisation, an HR login, and a cohort of simulated participants."""
     from app.models import utcnow
-    from app.services.demo import create_demo
+    from app.services.demo import DemoPerson, create_demo
 
     db, bank = _app_context()
-    made = create_demo(db, bank, n=n, now=utcnow())
+    drawn: list[DemoPerson] | None = None
+    if people is not None:
+        from app.services.quiz import question_order
+
+        sim = _analytics().simulate_people(bank, people, seed, order=question_order(bank))
+        drawn = [
+            DemoPerson(p.person, p.take, p.lang, p.role, p.values, p.times_ms, p.finished, p.days_ago)
+            for p in sim.people
+        ]
+    made = create_demo(db, bank, n=n, seed=seed, now=utcnow(), people=drawn)
     base = get_settings().base_url.rstrip("/")
     typer.echo(f"demo organisation with {made.participants} participants in one cohort")
+    if drawn is not None:
+        unfinished = sum(1 for p in drawn if not p.finished)
+        retakes = sum(1 for p in drawn if p.take > 1)
+        typer.echo(f"  {len(drawn)} assessments: {unfinished} unfinished, {retakes} retakes (seed {seed})")
     typer.echo(f"sign in at {base}/hr/login")
     typer.echo(f"  e-mail:   {made.email}")
     typer.echo(f"  password: {made.password}")
     typer.echo(f"dashboard: {base}/hr/cohorts/{made.cohort_id}")
+
+
+def _analytics() -> Any:
+    """The analytics package, or a clear exit when the optional extra is not installed."""
+    try:
+        import analytics
+    except ImportError as exc:
+        typer.echo(f"error: this needs the analytics extra: pip install 'rolefit[analytics]' ({exc})", err=True)
+        raise typer.Exit(1) from exc
+    return analytics
+
+
+def _stored(bank_version: str | None, lang: str | None, org: str | None = None) -> list[Any]:
+    from app.services.evidence import stored_responses
+
+    analytics = _analytics()
+    db, _ = _app_context()
+    stored = stored_responses(db, bank_version=bank_version, lang=lang, org_id=org)
+    rows = [analytics.Response(**vars(r)) for r in stored]
+    db.dispose()
+    return rows
+
+
+@cli.command("psychometrics")
+def psychometrics_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="table (readable), json, or html (a page for the operator).")] = (
+        "table"
+    ),
+    bank_version: Annotated[str | None, typer.Option("--bank-version", help="Only this bank version.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Only this language (en, zh-Hans, vi).")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
+    boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
+    ui_lang: Annotated[str, typer.Option("--ui-lang", help="Language of the html page (en, zh-Hans, vi).")] = "en",
+    path: BankPath = None,
+) -> None:
+    """Evidence from the stored answers: usage, reliability, known groups, DIF, test-retest (minimum n applies)."""
+    bank = _bank(path)
+    if fmt not in ("table", "json", "html"):
+        typer.echo(f"error: unsupported format {fmt!r}; use table, json or html", err=True)
+        raise typer.Exit(2)
+    if ui_lang not in bank.languages:
+        typer.echo(f"error: unknown language {ui_lang!r}; expected one of {', '.join(bank.languages)}", err=True)
+        raise typer.Exit(2)
+    if lang is not None and lang not in bank.languages:
+        typer.echo(f"error: unknown language {lang!r}; expected one of {', '.join(bank.languages)}", err=True)
+        raise typer.Exit(2)
+    analytics = _analytics()
+    rows = _stored(bank_version, lang, org)
+    report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot)
+    report["filters"]["org"] = org
+    if fmt == "json":
+        _dump(report)
+    elif fmt == "html":
+        from app.templating import environment
+
+        dims = {d.id: d.name for d in bank.dimensions}
+        page = environment(ui_lang).get_template("psychometrics/report.html")
+        typer.echo(page.render(report=report, lang=ui_lang, dims=dims), nl=False)
+    else:
+        typer.echo(analytics.render_table(report), nl=False)
+
+
+@cli.command("calibrate")
+def calibrate_cmd(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write no file.")] = False,
+    path: BankPath = None,
+) -> None:
+    """Fit item parameters on the stored answers of the installed bank version and write
+    <bank>/params/<version>-<date>.yaml; report how many stored calls a re-score with them would change."""
+    root = path or get_settings().bank_path
+    bank = _bank(root)
+    analytics = _analytics()
+    rows = _stored(bank.version, None)
+    try:
+        params = analytics.calibrate(bank, rows)
+    except analytics.CalibrationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    changes = analytics.call_changes(bank, rows, params)
+    typer.echo(f"calibrated bank {bank.version} on {params['n']} finished assessments ({params['method']})")
+    for dim, fig in params["dimensions"].items():
+        loads = [f["loading"] for f in fig["items"].values()]
+        typer.echo(f"  {dim:<14} n={fig['n']:<6} omega {fig['omega']:.2f}  loadings {min(loads):.2f}..{max(loads):.2f}")
+    typer.echo(
+        f"re-scored with these weights, {changes['changed_by_calibration']} of {changes['results']} stored results "
+        f"would change their call ({100 * (changes['changed_share'] or 0):.1f} %): "
+        + (", ".join(f"{k} {v}" for k, v in changes["moves"].items()) or "none")
+    )
+    typer.echo(
+        f"  against the stored snapshots: {changes['differ_from_stored_snapshot']} of "
+        f"{changes['with_stored_snapshot']} differ"
+    )
+    if dry_run:
+        return
+    written = analytics.write_params(analytics.params_path(Path(root), params), params)
+    typer.echo(f"wrote {written} (the scoring engine does not read it yet)")
 
 
 @cli.command("serve")

@@ -27,6 +27,8 @@ class Assessment(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # a retake points at the same person's first assessment (test-retest in analytics/); None for a first take
+    retake_of: str | None = Field(default=None, max_length=32, index=True)
 
 
 class Answer(SQLModel, table=True):

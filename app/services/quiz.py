@@ -413,23 +413,31 @@ def store_completed(
     bank: Bank,
     started: Started,
     values: Mapping[str, AnswerValue],
-    result: Result,
+    result: Result | None,
     *,
     participation: Participation | None = None,
     finished_at: datetime | None = None,
+    answered_at: Mapping[str, datetime] | None = None,
 ) -> None:
-    """Store a whole scored response at once (demo data, bulk imports): assessment, answers, result."""
+    """Store a whole scored response at once (demo data, bulk imports): assessment, answers, result.
+
+    ``result`` None stores an unfinished assessment (no result); ``answered_at`` gives each answer its time.
+    """
     order = question_order(bank)
     answered = [i for i in order if i in values]
-    started.assessment.position = len(order)
+    started.assessment.position = len(order) if result is not None else len(answered)
+    rows = [_row(started.assessment.id, bank, i, values[i]) for i in answered]
+    for row in rows if answered_at else ():
+        row["answered_at"] = answered_at.get(row["item_id"], row["answered_at"])  # type: ignore[union-attr]
     with db.write() as session:
         session.add(started.assessment)
         session.flush()
-        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, values[i]) for i in answered])
+        _upsert(session, db.dialect, rows)
         if participation is not None:
             session.add(participation)
             session.flush()
-        _store_result(session, bank, started.assessment.id, result, finished_at)
+        if result is not None:
+            _store_result(session, bank, started.assessment.id, result, finished_at)
 
 
 def count_rows(db: Database) -> dict[str, int]:

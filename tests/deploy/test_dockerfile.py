@@ -46,6 +46,16 @@ def test_everything_the_app_reads_at_run_time_is_copied() -> None:
     assert "pybabel compile" in DOCKERFILE  # the catalogs are compiled in the image
 
 
+def test_every_package_pip_installs_is_copied() -> None:
+    """`pip install -e .` fails when a package listed in pyproject.toml is missing from the image."""
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    copied = " ".join(rest for word, rest in instructions() if word == "COPY")
+    for package in packages:
+        assert re.search(rf"(^|\s){re.escape(package)}(\s|$)", copied), package
+
+
 def test_migrates_then_serves_with_workers_and_a_healthcheck() -> None:
     cmd = next(rest for word, rest in instructions() if word == "CMD")
     assert cmd.index("rolefit db upgrade") < cmd.index("rolefit serve")

@@ -1,0 +1,102 @@
+"""Calibration recovers the loadings a simulation planted, writes a versioned file, counts changed calls."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from analytics import Response, Simulation, minimum, rescore, simulate_people
+from analytics.calibration import CalibrationError, _call, calibrate, call_changes, params_path, write_params
+from analytics.simulate import ATTENTIVE_ONLY
+from scoring import SCORING_VERSION
+from scoring.model import Bank
+
+
+@pytest.fixture(scope="module")
+def attentive(bank: Bank) -> Simulation:
+    return simulate_people(bank, 2000, seed=11, styles=ATTENTIVE_ONLY, unfinished_share=0, retake_share=0)
+
+
+def test_recovers_generating_loadings_at_n_2000(bank: Bank, attentive: Simulation) -> None:
+    params = calibrate(bank, attentive.responses(), today=date(2026, 12, 1))
+    assert params["n"] == 2000 and params["read_by_engine"] is False
+    est, truth = [], []
+    for dim in params["dimensions"].values():
+        for item_id, fig in dim["items"].items():
+            est.append(fig["loading"])
+            truth.append(attentive.truth.standardised_loading(item_id))
+            assert fig["information"] == pytest.approx(fig["loading"] ** 2 / fig["uniqueness"], abs=0.01)
+    assert len(est) == 42
+    assert np.corrcoef(est, truth)[0, 1] >= 0.9
+    # the calibrated loadings keep the engine's scale: mean a of a dimension is 1
+    for dim in params["dimensions"].values():
+        assert np.mean([f["a"] for f in dim["items"].values()]) == pytest.approx(1.0, abs=0.01)
+
+
+def test_refuses_below_the_minimum(bank: Bank, attentive: Simulation) -> None:
+    rows = attentive.responses()[: minimum.CALIBRATION - 1]
+    with pytest.raises(CalibrationError, match=f"needs {minimum.CALIBRATION}"):
+        calibrate(bank, rows)
+    other = [Response(**{**r.__dict__, "bank_version": "0.9.0"}) for r in attentive.responses()]
+    with pytest.raises(CalibrationError):
+        calibrate(bank, other)  # answers to another bank version do not calibrate this one
+
+
+def test_parameter_file_next_to_the_bank(bank: Bank, attentive: Simulation, tmp_path: Path) -> None:
+    params = calibrate(bank, attentive.responses(), today=date(2026, 12, 1))
+    path = write_params(params_path(tmp_path, params), params)
+    assert path == tmp_path / "params" / f"{bank.version}-2026-12-01.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# rolefit item calibration")
+    assert yaml.safe_load(text) == params
+
+
+def test_call_changes(bank: Bank, attentive: Simulation) -> None:
+    rows = attentive.responses()
+    params = calibrate(bank, rows)
+    identity = copy.deepcopy(params)
+    for dim in identity["dimensions"].values():
+        for fig in dim["items"].values():
+            fig["a"], fig["error_sd"] = 1.0, bank.scoring.item_error_sd
+    assert call_changes(bank, rows, identity)["changed_by_calibration"] == 0
+    out = call_changes(bank, rows, params)
+    assert out["results"] == 2000
+    assert out["changed_by_calibration"] == sum(out["moves"].values())
+    assert 0 < out["changed_share"] < 0.25
+    stored = [Response(**{**r.__dict__, "stored_call": "AM"}) for r in rows]
+    marked = call_changes(bank, stored, params)
+    assert marked["with_stored_snapshot"] == 2000
+    assert 0 < marked["differ_from_stored_snapshot"] < 2000
+
+
+@pytest.mark.skipif(not SCORING_VERSION.startswith("1."), reason="replicates the 1.x decision rule only")
+def test_uncalibrated_what_if_is_the_engines_own_call(bank: Bank, attentive: Simulation) -> None:
+    scored = partial(rescore, bank)
+    for r in attentive.responses()[:300]:
+        assert _call(bank, dict(r.values), None) == scored(r).call
+
+
+def test_situations_read_through_either_engine_interface(bank: Bank, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1.x: keyed(item, value) -> (a, y); 2.x: keyed(item, value, bank) -> (information, score)."""
+    from analytics import calibration
+    from scoring import engine
+
+    item = next(i for i in bank.orientation_items if i.kind == "situational")
+    s2 = bank.scoring.item_error_sd**2
+    try:
+        monkeypatch.setattr(engine, "keyed", lambda item, value: {"scope": (0.5, -0.4)})
+        calibration._engine_keyed.cache_clear()
+        assert calibration._situational(bank, item, "a") == {"scope": (0.25 / s2, -0.2 / s2)}
+        monkeypatch.setattr(engine, "keyed", lambda item, value, bank: {"scope": (1.5, 0.3)})
+        calibration._engine_keyed.cache_clear()
+        assert calibration._situational(bank, item, "a") == {"scope": (1.5, 0.3)}
+        assert calibration._situational(bank, item, None) == {}
+    finally:
+        monkeypatch.undo()
+        calibration._engine_keyed.cache_clear()
