@@ -132,7 +132,7 @@ class Action:
 class ScoringConstants:
     item_error_sd: float = 0.5
     prior_sd: float = 1.0
-    hybrid_band: float = 20.0
+    hybrid_band: float = 22.0
     decision_probability: float = 0.9
     min_answers_per_dimension: int = 3
     max_skipped_share: float = 0.25
