@@ -146,3 +146,19 @@ def test_flipped_bank_really_differs() -> None:
     # guard against a flip helper that does nothing, which would make the symmetry test vacuous
     assert FLIPPED.item("lk_scope_am_1").key == "pm"
     assert score(FLIPPED, make({"lk_scope_am_1": 5})).dimension("scope").score < 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(responses, st.data())
+def test_scores_are_monotone_in_every_statement(values: dict[str, AnswerValue], data: st.DataObject) -> None:
+    # moving one statement towards the AM side never lowers its dimension or the overall orientation;
+    # fit and style change only the error, never the score
+    likert = [i for i in BANK.orientation_items if i.kind == "likert"]
+    item = data.draw(st.sampled_from(likert))
+    low = data.draw(st.integers(1, 4))
+    toward_am = (lambda v: v) if item.key == "am" else (lambda v: 6 - v)
+    a = score(BANK, make({**values, item.id: toward_am(low)}))
+    b = score(BANK, make({**values, item.id: toward_am(low + 1)}))
+    assert item.dimension is not None
+    assert b.dimension(item.dimension).score >= a.dimension(item.dimension).score - 1e-9
+    assert b.overall >= a.overall - 1e-9
