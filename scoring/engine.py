@@ -31,10 +31,14 @@ reported as ``D_d = 100 * clip(theta_hat_d, -1, 1)`` (the one-step estimate of a
 situation-heavy answer pattern can pass the end of the scale). The model error depends only on which
 items were answered: fewer answers never shrink it.
 
-Person fit (Drasgow et al. 1985; Meade & Craig 2012) uses the residuals of the
-statements and pairs under this model, ``r_i = y_i - theta_hat_d``::
+Person fit (Drasgow et al. 1985; Meade & Craig 2012) is a standardised
+chi-square under this model: the residuals of the statements and pairs,
+``r_i = y_i - theta_hat_d``, and the Pearson residual of every situation under
+the choice model at ``theta_hat`` (``p_c`` = probability of the chosen option,
+``K`` options; its expectation is ``K - 1`` whatever ``theta``)::
 
-    chi2 = sum_i r_i^2 / sigma^2,   df = n - k   (k dimensions with such answers)
+    chi2 = sum_i r_i^2 / sigma^2 + sum_s (1 - p_c) / p_c
+    df   = n - k + sum_s (K_s - 1)       (n statements and pairs, k dimensions with such answers)
     z    = ((chi2 / df)^(1/3) - (1 - 2 / (9 df))) / sqrt(2 / (9 df))    (Wilson-Hilferty)
 
 ``z`` above ``person_fit_cut`` flags a misfit. The reported error widens with
@@ -141,7 +145,7 @@ def _excess(share: float, threshold: float) -> float:
 
 
 def person_fit(bank: Bank, values: dict[str, AnswerValue], theta: dict[str, float]) -> PersonFit:
-    """Standardised chi-square of the statement and pair residuals, dispersion and scale use."""
+    """Standardised chi-square of the statement, pair and situation residuals, dispersion and scale use."""
     c = bank.scoring
     sigma2 = c.item_error_sd**2
     chi2, n, dims = 0.0, 0, set()
@@ -158,6 +162,17 @@ def person_fit(bank: Bank, values: dict[str, AnswerValue], theta: dict[str, floa
             v = values[item.id]
             assert isinstance(v, int)
             likert.append(v)
+    beta = c.situation_slope
+    for item in bank.orientation_items:
+        value = values.get(item.id)
+        if item.kind != "situational" or value is None:
+            continue
+        utilities = [beta * sum(w * theta[d] for d, w in o.weights.items()) for o in item.options]
+        top = max(utilities)
+        weights = [math.exp(u - top) for u in utilities]
+        p_chosen = weights[[o.id for o in item.options].index(str(value))] / sum(weights)
+        chi2 += (1.0 - p_chosen) / p_chosen  # Pearson chi-square of one choice
+        n += len(item.options) - 1
     df = n - len(dims)
     statistic: float | None = None
     dispersion = 1.0

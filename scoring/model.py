@@ -145,7 +145,7 @@ class ScoringConstants:
     min_dimensions: int = 4
     min_dimension_information: float = 8.0
     max_overall_se: float = 20.0
-    person_fit_cut: float = 1.8
+    person_fit_cut: float = 1.45
     person_fit_min_items: int = 12
     midpoint_style_share: float = 0.35
     extreme_style_share: float = 0.8
