@@ -108,12 +108,37 @@ def score_cmd(
 
 @cli.command("simulate")
 def simulate_cmd(
-    n: Annotated[int, typer.Option("--n", min=1, max=1_000_000, help="Number of simulated respondents.")] = 1000,
+    n: Annotated[
+        int, typer.Option("--n", min=1, max=1_000_000, help="Simulated respondents per condition (profile x style).")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    style: Annotated[
+        list[str] | None, typer.Option("--style", help="Only this response style (repeatable; default: all).")
+    ] = None,
+    table_path: Annotated[
+        Path | None,
+        typer.Option("--table", help="Rewrite the marked simulation table in this Markdown file (docs/method.md)."),
+    ] = None,
     path: BankPath = None,
 ) -> None:
-    """Score synthetic respondents with known profiles; print accuracy, hybrid rate and Cronbach's alpha."""
-    _dump(run_simulation(_bank(path), n=n, seed=seed))
+    """Score synthetic respondents under every profile and response style; print (or write) the figures."""
+    from scoring.simulate import STYLES, replace_table, table
+
+    unknown = sorted(set(style or ()) - set(STYLES))
+    if unknown:
+        typer.echo(f"error: unknown style {', '.join(unknown)}; expected {', '.join(STYLES)}", err=True)
+        raise typer.Exit(2)
+    report = run_simulation(_bank(path), n=n, seed=seed, styles=style or None)
+    if table_path is None:
+        _dump(report)
+        return
+    try:
+        text = replace_table(table_path.read_text(encoding="utf-8"), table(report))
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    table_path.write_text(text, encoding="utf-8")
+    typer.echo(f"simulation table written to {table_path} ({len(report['conditions'])} conditions, n = {n} each)")
 
 
 def _migrate(direction: str, revision: str) -> None:

@@ -19,6 +19,7 @@ TITLES = {
     "PM": N_("rolefit result: %(track)s"),
     "HYBRID_LEAN": N_("rolefit result: hybrid, leaning %(track)s"),
     "HYBRID": N_("rolefit result: hybrid"),
+    "NOCALL": N_("rolefit result: not enough answers yet"),
 }
 
 
@@ -39,6 +40,8 @@ def og_title(request: Request, page: ResultPage) -> str:
     tr = gettext_for(request.state.lang)
     if page.recommendation in ("AM", "PM"):
         return tr(TITLES[page.recommendation]) % {"track": track_label(request, page.recommendation.lower())}
+    if page.recommendation == "NOCALL":
+        return tr(TITLES["NOCALL"])
     if page.lean:
         return tr(TITLES["HYBRID_LEAN"]) % {"track": track_label(request, page.lean)}
     return tr(TITLES["HYBRID"])

@@ -255,6 +255,17 @@ class _Loader:
             "straight_line_min_items": (3, 100),
             "contradiction_min_pairs": (1, 20),
             "fast_median_ms": (0, 60000),
+            "situation_slope": (0.1, 10.0),
+            "min_answers": (1, 200),
+            "min_dimensions": (1, 20),
+            "min_dimension_information": (0.0, 200.0),
+            "max_overall_se": (1.0, 100.0),
+            "person_fit_cut": (0.0, 10.0),
+            "person_fit_min_items": (2, 200),
+            "midpoint_style_share": (0.1, 1.0),
+            "extreme_style_share": (0.1, 1.0),
+            "midpoint_widening": (0.0, 5.0),
+            "extreme_widening": (0.0, 5.0),
         }
         for f in fields(ScoringConstants):
             value = raw.get(f.name, getattr(defaults, f.name))

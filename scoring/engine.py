@@ -1,26 +1,60 @@
-"""Answers -> dimension scores with standard errors, readiness and quality flags.
+"""Answers -> dimension scores with standard errors, person fit, readiness and quality flags.
 
-Measurement model (see docs/method.md). Each answered orientation item ``i``
-gives, on every dimension ``d`` it measures, a keyed score ``y_i`` in
-``[-a_i, a_i]`` (positive = AM pole) and a loading ``a_i``:
+Measurement model (see docs/method.md). Every answered orientation item adds,
+on each dimension ``d`` it measures, an information ``I`` and a score ``u``
+(the gradient of its log-likelihood at the prior mean, positive = AM pole):
 
-- likert, keyed AM: ``y = (v - 3) / 2``; keyed PM: ``y = -(v - 3) / 2``; ``a = 1``
-- paired (1 = clearly A .. 4 = clearly B): ``x = (1, 1/3, -1/3, -1)[v - 1]``,
-  ``y = x`` when A is the AM side, ``-x`` otherwise; ``a = 1``
-- situational: ``y = w_{chosen, d}`` (0 when the chosen option does not weigh
-  ``d``); ``a = max_o |w_{o, d}|``
+- likert, keyed AM: ``y = (v - 3) / 2``; keyed PM: ``y = -(v - 3) / 2``;
+  paired (1 = clearly A .. 4 = clearly B): ``y = (1, 1/3, -1/3, -1)[v - 1]``,
+  sign flipped when A is the PM side. Linear model ``y = theta_d + e``,
+  ``e ~ N(0, sigma^2)``: ``I = 1 / sigma^2``, ``u = y / sigma^2``.
+- situational: a nominal-response (multinomial logit) choice model
+  (Bock 1972) with option slopes ``beta * w_od``::
 
-The linear model ``y_i = a_i * theta_d + e_i`` with ``e_i ~ N(0, sigma^2)`` and
-prior ``theta_d ~ N(0, tau^2)`` gives the posterior
+      P(o | theta) = exp(beta * sum_d w_od theta_d) / sum_k exp(beta * sum_d w_kd theta_d)
 
-    precision_d = sum_i a_i^2 / sigma^2 + 1 / tau^2
-    theta_hat_d = (sum_i a_i * y_i / sigma^2) / precision_d
-    se_d        = 1 / sqrt(precision_d)
+  Its score and Fisher information at ``theta = 0`` (every option equally
+  likely) are ``u_d = beta * (w_chosen,d - mean_o w_od)`` and
+  ``I_d = beta^2 * var_o(w_od)``: an option informs a dimension only through
+  how it differs from the other options on it. A dimension all options weigh
+  alike gets nothing; choosing an option that does not weigh ``d`` while others
+  do is evidence against the pole those others carry.
 
-reported as ``D_d = 100 * theta_hat_d`` and ``SE_d = 100 * se_d``. Because
-``|y_i| <= a_i``, ``|D_d| < 100``. The error depends on which items were
-answered, never on how: every extra answer adds precision, a skipped one
-removes it, so fewer answers never shrink the error.
+With prior ``theta_d ~ N(0, tau^2)``, one Fisher-scoring step from the prior
+mean gives the posterior
+
+    precision_d = sum_i I_i + 1 / tau^2
+    theta_hat_d = sum_i u_i / precision_d
+    model_se_d  = 1 / sqrt(precision_d)
+
+reported as ``D_d = 100 * clip(theta_hat_d, -1, 1)`` (the one-step estimate of a
+situation-heavy answer pattern can pass the end of the scale). The model error depends only on which
+items were answered: fewer answers never shrink it.
+
+Person fit (Drasgow et al. 1985; Meade & Craig 2012) is a standardised
+chi-square under this model: the residuals of the statements and pairs,
+``r_i = y_i - theta_hat_d``, and the Pearson residual of every situation under
+the choice model at ``theta_hat`` (``p_c`` = probability of the chosen option,
+``K`` options; its expectation is ``K - 1`` whatever ``theta``)::
+
+    chi2 = sum_i r_i^2 / sigma^2 + sum_s (1 - p_c) / p_c
+    df   = n - k + sum_s (K_s - 1)       (n statements and pairs, k dimensions with such answers)
+    z    = ((chi2 / df)^(1/3) - (1 - 2 / (9 df))) / sqrt(2 / (9 df))    (Wilson-Hilferty)
+
+``z`` above ``person_fit_cut`` flags a misfit. The reported error widens with
+the dispersion ``phi = max(1, chi2 / df)`` and with a style term ``s`` for
+people who use mostly the middle (share ``m`` of "3") or mostly the ends of
+the scale (share ``e`` of "1" or "5"). Middle answers shrink a score towards 0
+and end answers stretch it, in proportion to the score itself, so the style
+term is a share ``g`` of the score::
+
+    excess(x, t) = max(0, (x - t) / (1 - t))
+    g    = max(midpoint_widening * excess(m, midpoint_style_share) / (1 - min(m, 0.9)),
+               extreme_widening * excess(e, extreme_style_share))
+    s_d  = g * |theta_hat_d|
+    se_d = 100 * min(tau, sqrt(phi * model_se_d^2 + s_d^2))
+
+The scores themselves never change with fit or style: only how sure we are.
 """
 
 from __future__ import annotations
@@ -29,9 +63,10 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from scoring import SCORING_VERSION
-from scoring.fit import decide
+from scoring.fit import decide, evidence
 from scoring.model import (
     TRACKS,
     Answers,
@@ -41,6 +76,7 @@ from scoring.model import (
     DimensionScore,
     Flag,
     Item,
+    PersonFit,
     Result,
     SkillReadiness,
     TrackId,
@@ -49,56 +85,167 @@ from scoring.model import (
 PAIRED_X = (1.0, 1.0 / 3.0, -1.0 / 3.0, -1.0)
 
 
-def keyed(item: Item, value: AnswerValue) -> dict[str, tuple[float, float]]:
-    """Return ``{dimension: (a, y)}`` for one answer (empty for a skipped or proficiency item)."""
+def keyed_value(item: Item, value: AnswerValue) -> float | None:
+    """The keyed score ``y`` in ``[-1, 1]`` of a statement or pair answer (None otherwise)."""
+    if value is None or item.kind not in ("likert", "paired"):
+        return None
+    assert isinstance(value, int)
+    if item.kind == "likert":
+        y = (value - 3) / 2.0
+        return y if item.key == "am" else -y
+    assert item.a is not None
+    x = PAIRED_X[value - 1]
+    return x if item.a.pole == "am" else -x
+
+
+def _observation(item: Item, value: AnswerValue, bank: Bank) -> dict[str, tuple[float, float]]:
+    c = bank.scoring
+    if item.kind in ("likert", "paired"):
+        assert item.dimension is not None
+        y = keyed_value(item, value)
+        assert y is not None
+        inv = 1.0 / c.item_error_sd**2
+        return {item.dimension: (inv, y * inv)}
+    chosen = next(o for o in item.options if o.id == value)
+    beta = c.situation_slope
+    out: dict[str, tuple[float, float]] = {}
+    for dim, spread in item.loadings().items():
+        mean = sum(o.weights.get(dim, 0.0) for o in item.options) / len(item.options)
+        out[dim] = (beta * beta * spread * spread, beta * (chosen.weights.get(dim, 0.0) - mean))
+    return out
+
+
+Table = dict[AnswerValue, dict[str, tuple[float, float]]]
+
+
+@lru_cache(maxsize=16)
+def compiled(bank: Bank) -> tuple[tuple[Item, tuple[str, ...], Table], ...]:
+    """Per orientation item: its dimensions and ``{value: {dimension: (I, u)}}`` for every possible answer.
+
+    Built once per bank (banks are read-only and compared by identity).
+    """
+    out = []
+    for item in bank.orientation_items:
+        values: list[AnswerValue] = (
+            [o.id for o in item.options] if item.kind == "situational" else list(range(1, item.max_value() + 1))
+        )
+        out.append((item, tuple(item.loadings()), {v: _observation(item, v, bank) for v in values}))
+    return tuple(out)
+
+
+def keyed(item: Item, value: AnswerValue, bank: Bank) -> dict[str, tuple[float, float]]:
+    """Return ``{dimension: (I, u)}`` for one answer (empty for a skipped or proficiency item)."""
     if value is None or item.kind == "proficiency":
         return {}
-    if item.kind == "likert":
-        assert item.dimension is not None and isinstance(value, int)
-        y = (value - 3) / 2.0
-        return {item.dimension: (1.0, y if item.key == "am" else -y)}
-    if item.kind == "paired":
-        assert item.dimension is not None and item.a is not None and isinstance(value, int)
-        x = PAIRED_X[value - 1]
-        return {item.dimension: (1.0, x if item.a.pole == "am" else -x)}
-    chosen = next(o for o in item.options if o.id == value)
-    return {dim: (a, chosen.weights.get(dim, 0.0)) for dim, a in item.loadings().items()}
+    return _observation(item, value, bank)
 
 
-def score_dimensions(bank: Bank, values: dict[str, AnswerValue]) -> tuple[DimensionScore, ...]:
-    """Posterior mean and SD of every dimension (formulas in the module docstring)."""
-    sigma2 = bank.scoring.item_error_sd**2
-    prior_precision = 1.0 / bank.scoring.prior_sd**2
-    sum_ay: dict[str, float] = {d.id: 0.0 for d in bank.dimensions}
-    sum_aa: dict[str, float] = dict.fromkeys(sum_ay, 0.0)
+def _excess(share: float, threshold: float) -> float:
+    return max(0.0, (share - threshold) / (1.0 - threshold))
+
+
+def person_fit(bank: Bank, values: dict[str, AnswerValue], theta: dict[str, float]) -> PersonFit:
+    """Standardised chi-square of the statement, pair and situation residuals, dispersion and scale use."""
+    c = bank.scoring
+    sigma2 = c.item_error_sd**2
+    chi2, n, dims = 0.0, 0, set()
+    likert: list[int] = []
+    for item in bank.orientation_items:
+        y = keyed_value(item, values.get(item.id))
+        if y is None:
+            continue
+        assert item.dimension is not None
+        chi2 += (y - theta[item.dimension]) ** 2 / sigma2
+        n += 1
+        dims.add(item.dimension)
+        if item.kind == "likert":
+            v = values[item.id]
+            assert isinstance(v, int)
+            likert.append(v)
+    beta = c.situation_slope
+    for item in bank.orientation_items:
+        value = values.get(item.id)
+        if item.kind != "situational" or value is None:
+            continue
+        utilities = [beta * sum(w * theta[d] for d, w in o.weights.items()) for o in item.options]
+        top = max(utilities)
+        weights = [math.exp(u - top) for u in utilities]
+        p_chosen = weights[[o.id for o in item.options].index(str(value))] / sum(weights)
+        chi2 += (1.0 - p_chosen) / p_chosen  # Pearson chi-square of one choice
+        n += len(item.options) - 1
+    df = n - len(dims)
+    statistic: float | None = None
+    dispersion = 1.0
+    if n >= c.person_fit_min_items and df > 0:
+        ratio = chi2 / df
+        h = 2.0 / (9.0 * df)
+        statistic = (ratio ** (1.0 / 3.0) - (1.0 - h)) / math.sqrt(h)
+        dispersion = max(1.0, ratio)
+    mid = sum(1 for v in likert if v == 3) / len(likert) if likert else 0.0
+    ends = sum(1 for v in likert if v in (1, 5)) / len(likert) if likert else 0.0
+    return PersonFit(
+        statistic=statistic,
+        items=n,
+        dispersion=dispersion,
+        midpoint_share=mid,
+        extreme_share=ends,
+        widening=1.0,
+    )
+
+
+def style_factor(bank: Bank, fit: PersonFit) -> float:
+    """The style factor ``g``: the share of a dimension score that one-sided scale use may hide or add."""
+    c = bank.scoring
+    if fit.items < c.person_fit_min_items:
+        return 0.0
+    mid = _excess(fit.midpoint_share, c.midpoint_style_share) / (1.0 - min(fit.midpoint_share, 0.9))
+    ends = _excess(fit.extreme_share, c.extreme_style_share)
+    return max(c.midpoint_widening * mid, c.extreme_widening * ends)
+
+
+def score_dimensions(bank: Bank, values: dict[str, AnswerValue]) -> tuple[tuple[DimensionScore, ...], PersonFit]:
+    """Posterior mean, model and reported error of every dimension (formulas in the module docstring)."""
+    c = bank.scoring
+    prior_precision = 1.0 / c.prior_sd**2
+    sum_u: dict[str, float] = {d.id: 0.0 for d in bank.dimensions}
+    sum_i: dict[str, float] = dict.fromkeys(sum_u, 0.0)
     answered: Counter[str] = Counter()
     total: Counter[str] = Counter()
-    contributions: dict[str, list[Contribution]] = {d: [] for d in sum_ay}
-    for item in bank.orientation_items:
-        loadings = item.loadings()
-        total.update(loadings.keys())
-        for dim, (a, y) in keyed(item, values.get(item.id)).items():
-            sum_ay[dim] += a * y
-            sum_aa[dim] += a * a
+    contributions: dict[str, list[Contribution]] = {d: [] for d in sum_u}
+    sigma2 = c.item_error_sd**2
+    for item, dims, table in compiled(bank):
+        total.update(dims)
+        value = values.get(item.id)
+        if value is None:
+            continue
+        for dim, (info, u) in table[value].items():
+            sum_u[dim] += u
+            sum_i[dim] += info
             answered[dim] += 1
-            contributions[dim].append(Contribution(item.id, a * y))
+            contributions[dim].append(Contribution(item.id, u * sigma2))
+    theta = {d: max(-1.0, min(1.0, sum_u[d] / (sum_i[d] + prior_precision))) for d in sum_u}
+    fit = person_fit(bank, values, theta)
+    g = style_factor(bank, fit)
     out = []
     for d in bank.dimensions:
-        precision = sum_aa[d.id] / sigma2 + prior_precision
-        mean = (sum_ay[d.id] / sigma2) / precision
-        contribs = sorted(contributions[d.id], key=lambda c: (-abs(c.value), c.item_id))
+        variance = 1.0 / (sum_i[d.id] + prior_precision)
+        s = g * abs(theta[d.id])
+        reported = min(c.prior_sd, math.sqrt(fit.dispersion * variance + s * s))
+        contribs = sorted(contributions[d.id], key=lambda x: (-abs(x.value), x.item_id))
         out.append(
             DimensionScore(
                 id=d.id,
-                score=100.0 * mean,
-                se=100.0 / math.sqrt(precision),
+                score=100.0 * theta[d.id],
+                se=100.0 * reported,
                 answered=answered[d.id],
                 items=total[d.id],
-                sufficient=answered[d.id] >= bank.scoring.min_answers_per_dimension,
+                sufficient=answered[d.id] >= c.min_answers_per_dimension and sum_i[d.id] >= c.min_dimension_information,
                 contributions=tuple(contribs),
+                model_se=100.0 * math.sqrt(variance),
+                information=sum_i[d.id],
             )
         )
-    return tuple(out)
+    return tuple(out), fit
 
 
 def readiness(
@@ -128,8 +275,10 @@ def readiness(
     return tuple(rows), track
 
 
-def quality_flags(bank: Bank, answers: Answers, dimensions: Iterable[DimensionScore]) -> tuple[Flag, ...]:
-    """Warnings about the response itself; they never change a score."""
+def quality_flags(
+    bank: Bank, answers: Answers, dimensions: Iterable[DimensionScore], fit: PersonFit | None = None
+) -> tuple[Flag, ...]:
+    """Warnings about the response itself; they never change a score (misfit and style widen the error)."""
     c = bank.scoring
     values = answers.values
     flags: list[Flag] = []
@@ -168,16 +317,49 @@ def quality_flags(bank: Bank, answers: Answers, dimensions: Iterable[DimensionSc
     timed = [ms for item_id, ms in answers.timings_ms.items() if values.get(item_id) is not None]
     if len(timed) >= 10 and statistics.median(timed) < c.fast_median_ms:
         flags.append(Flag("too_fast", f"median {statistics.median(timed):.0f} ms per answer"))
+    if fit is not None and fit.statistic is not None:
+        if fit.statistic > c.person_fit_cut:
+            flags.append(
+                Flag("misfit", f"the answers fit the model poorly (person-fit z = {fit.statistic:.2f}); error widened")
+            )
+        if _excess(fit.midpoint_share, c.midpoint_style_share) > 0:
+            flags.append(Flag("midpoint_style", f"{fit.midpoint_share:.0%} of statements answered in the middle"))
+        if _excess(fit.extreme_share, c.extreme_style_share) > 0:
+            flags.append(Flag("extreme_style", f"{fit.extreme_share:.0%} of statements answered at the ends"))
     return tuple(flags)
 
 
 def score(bank: Bank, answers: Answers) -> Result:
     """Score a validated response. Pure: same bank and answers, same result."""
     values = dict(answers.values)
-    dimensions = score_dimensions(bank, values)
-    overall, overall_se, p_am, recommendation, lean = decide(bank, dimensions)
+    dimensions, fit = score_dimensions(bank, values)
+    orientation_answered = sum(1 for i in bank.orientation_items if values.get(i.id) is not None)
+    enough = evidence(bank, dimensions, orientation_answered)
+    weights = {d.id: d.weight for d in bank.dimensions}
+    total = sum(weights.values())
+    style = style_factor(bank, fit) * sum(weights[d.id] / total * abs(d.score) / 100.0 for d in dimensions)
+    overall, overall_se, p_am, recommendation, lean = decide(bank, dimensions, fit, style, enough)
+    model_overall_se = math.sqrt(sum((weights[d.id] / total) ** 2 * (d.model_se or 0.0) ** 2 for d in dimensions))
+    fit = PersonFit(
+        statistic=fit.statistic,
+        items=fit.items,
+        dispersion=fit.dispersion,
+        midpoint_share=fit.midpoint_share,
+        extreme_share=fit.extreme_share,
+        widening=overall_se / model_overall_se,
+    )
     skills, track = readiness(bank, values)
     answered = sum(1 for i in bank.items if values.get(i.id) is not None)
+    flags = quality_flags(bank, answers, dimensions, fit)
+    if not enough.enough:
+        flags += (
+            Flag(
+                "not_enough",
+                f"not enough answers to call a track: answer at least {enough.more_answers} more question(s)"
+                + (f" on {', '.join(enough.short)}" if enough.short else ""),
+                enough.short,
+            ),
+        )
     return Result(
         dimensions=dimensions,
         overall=overall,
@@ -187,9 +369,11 @@ def score(bank: Bank, answers: Answers) -> Result:
         lean=lean,
         readiness=skills,
         track_readiness=track,
-        flags=quality_flags(bank, answers, dimensions),
+        flags=flags,
         answered=answered,
         items=len(bank.items),
         bank_version=bank.version,
         scoring_version=SCORING_VERSION,
+        evidence=enough,
+        fit=fit,
     )

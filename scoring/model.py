@@ -5,6 +5,7 @@ Sign convention everywhere: positive = AM pole, negative = PM pole.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -12,7 +13,7 @@ from typing import Literal
 Lang = str
 Text = Mapping[Lang, str]
 TrackId = Literal["am", "pm"]
-Recommendation = Literal["AM", "PM", "HYBRID"]
+Recommendation = Literal["AM", "PM", "HYBRID", "NOCALL"]
 Kind = Literal["likert", "paired", "situational", "proficiency"]
 
 TRACKS: tuple[TrackId, ...] = ("am", "pm")
@@ -76,17 +77,24 @@ class Item:
     def loadings(self) -> dict[str, float]:
         """Loading ``a`` of this item on each dimension it measures.
 
-        Likert and paired items load 1 on their dimension; a situational item
-        loads ``max_o |w_od|`` on every dimension ``d`` an option weighs.
-        Proficiency items measure no dimension.
+        Likert and paired items load 1 on their dimension. A situational item
+        measures a dimension only through how its options differ on it: it
+        loads ``sqrt(var_o w_od)`` (the spread of the options' weights, over
+        the options) on every dimension where the options differ, and nothing
+        where they all weigh it the same. Proficiency items measure no dimension.
         """
         if self.kind in ("likert", "paired"):
             assert self.dimension is not None
             return {self.dimension: 1.0}
         out: dict[str, float] = {}
-        for option in self.options:
-            for dim, w in option.weights.items():
-                out[dim] = max(out.get(dim, 0.0), abs(w))
+        n = len(self.options)
+        dims = sorted({d for o in self.options for d in o.weights})
+        for dim in dims:
+            ws = [o.weights.get(dim, 0.0) for o in self.options]
+            mean = sum(ws) / n
+            spread = math.sqrt(sum((w - mean) ** 2 for w in ws) / n)
+            if spread > 0:
+                out[dim] = spread
         return out
 
     def max_value(self) -> int:
@@ -129,14 +137,25 @@ class Action:
 class ScoringConstants:
     item_error_sd: float = 0.5
     prior_sd: float = 1.0
-    hybrid_band: float = 20.0
+    hybrid_band: float = 22.0
     decision_probability: float = 0.9
     min_answers_per_dimension: int = 3
     max_skipped_share: float = 0.25
     straight_line_share: float = 0.8
     straight_line_min_items: int = 12
-    contradiction_min_pairs: int = 2
+    contradiction_min_pairs: int = 4
     fast_median_ms: float = 1500.0
+    situation_slope: float = 2.0
+    min_answers: int = 12
+    min_dimensions: int = 4
+    min_dimension_information: float = 8.0
+    max_overall_se: float = 20.0
+    person_fit_cut: float = 1.45
+    person_fit_min_items: int = 12
+    midpoint_style_share: float = 0.35
+    extreme_style_share: float = 0.8
+    midpoint_widening: float = 0.5
+    extreme_widening: float = 0.35
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one bank per process
@@ -216,11 +235,13 @@ class Contribution:
 class DimensionScore:
     id: str
     score: float  # -100 (PM) .. +100 (AM)
-    se: float  # posterior standard deviation on the same scale
+    se: float  # reported error: the model error widened for misfit and response style
     answered: int
     items: int
     sufficient: bool
     contributions: tuple[Contribution, ...]  # strongest first
+    model_se: float | None = None  # posterior SD from the information alone (None in 1.x snapshots)
+    information: float = 0.0  # test information sum_i I_i on the -1..+1 scale (prior excluded)
 
     @property
     def ci95(self) -> tuple[float, float]:
@@ -237,9 +258,46 @@ class SkillReadiness:
 
 @dataclass(frozen=True)
 class Flag:
-    code: str  # straight_lining | contradictory | too_many_skipped | too_fast | thin_dimension
+    code: str  # straight_lining | contradictory | too_many_skipped | too_fast | thin_dimension | misfit
+    # | midpoint_style | extreme_style | not_enough
     detail: str
     items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Whether the answers carry enough information for an AM or PM call, and what is missing.
+
+    ``more_answers`` is the smallest number of further orientation answers that
+    could meet the rule; ``short`` names the dimensions that still need answers.
+    """
+
+    enough: bool
+    answered: int  # orientation questions answered
+    min_answers: int
+    dimensions_ready: int
+    min_dimensions: int
+    overall_model_se: float
+    max_overall_se: float
+    short: tuple[str, ...]
+    more_answers: int
+
+
+@dataclass(frozen=True)
+class PersonFit:
+    """How well the answers fit the engine's own model, and how the scale was used.
+
+    ``statistic`` is the standardised chi-square of the statement and pair
+    residuals (Wilson-Hilferty z; None with too few items); ``widening`` is the
+    factor by which the reported overall error exceeds the model error.
+    """
+
+    statistic: float | None
+    items: int
+    dispersion: float
+    midpoint_share: float
+    extreme_share: float
+    widening: float
 
 
 @dataclass(frozen=True)
@@ -257,6 +315,8 @@ class Result:
     items: int
     bank_version: str
     scoring_version: str
+    evidence: Evidence | None = None  # None in 1.x snapshots
+    fit: PersonFit | None = None  # None in 1.x snapshots
 
     def dimension(self, dimension_id: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.id == dimension_id)

@@ -9,8 +9,10 @@ from scoring.model import (
     Bank,
     Contribution,
     DimensionScore,
+    Evidence,
     Flag,
     Lang,
+    PersonFit,
     Result,
     SkillReadiness,
     TrackId,
@@ -26,7 +28,12 @@ def result_to_dict(result: Result) -> dict[str, Any]:
 
 
 def result_from_dict(data: dict[str, Any]) -> Result:
-    """Rebuild a :class:`Result` stored by :func:`result_to_dict` (any bank version)."""
+    """Rebuild a :class:`Result` stored by :func:`result_to_dict` (any bank and scoring version).
+
+    Snapshots from scoring 1.x have no model error, information, evidence or person fit: those stay None / 0.
+    """
+    ev = data.get("evidence")
+    fit = data.get("fit")
     return Result(
         dimensions=tuple(
             DimensionScore(
@@ -37,6 +44,8 @@ def result_from_dict(data: dict[str, Any]) -> Result:
                 items=int(d["items"]),
                 sufficient=bool(d["sufficient"]),
                 contributions=tuple(Contribution(c["item_id"], float(c["value"])) for c in d["contributions"]),
+                model_se=None if d.get("model_se") is None else float(d["model_se"]),
+                information=float(d.get("information", 0.0)),
             )
             for d in data["dimensions"]
         ),
@@ -60,6 +69,8 @@ def result_from_dict(data: dict[str, Any]) -> Result:
         items=int(data["items"]),
         bank_version=data["bank_version"],
         scoring_version=data["scoring_version"],
+        evidence=None if ev is None else Evidence(**{**ev, "short": tuple(ev["short"])}),
+        fit=None if fit is None else PersonFit(**fit),
     )
 
 

@@ -89,7 +89,7 @@ def _owned(request: Request, db: DbDep, assessment_id: str) -> Assessment:
     return found
 
 
-def _served_item(item: Item, bank: Bank, lang: str) -> dict[str, Any]:
+def _served_item(item: Item, bank: Bank, lang: str, assessment_id: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id, "kind": item.kind, "text": item.text[lang]}
     if item.kind == "likert":
         out["options"] = [{"value": n + 1, "label": label[lang]} for n, label in enumerate(bank.scales["likert"])]
@@ -98,7 +98,8 @@ def _served_item(item: Item, bank: Bank, lang: str) -> dict[str, Any]:
         out["a"], out["b"] = item.a.text[lang], item.b.text[lang]
         out["options"] = [{"value": n + 1, "label": label[lang]} for n, label in enumerate(bank.scales["paired"])]
     elif item.kind == "situational":
-        out["options"] = [{"value": o.id, "label": o.text[lang]} for o in item.options]
+        options = item.options if assessment_id is None else quiz.option_order(assessment_id, item)
+        out["options"] = [{"value": o.id, "label": o.text[lang]} for o in options]
     else:
         out["skill"] = item.skill
         out["options"] = [{"value": n + 1, "label": a[lang]} for n, a in enumerate(item.anchors)]
@@ -177,6 +178,21 @@ def finish(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> di
     assessment = _owned(request, db, assessment_id)
     result = quiz.finish(db, bank, assessment)
     return {"id": assessment.id, "result": result_to_dict(result)}
+
+
+@router.get(
+    "/assessments/{assessment_id}/questions",
+    summary="The questions as this person is served them (the options of each situation in their own order)",
+)
+def assessment_questions(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> dict[str, Any]:
+    assessment = _owned(request, db, assessment_id)
+    lang = request.state.lang
+    return {
+        "bank_version": bank.version,
+        "lang": lang,
+        "skip_label": bank.skip_label[lang],
+        "items": [_served_item(bank.item(i), bank, lang, assessment.id) for i in quiz.question_order(bank)],
+    }
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, summary="Read an assessment and its result")

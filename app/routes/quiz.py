@@ -110,8 +110,10 @@ def _question_page(
     if answers is None:
         answers = quiz.answers_of(db, bank, cookie.assessment_id)
     answered, current = item.id in answers, answers.get(item.id)
+    options = quiz.option_order(cookie.assessment_id, item)
     shared = {
         "item": item,
+        "options": options,
         "number": number,
         "total": len(order),
         "answered": answered,
@@ -127,7 +129,7 @@ def _question_page(
     if error is None:
         # the fragment is the same for everyone at this question with this answer given, but for the
         # personal values: cached
-        key = ("question", number, answered, current)
+        key = ("question", number, answered, current, tuple(o.id for o in options))
         return render_fragment(request, "question.html", "quiz", key, shared, personal, status_code=status_code)
     return render(request, "question.html", {**shared, **personal}, block="quiz", status_code=status_code)
 

@@ -375,6 +375,9 @@ class Dashboard:
     options: dict[str, list[str]] = field(default_factory=dict)
 
 
+FITS = ("AM", "PM", "HYBRID", "NOCALL")  # every recommendation scoring 2.0.0 can give
+
+
 def suppress(counts: Mapping[str, int], k: int = K) -> dict[str, int | None]:
     """Hide counts under ``k``; when the hidden ones add up to 1..k-1 (recoverable from the total by
     subtraction), hide the next smallest visible count too, until they are not."""
@@ -448,7 +451,7 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
         # 2. everything about the whole selection in one pass (an index-only scan)
         skills = [s.id for s in bank.skills]
         rec = col(Participation.recommendation)
-        exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
+        exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in FITS]
         exprs += [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
         for track in ("am", "pm"):
             r = getattr(Participation, f"readiness_{track}")
@@ -461,16 +464,17 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
             board.blocked = "small"
             return board
         board.n = n
-        board.distribution = suppress(dict(zip(("AM", "PM", "HYBRID"), (int(x or 0) for x in row[1:4]), strict=True)))
+        # NOCALL (not enough answers) is a bucket of its own: left out, it could be read off the total
+        board.distribution = suppress(dict(zip(FITS, (int(x or 0) for x in row[1:5]), strict=True)))
         board.overall_means = {
-            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, row[4:10], strict=True)
+            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, row[5:11], strict=True)
         }
-        b = [int(x or 0) for x in row[10:14]]
+        b = [int(x or 0) for x in row[11:15]]
         board.bench = {
             "am": suppress({"ready": b[0], "near": b[1], "not_yet": n - b[0] - b[1]}),
             "pm": suppress({"ready": b[2], "near": b[3], "not_yet": n - b[2] - b[3]}),
         }
-        ranked = sorted(((int(t or 0), i) for i, t in enumerate(row[14:])), key=lambda x: (-x[0], x[1]))
+        ranked = sorted(((int(t or 0), i) for i, t in enumerate(row[15:])), key=lambda x: (-x[0], x[1]))
         for total, i in ranked[:5]:
             if total > 0:
                 actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -19,7 +21,7 @@ from app.models import Answer, Assessment, Participation, ResultSnapshot, ShareL
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
 from scoring.answers import check_value
-from scoring.model import ROLES, Answers, AnswerValue, Bank, Result
+from scoring.model import ROLES, Answers, AnswerValue, Bank, Item, Option, Result
 from scoring.serialize import result_to_dict
 
 
@@ -61,6 +63,20 @@ def question_order(bank: Bank) -> tuple[str, ...]:
     orientation = [item_id for _, _, item_id in sorted(placed)]
     skills = {i.skill: i.id for i in bank.proficiency_items}
     return tuple(orientation + [skills[s.id] for s in bank.skills])
+
+
+def option_order(assessment_id: str, item: Item) -> tuple[Option, ...]:
+    """The options of a situation in this assessment's own order (other kinds: the bank's order).
+
+    Drawn from the assessment's random public id, so it is the same on every visit, after back,
+    on resume and on another device, and different from person to person: a habit of picking the
+    first option no longer leans anyone one way (option *a* leans PM in most situations of bank 1.0.0).
+    """
+    options = list(item.options)
+    if item.kind == "situational":
+        seed = hashlib.sha256(f"{assessment_id}:{item.id}".encode()).digest()
+        random.Random(seed).shuffle(options)  # noqa: S311 -- an answer order, not a secret
+    return tuple(options)
 
 
 @cache
@@ -180,14 +196,17 @@ def _upsert(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
         session.execute(_upsert_statement(dialect), rows)
 
 
-def _row(assessment_id: str, bank: Bank, item_id: str, value: AnswerValue) -> dict[str, Any]:
+def _row(
+    assessment_id: str, bank: Bank, item_id: str, value: AnswerValue, now: datetime | None = None
+) -> dict[str, Any]:
+    """One answer row. Answers stored together (one-shot API, demo data) share ``now``: they were not timed."""
     situational = bank.item(item_id).kind == "situational"
     return {
         "assessment_id": assessment_id,
         "item_id": item_id,
         "value_int": None if situational else value,
         "value_option": value if situational else None,
-        "answered_at": utcnow(),
+        "answered_at": now or utcnow(),
     }
 
 
@@ -324,16 +343,51 @@ def set_language(db: Database, assessment_id: str, lang: str) -> None:
             session.add(row)
 
 
-def finish(db: Database, bank: Bank, assessment: Assessment) -> Result:
-    """Score what was answered and store the snapshot (again, if answers changed since)."""
-    values = answers_of(db, bank, assessment.id)
-    answers = Answers(
+_TIMES = (
+    sql_select(col(Answer.item_id), col(Answer.answered_at))
+    .where(col(Answer.assessment_id) == bindparam("aid"))
+    .order_by(col(Answer.answered_at), col(Answer.id))
+)
+MAX_TIMING_MS = 86_400_000.0
+
+
+def _naive_utc(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
+
+
+def timings_of(db: Database, bank: Bank, assessment: Assessment) -> dict[str, float]:
+    """Milliseconds each stored answer took: from the answer before it (or the start) to it.
+
+    Answers stored together share one timestamp (one-shot API, demo data): a gap of
+    exactly 0 means "not timed", so those answers get no timing at all.
+    """
+    with db.read() as session:
+        rows = [(r[0], r[1]) for r in session.execute(_TIMES, {"aid": assessment.id})]
+    out: dict[str, float] = {}
+    previous = _naive_utc(assessment.started_at)
+    for item_id, at in rows:
+        at = _naive_utc(at)
+        ms = (at - previous).total_seconds() * 1000.0
+        previous = at
+        if ms > 0 and bank.has_item(item_id):
+            out[item_id] = min(ms, MAX_TIMING_MS)
+    return out
+
+
+def stored_answers(db: Database, bank: Bank, assessment: Assessment) -> Answers:
+    """The stored response with its answer times, as the engine scores it (finish, API, re-scoring)."""
+    return Answers(
         lang=assessment.locale,
         current_role=assessment.current_role,
-        values=values,
+        values=answers_of(db, bank, assessment.id),
         years_experience=assessment.years_experience,
+        timings_ms=timings_of(db, bank, assessment),
     )
-    result = score(bank, answers)
+
+
+def finish(db: Database, bank: Bank, assessment: Assessment) -> Result:
+    """Score what was answered, with the stored answer times, and store the snapshot (again, if answers changed)."""
+    result = score(bank, stored_answers(db, bank, assessment))
     with db.write() as session:
         _store_result(session, bank, assessment.id, result)
     return result
@@ -400,10 +454,11 @@ def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple
     order = question_order(bank)
     answered = [i for i in order if i in answers.values]
     started.assessment.position = max((order.index(i) + 1 for i in answered), default=0)
+    now = utcnow()
     with db.write() as session:
         session.add(started.assessment)
         session.flush()
-        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i]) for i in answered])
+        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i], now) for i in answered])
         _store_result(session, bank, started.assessment.id, result)
     return started, result
 
@@ -426,7 +481,8 @@ def store_completed(
     order = question_order(bank)
     answered = [i for i in order if i in values]
     started.assessment.position = len(order) if result is not None else len(answered)
-    rows = [_row(started.assessment.id, bank, i, values[i]) for i in answered]
+    now = utcnow()
+    rows = [_row(started.assessment.id, bank, i, values[i], now) for i in answered]
     for row in rows if answered_at else ():
         row["answered_at"] = answered_at.get(row["item_id"], row["answered_at"])  # type: ignore[union-attr]
     with db.write() as session:

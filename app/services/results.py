@@ -113,6 +113,8 @@ class ResultPage:
     chart_height: float
     chart_width: int
     stale_bank: bool
+    more_answers: int = 0  # NOCALL: how many more orientation answers could make a call
+    short_dimensions: tuple[str, ...] = ()  # NOCALL: names of the dimensions that need answers
 
 
 def _side(score: float) -> Literal["am", "pm", "middle"]:
@@ -176,6 +178,11 @@ def plan_view(bank: Bank, plan: TransitionPlan, lang: str) -> PlanView:
         gaps=tuple((name(s), g) for s, g in plan.gaps if _has_skill(bank, s)),
         unrated=tuple(name(s) for s in plan.unrated if _has_skill(bank, s)),
     )
+
+
+def _dimension_names(bank: Bank, ids: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """Names of the dimensions ``ids`` that the bank still has, in ``lang``."""
+    return tuple(d.name[lang] for d in bank.dimensions if d.id in ids)
 
 
 def _has_skill(bank: Bank, skill_id: str) -> bool:
@@ -277,4 +284,6 @@ def build(
         chart_height=CHART_PAD * 2 + len(rows) * CHART_ROW,
         chart_width=CHART_WIDTH,
         stale_bank=result.bank_version != bank.version,
+        more_answers=result.evidence.more_answers if result.evidence else 0,
+        short_dimensions=_dimension_names(bank, result.evidence.short if result.evidence else (), lang),
     )

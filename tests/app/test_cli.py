@@ -100,9 +100,26 @@ def test_broken_bank_stops_every_command(bank_copy: BankCopy, tmp_path: Path) ->
 
 
 def test_simulate_prints_figures() -> None:
-    res = run("simulate", "--n", "200", "--seed", "4")
+    res = run("simulate", "--n", "100", "--seed", "4", "--style", "attentive")
     assert res.exit_code == 0
     report = json.loads(res.output)
-    assert report["n"] == 200 and report["seed"] == 4
-    assert report["clear"]["accuracy"] > 0.9
+    assert report["n"] == 100 and report["seed"] == 4
+    clear = next(c for c in report["conditions"] if c["profile"] == "clear")
+    assert clear["style"] == "attentive" and clear["right"] > 0.9 and clear["wrong"] == 0
     assert len(report["cronbach_alpha"]) == 6
+    assert run("simulate", "--n", "5", "--style", "sleepy").exit_code == 2
+
+
+def test_simulate_rewrites_the_marked_table(tmp_path: Path) -> None:
+    doc = tmp_path / "method.md"
+    doc.write_text(
+        "# Method\n<!-- simulate:table:start -->\nstale\n<!-- simulate:table:end -->\nend\n", encoding="utf-8"
+    )
+    res = run("simulate", "--n", "3", "--style", "careless", "--table", str(doc))
+    assert res.exit_code == 0, res.output
+    text = doc.read_text(encoding="utf-8")
+    assert "stale" not in text and "| clear | careless |" in text and text.endswith("end\n")
+    unmarked = tmp_path / "plain.md"
+    unmarked.write_text("no block here", encoding="utf-8")
+    assert run("simulate", "--n", "3", "--style", "careless", "--table", str(unmarked)).exit_code == 2
+    assert unmarked.read_text(encoding="utf-8") == "no block here"

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from app.services import quiz
 from scoring.model import Bank
 from tests.app.conftest import Browser, skip_or_fail
 from tests.app.test_quiz import answer_all, start
 from tests.app.test_share import create_link
+from tests.conftest import pattern
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +104,21 @@ def test_report_contents_and_shared_report(app: Any, bank: Bank, tmp_path: Path)
     assert "Quản lý khách hàng (AM)" in stext
     for item in bank.orientation_items[:8]:
         assert item.text["vi"][:30] not in stext, "a shared report never quotes the answers"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_report_of_too_few_answers_says_there_is_no_call(app: Any, bank: Bank, tmp_path: Path) -> None:
+    b = Browser(app, lang="en")
+    start(b, lang="en")
+    order = quiz.question_order(bank)
+    values = pattern(bank, "am").values
+    for n, item_id in enumerate(order[:2], start=1):
+        b.post(f"/quiz/{n}", {"item_id": item_id, "value": str(values[item_id])})
+    url = b.post("/quiz/finish").headers["location"]
+    pdf = tmp_path / "nocall.pdf"
+    pdf.write_bytes(b.get(url + "/report.pdf").content)
+    text = " ".join(poppler("pdftotext", pdf).split())
+    assert "Not enough answers to call yet" in text and "Answer at least 10 more questions" in text
+    assert "Your fit:" not in text
+    shared = Browser(app, lang="zh-Hans").get(create_link(b, url, "recommendation"))
+    assert shared.status_code == 200 and "回答还不够" in shared.text

@@ -172,6 +172,39 @@ def test_whole_quiz_strong_am_ends_on_am(browser: Browser, bank: Bank) -> None:
     assert "Effort: about 2 hours" in page.text and "hours of work in this phase, next to your day job" in page.text
     assert "What pulled you towards" in page.text
     assert f"question bank {bank.version}" in page.text
+    # the stored answer times feed the too-fast rule: this test answers each question in milliseconds
+    assert "The questions were answered very quickly." in page.text
+
+
+NOT_ENOUGH = {
+    "en": "Not enough answers to call yet",
+    "zh-Hans": "回答还不足以给出结论",
+    "vi": "Chưa đủ câu trả lời để kết luận",
+}
+
+
+def test_finishing_after_two_answers_is_not_a_call(app: Any, bank: Bank) -> None:
+    values = pattern(bank, "am").values
+    order = quiz.question_order(bank)
+    for lang, heading in NOT_ENOUGH.items():
+        b = Browser(app)
+        start(b, lang=lang)
+        for n, item_id in enumerate(order[:2], start=1):
+            assert b.post(f"/quiz/{n}", {"item_id": item_id, "value": str(values[item_id])}).status_code == 303
+        page = b.get(b.post("/quiz/finish").headers["location"])
+        assert page.status_code == 200
+        assert heading in page.text
+        assert "Your fit:" not in page.text and "你适合" not in page.text
+    assert "Answer at least 10 more questions to get a recommendation." in page_en(app, bank)
+
+
+def page_en(app: Any, bank: Bank) -> str:
+    values = pattern(bank, "am").values
+    b = Browser(app)
+    start(b, lang="en")
+    for n, item_id in enumerate(quiz.question_order(bank)[:2], start=1):
+        b.post(f"/quiz/{n}", {"item_id": item_id, "value": str(values[item_id])})
+    return str(b.get(b.post("/quiz/finish").headers["location"]).text)
 
 
 def test_whole_quiz_with_htmx_strong_pm(browser: Browser, bank: Bank) -> None:
@@ -299,3 +332,29 @@ def test_cached_question_fragments_are_what_a_fresh_render_gives(db_url: str, ba
         assert len(resume_code) == 19 and resume_code in person.get("/quiz/1", htmx=True).text
     for application in (cached, fresh):
         application.state.db.dispose()
+
+
+def test_situation_options_follow_the_person_across_visits_and_devices(app: Any, bank: Bank) -> None:
+    order = quiz.question_order(bank)
+    situations = [n for n, i in enumerate(order, start=1) if bank.item(i).kind == "situational"]
+
+    def shown(b: Browser, number: int, htmx: bool = False) -> list[str]:
+        ids = {o.id for o in bank.item(order[number - 1]).options}
+        text = b.get(f"/quiz/{number}", htmx=htmx).text
+        return [v for v in re.findall(r'name="value" value="([a-z])"', text) if v in ids]
+
+    one, two = Browser(app), Browser(app)
+    start(one)
+    start(two)
+    first = {n: shown(one, n) for n in situations}
+    for n in situations:
+        assert sorted(first[n]) == sorted(o.id for o in bank.item(order[n - 1]).options)
+        assert shown(one, n) == first[n] and shown(one, n, htmx=True) == first[n]  # page, visit, cached fragment
+    # another person gets another order (the chance of the same 10 orders by luck is (1/24)^10)
+    assert {n: shown(two, n) for n in situations} != first
+    # the same order on another device after resuming with the code
+    found = re.search(r'resume code <span class="resume-code">([0-9A-Z-]{19})</span>', one.get("/quiz/1").text)
+    assert found is not None
+    other = Browser(app)
+    assert other.post("/resume", {"code": found.group(1)}).status_code == 303
+    assert {n: shown(other, n) for n in situations} == first

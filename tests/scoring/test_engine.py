@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from scoring import score
-from scoring.engine import keyed
-from scoring.model import Answers, Bank
+from scoring.engine import keyed, keyed_value
+from scoring.model import Answers, Bank, Option
 from tests.conftest import pattern
 
 
@@ -19,30 +19,61 @@ def answers(values: dict[str, object], **kw: object) -> Answers:
 
 def test_likert_keying(bank: Bank) -> None:
     am, pm = bank.item("lk_scope_am_1"), bank.item("lk_scope_pm_1")
-    assert keyed(am, 5) == {"scope": (1.0, 1.0)}
-    assert keyed(am, 3) == {"scope": (1.0, 0.0)}
-    assert keyed(pm, 5) == {"scope": (1.0, -1.0)}
-    assert keyed(pm, 2) == {"scope": (1.0, 0.5)}
-    assert keyed(am, None) == {}
+    assert keyed_value(am, 5) == 1.0
+    assert keyed_value(am, 3) == 0.0
+    assert keyed_value(pm, 5) == -1.0
+    assert keyed_value(pm, 2) == 0.5
+    assert keyed_value(am, None) is None
+    assert keyed(am, None, bank) == {}
+    inv = 1 / bank.scoring.item_error_sd**2
+    assert keyed(am, 5, bank) == {"scope": (pytest.approx(inv), pytest.approx(inv))}
+    assert keyed(pm, 2, bank)["scope"][1] == pytest.approx(0.5 * inv)
 
 
 def test_paired_keying_follows_the_am_side(bank: Bank) -> None:
     for item in (i for i in bank.items if i.kind == "paired"):
         assert item.a is not None and item.dimension is not None
         sign = 1.0 if item.a.pole == "am" else -1.0
-        assert keyed(item, 1)[item.dimension] == (1.0, sign)
-        assert keyed(item, 4)[item.dimension] == (1.0, -sign)
-        assert keyed(item, 2)[item.dimension][1] == pytest.approx(sign / 3)
+        assert keyed_value(item, 1) == sign
+        assert keyed_value(item, 4) == -sign
+        assert keyed_value(item, 2) == pytest.approx(sign / 3)
 
 
-def test_situational_keying_uses_the_chosen_weights(bank: Bank) -> None:
+def test_situations_inform_only_through_how_options_differ(bank: Bank) -> None:
+    beta = bank.scoring.situation_slope
+    for item in (i for i in bank.items if i.kind == "situational"):
+        per_option = {o.id: keyed(item, o.id, bank) for o in item.options}
+        for dim, spread in item.loadings().items():
+            ws = [o.weights.get(dim, 0.0) for o in item.options]
+            mean = sum(ws) / len(ws)
+            assert spread == pytest.approx((sum((w - mean) ** 2 for w in ws) / len(ws)) ** 0.5)
+            # the scores of the options are centred: picking at random says nothing on average
+            assert sum(per_option[o.id][dim][1] for o in item.options) == pytest.approx(0.0, abs=1e-12)
+            for o in item.options:
+                info, u = per_option[o.id][dim]
+                assert info == pytest.approx(beta**2 * spread**2)
+                assert u == pytest.approx(beta * (o.weights.get(dim, 0.0) - mean))
+
+
+def test_a_dimension_every_option_weighs_alike_gets_nothing(bank: Bank) -> None:
     item = bank.item("sj_new_feature")
-    for option in item.options:
-        got = keyed(item, option.id)
-        assert set(got) == set(item.loadings())
-        for dim, (a, y) in got.items():
-            assert y == option.weights.get(dim, 0.0)
-            assert abs(y) <= a
+    same = replace(item, options=tuple(Option(o.id, o.text, {**o.weights, "career": 0.5}) for o in item.options))
+    assert "career" not in same.loadings()
+    assert all("career" not in keyed(same, o.id, bank) for o in same.options)
+
+
+def test_perfect_am_choices_push_every_dimension_they_measure_towards_am(bank: Bank) -> None:
+    # 1.x scored y = 0 with full loading on dimensions the chosen option does not weigh:
+    # perfect AM choices gave career 0 and scope 31 from the situations alone
+    am = pattern(bank, "am").values
+    values = {i.id: am[i.id] for i in bank.items if i.kind == "situational"}
+    result = score(bank, answers(values))
+    assert all(d.score >= 0 for d in result.dimensions)
+    assert result.dimension("scope").score > 31 and result.overall > 40
+    # career: in both of its situations the chosen option is neutral on career while the others
+    # balance (+1 / -1), so the choice says nothing about career, and the score stays at the prior
+    assert result.dimension("career").score == 0
+    assert result.recommendation == "NOCALL"  # ten situations alone are not enough to call
 
 
 def test_strong_am_pattern_is_am(bank: Bank) -> None:
@@ -51,7 +82,9 @@ def test_strong_am_pattern_is_am(bank: Bank) -> None:
     assert result.p_am > 0.99
     assert all(d.score > 50 for d in result.dimensions)
     assert all(d.sufficient for d in result.dimensions)
-    assert result.flags == ()
+    # every statement at an end of the scale: the error widens, the call stands
+    assert {f.code for f in result.flags} == {"extreme_style"}
+    assert result.evidence is not None and result.evidence.enough
 
 
 def test_strong_pm_pattern_is_pm(bank: Bank) -> None:
@@ -72,23 +105,30 @@ def test_neutral_answers_are_hybrid_without_a_lean(bank: Bank) -> None:
 
 def test_nothing_answered_gives_the_prior(bank: Bank) -> None:
     result = score(bank, answers({}))
-    assert result.recommendation == "HYBRID"
+    assert result.recommendation == "NOCALL"
     assert result.answered == 0
     for d in result.dimensions:
         assert d.score == 0 and d.se == pytest.approx(100 * bank.scoring.prior_sd)
         assert not d.sufficient
     codes = {f.code for f in result.flags}
-    assert {"too_many_skipped", "thin_dimension"} <= codes
+    assert {"too_many_skipped", "thin_dimension", "not_enough"} <= codes
     assert all(r.level is None and r.gap == {"am": None, "pm": None} for r in result.readiness)
     assert result.track_readiness == {"am": None, "pm": None}
 
 
 def test_standard_error_follows_the_measurement_model(bank: Bank) -> None:
     result = score(bank, pattern(bank, "am"))
-    sigma, tau = bank.scoring.item_error_sd, bank.scoring.prior_sd
+    sigma, tau, beta = bank.scoring.item_error_sd, bank.scoring.prior_sd, bank.scoring.situation_slope
     for d in result.dimensions:
-        sum_aa = sum(a * a for i in bank.orientation_items for dim, a in i.loadings().items() if dim == d.id)
-        assert d.se == pytest.approx(100 / math.sqrt(sum_aa / sigma**2 + 1 / tau**2))
+        info = sum(
+            (beta * a) ** 2 if i.kind == "situational" else 1 / sigma**2
+            for i in bank.orientation_items
+            for dim, a in i.loadings().items()
+            if dim == d.id
+        )
+        assert d.information == pytest.approx(info)
+        assert d.model_se == pytest.approx(100 / math.sqrt(info + 1 / tau**2))
+        assert d.se >= d.model_se
 
 
 def test_contributions_explain_the_score(bank: Bank) -> None:
@@ -123,15 +163,17 @@ def test_straight_lining_is_flagged(bank: Bank) -> None:
 def test_contradictory_mirrors_are_flagged(bank: Bank) -> None:
     base = dict(pattern(bank, "am").values)
     mirrors = [i for i in bank.items if i.kind == "likert" and i.mirror and i.key == "am"]
-    for item in mirrors[:2]:
+    k = bank.scoring.contradiction_min_pairs
+    for item in mirrors[:k]:
         base[item.id] = 5
         base[item.mirror or ""] = 5
     result = score(bank, answers(base))
     flag = next(f for f in result.flags if f.code == "contradictory")
-    assert set(flag.items) == {x for i in mirrors[:2] for x in (i.id, i.mirror)}
-    one = dict(pattern(bank, "am").values)
-    one[mirrors[0].id] = one[mirrors[0].mirror or ""] = 5
-    assert "contradictory" not in {f.code for f in score(bank, answers(one)).flags}
+    assert set(flag.items) == {x for i in mirrors[:k] for x in (i.id, i.mirror)}
+    fewer = dict(pattern(bank, "am").values)
+    for item in mirrors[: k - 1]:
+        fewer[item.id] = fewer[item.mirror or ""] = 5
+    assert "contradictory" not in {f.code for f in score(bank, answers(fewer)).flags}
 
 
 def test_too_fast_needs_timings(bank: Bank) -> None:
