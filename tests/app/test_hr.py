@@ -402,7 +402,9 @@ def test_bad_filters_are_refused_clearly(app: Any, bank: Bank) -> None:
 
 # --- exports -------------------------------------------------------------------------------------
 
-HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn", "Lan Trần"]
+# a tab or CR at a name's start is refused at the input boundary (tests/app/test_hostile_input.py);
+# spreadsheet_safe still neutralises them in older data (tests/app/test_inputs.py)
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "Lan Trần"]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
