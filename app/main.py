@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -73,6 +74,19 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     return _error(request, 422, code, field, **params)
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (the router's own 405 names only the first route's)."""
+    # newer FastAPI keeps included routers as branches of the table: iter_route_contexts flattens it
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes = flatten(request.app.routes) if flatten is not None else request.app.routes
+    methods: set[str] = set()
+    for route in routes:
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 class Language:
     """Pure ASGI middleware: ``request.state.lang`` for every request (error pages included)."""
 
@@ -123,8 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 405:  # with the Allow header the router sets
-            return _error(request, 405, "method", headers=dict(exc.headers or {}))
+        if exc.status_code == 405:
+            return _error(request, 405, "method", headers={"Allow": _allowed(request)})
         if exc.status_code == 404:
             return _error(request, 404, "not_found")
         return _error(request, exc.status_code, "invalid")
