@@ -280,7 +280,8 @@ def cohort_page(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep,
     new_link = link(request, f"/join/{token}") if token and len(token) < 100 else None
     context = {"user": user, "cohort": cohort, "row": row, "new_link": new_link}
     context |= _board_context(request, db, bank, user, cohort.id)
-    response = render(request, "hr/cohort.html", context, block="board")
+    status = 422 if context["filter_error"] else 200  # the board without the refused filter, and why
+    response = render(request, "hr/cohort.html", context, block="board", status_code=status)
     _take_flash(request, response, f"/hr/cohorts/{cohort.id}")
     return response
 
@@ -289,7 +290,8 @@ def cohort_page(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep,
 def org_dashboard(request: Request, bank: BankDep, db: DbDep, user: UserDep) -> HTMLResponse:
     context = {"user": user, "cohort": None, "row": None, "new_link": None}
     context |= _board_context(request, db, bank, user, None)
-    return render(request, "hr/cohort.html", context, block="board")
+    status = 422 if context["filter_error"] else 200
+    return render(request, "hr/cohort.html", context, block="board", status_code=status)
 
 
 @router.post("/hr/cohorts/{cohort_id}/invitations", dependencies=[CsrfDep])
@@ -383,6 +385,8 @@ def team_pdf(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, us
     if cohort is None:
         raise NotFound
     context = {"user": user, "cohort": cohort} | _board_context(request, db, bank, user, cohort.id)
+    if context["filter_error"]:  # no report for filters that were refused
+        return render(request, "error.html", {"status": 422, "message": context["filter_error"]}, status_code=422)
     pdf = reports.render_template_pdf(request, "pdf/team.html", context)
     accounts.audit(db, user.org_id, user.id, "cohort.report", cohort_id)
     return reports.pdf_response(pdf, f"cohort-{cohort_id}.pdf")

@@ -390,3 +390,48 @@ def test_hostile_values_on_every_route(app: Any, bank: Bank, record_property: An
     print(summary)
     record_property("hostile_input", summary)
     assert not failures, summary + "\n" + "\n".join(failures[:60])
+
+
+# --- the probes of issue 16, one by one: each gave 500 before the input boundary -------------------
+
+PROBES = [
+    # (name, method, path template, form or JSON body or None, databases where it failed)
+    ("quiz value ²", "POST", "/quiz/1", {"item_id": "{item}", "value": "²"}),
+    ("share days ²", "POST", "/result/{assessment_id}/shares", {"scope": "full", "days": "²"}),
+    ("cohort max_participants ²", "POST", "/hr/cohorts", {"name": "X", "max_participants": "²"}),
+    ("cohort closes_on 9999-12-31", "POST", "/hr/cohorts", {"name": "X", "closes_on": "9999-12-31"}),
+    ("cohort page ?to=9999-12-31", "GET", "/hr/cohorts/{cohort_id}?to=9999-12-31", None),
+    ("dashboard ?to=9999-12-31", "GET", "/hr/dashboard?to=9999-12-31", None),
+    ("team PDF ?to=9999-12-31", "GET", "/hr/cohorts/{cohort_id}/report.pdf?to=9999-12-31", None),
+    ("JSON 20,000 nested [", "POST", "/api/v1/assessments", b"[" * 20000),
+    ("JSON 5,000-digit number", "POST", "/api/v1/assessments", b'{"lang": "en", "current_role": ' + b"9" * 5000 + b"}"),
+    ("join display name with NUL", "POST", "/join/{join_token}",
+     {"consent": "yes", "visibility": "identified", "display_name": "Lan\x00", "lang": "en", "current_role": "pm",
+      "department": "Sales", "level": "Junior"}),
+    ("login e-mail with NUL", "POST", "/hr/login", {"email": "owner@acme.test\x00", "password": PASSWORD}),
+    ("API path with NUL", "PUT", "/api/v1/assessments/abc%00/answers/x", b'{"value": 3}'),
+]  # fmt: skip
+
+
+def test_issue_16_probes_are_refused(app: Any, bank: Bank) -> None:
+    world = build_world(app, bank)
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False)
+    failed = []
+    for name, method, template, body in PROBES:
+        taker = template.startswith("/quiz")
+        client.cookies.clear()
+        for key, value in (world.taker if taker else world.owner).items():
+            client.cookies.set(key, value)
+        url = template.format(item=world.item_id, **world.ids)
+        headers = {"Origin": "http://testserver"}
+        before = fingerprint(app)
+        if isinstance(body, dict):
+            fields = {k: v.format(item=world.item_id) for k, v in body.items()}
+            fields[CSRF_FIELD] = client.cookies.get("rolefit_csrf") or ""
+            res = client.request(method, url, data=fields, headers=headers)
+        else:
+            res = client.request(method, url, content=body, headers=headers)
+        if not 400 <= res.status_code < 500 or fingerprint(app) != before:
+            failed.append(f"{name}: {res.status_code}")
+    print(f"issue 16 probes: {len(PROBES)} tried, {len(failed)} failed")
+    assert not failed

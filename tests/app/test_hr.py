@@ -397,7 +397,7 @@ def test_bad_filters_are_refused_clearly(app: Any, bank: Bank) -> None:
     cohort = cohort_with_people(app, bank, org, 10)
     owner = signed_in(app, "owner@acme.test")
     res = owner.get(f"/hr/cohorts/{cohort}?role=astronaut&from=yesterday")
-    assert res.status_code == 200 and "Please choose your current role" in res.text
+    assert res.status_code == 422 and "Please choose your current role" in res.text
 
 
 # --- exports -------------------------------------------------------------------------------------
