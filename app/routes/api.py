@@ -61,6 +61,21 @@ router = APIRouter(
 WITH_BODY = _errors(413, 415)
 
 AnswerValueSchema = int | str | None
+_BY_ID = {"assessment_id": "$response.body#/id"}
+# what a client does next with a new assessment (send its owner_token as the Bearer token); schemathesis follows them
+CREATED_LINKS = {
+    "ReadAssessment": {"operationId": "read_api_v1_assessments__assessment_id__get", "parameters": _BY_ID},
+    "SaveAnswer": {
+        "operationId": "put_answer_api_v1_assessments__assessment_id__answers__item_id__put",
+        "parameters": _BY_ID,
+    },
+    "Finish": {"operationId": "finish_api_v1_assessments__assessment_id__finish_post", "parameters": _BY_ID},
+    "CreateShare": {
+        "operationId": "create_share_api_v1_assessments__assessment_id__shares_post",
+        "parameters": _BY_ID,
+    },
+    "Erase": {"operationId": "erase_api_v1_assessments__assessment_id__delete", "parameters": _BY_ID},
+}
 ROLE_ENUM: JsonDict = {"enum": [*ROLES]}
 
 
@@ -171,7 +186,7 @@ def questions(request: Request, bank: BankDep) -> dict[str, Any]:
     status_code=201,
     response_model=AssessmentCreated,
     summary="Create and score an assessment in one call (partial answers allowed)",
-    responses=WITH_BODY,
+    responses=WITH_BODY | {201: {"description": "created and scored", "links": CREATED_LINKS}},
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": AssessmentIn.model_json_schema()}}}
     },

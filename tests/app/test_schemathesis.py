@@ -26,6 +26,7 @@ from app.services import quiz, sharing
 from scoring.model import Bank
 
 EXAMPLES = 60
+SCENARIOS = 30
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -80,3 +81,44 @@ def test_api_conforms_to_its_schema(app: Any, bank: Bank, record_property: Any) 
     print(summary)
     record_property("schemathesis", summary)
     assert {200, 201, 204, 404} <= calls["statuses"]
+
+
+def test_api_scenarios_follow_the_links(app: Any, record_property: Any) -> None:
+    """Stateful: create an assessment, then follow the schema's links (read, answer, finish, share, erase)
+    with its owner token; every step is checked like above."""
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    tokens: dict[str, str] = {}
+    steps: dict[str, int] = {}
+
+    class Scenarios(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            owner = tokens.get((case.path_parameters or {}).get("assessment_id", ""))
+            return {"headers": {"Authorization": f"Bearer {owner}"}} if owner else {}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            super().after_call(response, case)
+            key = f"{case.method} {case.path} {response.status_code}"
+            steps[key] = steps.get(key, 0) + 1
+            if case.method == "POST" and case.path == "/api/v1/assessments" and response.status_code == 201:
+                created = response.json()
+                tokens[created["id"]] = created["owner_token"]
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Scenarios.run(
+        settings=hypothesis.settings(
+            max_examples=SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    summary = f"schemathesis scenarios: {sum(steps.values())} steps; " + ", ".join(sorted(steps))
+    print(summary)
+    record_property("schemathesis_stateful", summary)
+    linked = [k for k in steps if "{assessment_id}" in k and not k.endswith((" 404", " 422"))]
+    assert linked, "no linked step reached an assessment"
