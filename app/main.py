@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
+from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
 from app.routes import api, health, hr, join, pages, quiz, results
@@ -35,13 +37,57 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, code: str, field: str = "", **params: Any) -> Response:
+def _error(
+    request: Request, status: int, code: str, field: str = "", headers: dict[str, str] | None = None, **params: Any
+) -> Response:
     lang = getattr(request.state, "lang", "en")
     if _is_api(request):
-        return error_response(lang, status, code, field, **params)
-    return render(
-        request, "error.html", {"status": status, "message": message(code, lang, **params)}, status_code=status
-    )
+        response: Response = error_response(lang, status, code, field, **params)
+    else:
+        context = {"status": status, "message": message(code, lang, item=field, **params)}
+        response = render(request, "error.html", context, status_code=status)
+    response.headers.update(headers or {})
+    return response
+
+
+# pydantic's error types -> our message codes (a refused parameter or field, in the request's language)
+VALIDATION_CODES = {
+    "control_characters": "bad_characters",
+    "string_too_long": "too_long_field",
+    "string_pattern_mismatch": "invalid",
+    "int_parsing": "bad_number",
+    "int_type": "bad_number",
+    "greater_than_equal": "bad_number",
+    "less_than_equal": "bad_number",
+    "literal_error": "bad_choice",
+    "enum": "bad_choice",
+}
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    """A refused parameter: a path segment that names nothing is 404, anything else 422 with its field."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    where = first.get("loc", ())
+    if where and where[0] == "path":
+        return _error(request, 404, "not_found")
+    field = ".".join(str(p) for p in where[1:])
+    code = VALIDATION_CODES.get(str(first.get("type", "")), "invalid")
+    params = {"max": (first.get("ctx") or {}).get("max_length", "")} if code == "too_long_field" else {}
+    return _error(request, 422, code, field, **params)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (the router's own 405 names only the first route's)."""
+    # newer FastAPI keeps included routers as branches of the table: iter_route_contexts flattens it
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes = flatten(request.app.routes) if flatten is not None else request.app.routes
+    methods: set[str] = set()
+    for route in routes:
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 class Language:
@@ -117,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
-            return _error(request, 405, "method")
+            return _error(request, 405, "method", headers={"Allow": _allowed(request)})
         if exc.status_code == 404:
             return _error(request, 404, "not_found")
         return _error(request, exc.status_code, "invalid")
@@ -141,9 +187,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        field = ".".join(str(p) for p in first.get("loc", ())[1:])
-        return _error(request, 422, "invalid", field)
+        return _validation_error(request, exc)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> Response:
+        return _error(request, exc.status, exc.code, exc.field)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
@@ -162,6 +210,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return respond
 
+    def reject_input(scope: Scope, status: int, code: str) -> Any:
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            response = _error(Request(scope, receive), status, code)
+            await response(scope, receive, send)
+
+        return respond
+
+    app.add_middleware(InputGuard, reject=reject_input)  # inside Language (the message's language) and the size limit
     app.add_middleware(Language)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large)
     app.add_middleware(SecurityHeaders)

@@ -57,6 +57,13 @@ ERRORS: dict[str, str] = {
     "forbidden": N_("Only an owner of the organisation can do this."),
     "server": N_("Something went wrong on our side. Please try again."),
     "method": N_("This action is not allowed here."),
+    "bad_characters": N_("The request contains characters that are not allowed (control characters or invalid UTF-8)."),
+    "too_long_uri": N_("The address is too long."),
+    "media_type": N_("This kind of content is not accepted here: send a form, or JSON to the API."),
+    "too_deep": N_("The JSON body is nested too deeply."),
+    "bad_number": N_("A number must be a whole number written with the digits 0 to 9, within the allowed range."),
+    "too_long_field": N_("“%(item)s” is too long (at most %(max)s characters)."),
+    "bad_choice": N_("“%(item)s” must be one of the allowed values."),
 }
 
 

@@ -79,7 +79,8 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not submitted:
         return False
-    return hmac.compare_digest(cookie, submitted) and same_origin(request)
+    # as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a refusal)
+    return hmac.compare_digest(cookie.encode(), submitted.encode()) and same_origin(request)
 
 
 def is_https(request: Request) -> bool:

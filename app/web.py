@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from app.services import quiz
 from scoring.model import Bank
 
 LANG_COOKIE = "rolefit_lang"
+_COOKIE_TEXT = re.compile(r"[A-Za-z0-9_:-]+", re.ASCII)  # ids, owner tokens and resume codes only
 QUIZ_COOKIE = "rolefit_quiz"
 
 
@@ -80,7 +82,7 @@ class QuizCookie:
 
     @classmethod
     def decode(cls, raw: str | None) -> QuizCookie | None:
-        if not raw or len(raw) > 200 or raw.count(":") != 2:
+        if not raw or len(raw) > 200 or raw.count(":") != 2 or _COOKIE_TEXT.fullmatch(raw) is None:
             return None
         aid, owner, code = raw.split(":")
         return cls(aid, owner, code) if aid and (owner or code) else None

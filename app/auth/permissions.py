@@ -100,6 +100,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("PUT", "/api/v1/assessments/{assessment_id}/answers/{item_id}", "owner token"),
     _open("POST", "/api/v1/assessments/{assessment_id}/finish", "owner token"),
     _open("GET", "/api/v1/assessments/{assessment_id}", "owner token"),
+    _open("GET", "/api/v1/assessments/{assessment_id}/questions", "owner token"),
     _open("POST", "/api/v1/assessments/{assessment_id}/shares", "owner token"),
     _open("DELETE", "/api/v1/shares/{share_id}", "owner token"),
     _open("DELETE", "/api/v1/assessments/{assessment_id}", "owner token"),

@@ -2,33 +2,88 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 
-from app.i18n import normalise
+from app.i18n import LANGS, normalise
+from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
 from app.services import quiz, sharing
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
-from scoring.model import Bank, Item
+from scoring.model import ROLES, Bank, Item
 from scoring.serialize import plan_to_dict, result_from_dict, result_to_dict
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+Lang = Literal["en", "zh-Hans", "vi"]
+assert set(LANGS) == {"en", "zh-Hans", "vi"}, "the documented languages are the served ones"
+
+
+async def api_lang(
+    lang: Annotated[Lang | None, Query(description="the language of texts and error messages")] = None,
+) -> None:
+    """Documents and checks ``?lang=`` on every API route (the Language middleware has applied it)."""
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="a stable, machine-readable code, e.g. unknown_item, malformed_json")
+    field: str = Field(description="the field or item the error is about; empty when it is about the request")
+    message: str = Field(description="for people, in the request's language")
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx answer of the API."""
+
+    error: ErrorDetail
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    what = {
+        400: "the body is not UTF-8 JSON, is nested more than 32 levels, or the address has control characters",
+        404: "no such assessment or link, or the owner token does not match it",
+        405: "method not allowed (the Allow header lists the methods)",
+        413: "the body is larger than the limit",
+        414: "the address is too long",
+        415: "the body is not JSON",
+        422: "a field or parameter is invalid; error.code and error.field say which",
+    }
+    return {status: {"model": ErrorOut, "description": what[status]} for status in statuses}
+
+
+router = APIRouter(
+    prefix="/api/v1", tags=["api"], dependencies=[Depends(api_lang)], responses=_errors(400, 405, 414, 422)
+)
+WITH_BODY = _errors(413, 415)
 
 AnswerValueSchema = int | str | None
+_BY_ID = {"assessment_id": "$response.body#/id"}
+# what a client does next with a new assessment (send its owner_token as the Bearer token); schemathesis follows them
+CREATED_LINKS = {
+    "ReadAssessment": {"operationId": "read_api_v1_assessments__assessment_id__get", "parameters": _BY_ID},
+    "SaveAnswer": {
+        "operationId": "put_answer_api_v1_assessments__assessment_id__answers__item_id__put",
+        "parameters": _BY_ID,
+    },
+    "Finish": {"operationId": "finish_api_v1_assessments__assessment_id__finish_post", "parameters": _BY_ID},
+    "CreateShare": {
+        "operationId": "create_share_api_v1_assessments__assessment_id__shares_post",
+        "parameters": _BY_ID,
+    },
+    "Erase": {"operationId": "erase_api_v1_assessments__assessment_id__delete", "parameters": _BY_ID},
+}
+ROLE_ENUM: JsonDict = {"enum": [*ROLES]}
 
 
 class AssessmentIn(BaseModel):
     """The same format as ``rolefit score``; any subset of the items may be answered."""
 
-    lang: str = Field("en", description="en, zh-Hans or vi")
-    current_role: str = Field(description="am, pm, engineer, sales, other or student")
+    lang: Lang = Field("en", description="en, zh-Hans or vi")
+    current_role: str = Field(description="am, pm, engineer, sales, other or student", json_schema_extra=ROLE_ENUM)
     years_experience: str | None = Field(None, description="0-1, 1-3, 3-5, 5-10 or 10+")
     answers: dict[str, AnswerValueSchema] = Field(
         default_factory=dict,
@@ -69,11 +124,11 @@ def error_response(lang: str, status: int, code: str, field: str = "", **params:
 
 
 async def _json_body(request: Request) -> Any:
-    raw = await request.body()
+    """The body through the input boundary: UTF-8 JSON, bounded depth and numbers, clean strings."""
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json") from exc
+        return parse_json(await request.body())
+    except InputError as err:
+        raise ApiError(err.status, err.code, err.field) from err
 
 
 def _bearer(request: Request) -> str | None:
@@ -132,6 +187,7 @@ def questions(request: Request, bank: BankDep) -> dict[str, Any]:
     status_code=201,
     response_model=AssessmentCreated,
     summary="Create and score an assessment in one call (partial answers allowed)",
+    responses=WITH_BODY | {201: {"description": "created and scored", "links": CREATED_LINKS}},
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": AssessmentIn.model_json_schema()}}}
     },
@@ -157,11 +213,14 @@ async def create(request: Request, bank: BankDep, db: DbDep) -> Any:
 @router.put(
     "/assessments/{assessment_id}/answers/{item_id}",
     summary="Save one answer (upsert)",
+    responses=_errors(404) | WITH_BODY,
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": AnswerIn.model_json_schema()}}}
     },
 )
-async def put_answer(request: Request, assessment_id: str, item_id: str, bank: BankDep, db: DbDep) -> dict[str, Any]:
+async def put_answer(
+    request: Request, assessment_id: PublicId, item_id: ItemId, bank: BankDep, db: DbDep
+) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
     payload = await _json_body(request)
     if not isinstance(payload, dict) or set(payload) != {"value"}:
@@ -173,8 +232,8 @@ async def put_answer(request: Request, assessment_id: str, item_id: str, bank: B
     return {"item_id": item_id, "value": payload["value"], "position": position}
 
 
-@router.post("/assessments/{assessment_id}/finish", summary="Score the answers given so far")
-def finish(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> dict[str, Any]:
+@router.post("/assessments/{assessment_id}/finish", summary="Score the answers given so far", responses=_errors(404))
+def finish(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
     result = quiz.finish(db, bank, assessment)
     return {"id": assessment.id, "result": result_to_dict(result)}
@@ -183,8 +242,9 @@ def finish(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> di
 @router.get(
     "/assessments/{assessment_id}/questions",
     summary="The questions as this person is served them (the options of each situation in their own order)",
+    responses=_errors(404),
 )
-def assessment_questions(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> dict[str, Any]:
+def assessment_questions(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
     lang = request.state.lang
     return {
@@ -195,17 +255,28 @@ def assessment_questions(request: Request, assessment_id: str, bank: BankDep, db
     }
 
 
-@router.get("/assessments/{assessment_id}", response_model=AssessmentOut, summary="Read an assessment and its result")
-def read(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> Any:
+@router.get(
+    "/assessments/{assessment_id}",
+    response_model=AssessmentOut,
+    summary="Read an assessment and its result",
+    responses=_errors(404),
+)
+def read(
+    request: Request,
+    assessment_id: PublicId,
+    bank: BankDep,
+    db: DbDep,
+    plan_for: Annotated[
+        Literal["am", "pm"] | None, Query(alias="plan", description="the transition plan towards this track")
+    ] = None,
+) -> Any:
     assessment = _owned(request, db, assessment_id)
     snapshot = quiz.result_of(db, assessment.id)
     answers = quiz.answers_of(db, bank, assessment.id)
-    track = request.query_params.get("plan")
-    if track not in (None, "am", "pm"):
-        raise ApiError(422, "bad_track", "plan")
+    track = plan_for
     plan_out = None
     if snapshot is not None:
-        transition = plan(bank, result_from_dict(snapshot.data), assessment.current_role, track)  # type: ignore[arg-type]
+        transition = plan(bank, result_from_dict(snapshot.data), assessment.current_role, track)
         plan_out = plan_to_dict(bank, transition, request.state.lang)
     return {
         "id": assessment.id,
@@ -238,9 +309,10 @@ class ShareOut(BaseModel):
     status_code=201,
     response_model=ShareOut,
     summary="Create a share link (owner only)",
+    responses=_errors(404) | WITH_BODY,
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": ShareIn.model_json_schema()}}}},
 )
-async def create_share(request: Request, assessment_id: str, db: DbDep) -> Any:
+async def create_share(request: Request, assessment_id: PublicId, db: DbDep) -> Any:
     assessment = _owned(request, db, assessment_id)
     raw = await request.body()
     payload = {} if not raw.strip() else await _json_body(request)
@@ -264,8 +336,13 @@ async def create_share(request: Request, assessment_id: str, db: DbDep) -> Any:
     }
 
 
-@router.delete("/shares/{share_id}", status_code=204, summary="Revoke a share link (owner token of its assessment)")
-def revoke_share(request: Request, share_id: str, db: DbDep) -> Response:
+@router.delete(
+    "/shares/{share_id}",
+    status_code=204,
+    summary="Revoke a share link (owner token of its assessment)",
+    responses=_errors(404),
+)
+def revoke_share(request: Request, share_id: PublicId, db: DbDep) -> Response:
     assessment_id = sharing.owner_of(db, share_id)
     if assessment_id is None:
         raise NotFound
@@ -275,8 +352,13 @@ def revoke_share(request: Request, share_id: str, db: DbDep) -> Response:
     return Response(status_code=204)
 
 
-@router.delete("/assessments/{assessment_id}", status_code=204, summary="Erase the assessment, its answers and result")
-def erase(request: Request, assessment_id: str, db: DbDep) -> Response:
+@router.delete(
+    "/assessments/{assessment_id}",
+    status_code=204,
+    summary="Erase the assessment, its answers and result",
+    responses=_errors(404),
+)
+def erase(request: Request, assessment_id: PublicId, db: DbDep) -> Response:
     assessment = _owned(request, db, assessment_id)
     quiz.delete_assessment(db, assessment.id)
     return Response(status_code=204)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app import auth, reports
 from app.db import Database
 from app.i18n import fmt_wait
+from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
 from app.models import HrUser
 from app.security import is_https
@@ -101,9 +102,9 @@ def login_form(request: Request) -> HTMLResponse:
 def login(
     request: Request,
     db: DbDep,
-    email: Annotated[str, Form(max_length=254)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/hr",
+    email: Annotated[Line, Form(max_length=254)] = "",
+    password: Annotated[Line, Form(max_length=1000)] = "",
+    next: Annotated[Line, Form(max_length=500)] = "/hr",
 ) -> Response:
     address = request.client.host if request.client else "unknown"
     now = request.app.state.clock()
@@ -158,7 +159,7 @@ def logout_everywhere(request: Request, db: DbDep, user: UserDep) -> RedirectRes
 
 
 @router.get("/hr/set-password/{token}", response_class=HTMLResponse)
-def set_password_form(request: Request, token: str, db: DbDep) -> HTMLResponse:
+def set_password_form(request: Request, token: Token, db: DbDep) -> HTMLResponse:
     user = auth.password_token_user(db, token, request.app.state.clock())
     if user is None:
         raise NotFound
@@ -168,10 +169,10 @@ def set_password_form(request: Request, token: str, db: DbDep) -> HTMLResponse:
 @router.post("/hr/set-password/{token}", dependencies=[CsrfDep])
 def set_password(
     request: Request,
-    token: str,
+    token: Token,
     db: DbDep,
-    password: Annotated[str, Form(max_length=1000)] = "",
-    confirm: Annotated[str, Form(max_length=1000)] = "",
+    password: Annotated[Line, Form(max_length=1000)] = "",
+    confirm: Annotated[Line, Form(max_length=1000)] = "",
 ) -> Response:
     user = auth.password_token_user(db, token, request.app.state.clock())
     if user is None:
@@ -197,10 +198,10 @@ def set_password(
 def _parse_date(value: str, field: str) -> datetime | None:
     if not value:
         return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise hr.HrError("bad_date", field) from exc
+    day = parse_day(value)  # a real day in range, ASCII digits: the day after it is still a date
+    if day is None:
+        raise hr.HrError("bad_date", field)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _split(value: str) -> list[str]:
@@ -218,11 +219,11 @@ def create_cohort(
     request: Request,
     db: DbDep,
     user: UserDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-    departments: Annotated[str, Form(max_length=5000)] = "",
-    levels: Annotated[str, Form(max_length=5000)] = "",
-    closes_on: Annotated[str, Form(max_length=10)] = "",
-    max_participants: Annotated[str, Form(max_length=7)] = "",
+    name: Annotated[Line, Form(max_length=200)] = "",
+    departments: Annotated[Text, Form(max_length=5000)] = "",
+    levels: Annotated[Text, Form(max_length=5000)] = "",
+    closes_on: Annotated[Line, Form(max_length=10)] = "",
+    max_participants: Annotated[Line, Form(max_length=7)] = "",
 ) -> Response:
     now = request.app.state.clock()
     values = {
@@ -234,7 +235,8 @@ def create_cohort(
     }
     try:
         closes = _parse_date(closes_on, "closes_at")
-        if max_participants and not max_participants.isdigit():
+        most = parse_int(max_participants, 0, 9_999_999) if max_participants else None  # ASCII digits only
+        if max_participants and most is None:
             raise hr.HrError("bad_max", "max_participants")
         cohort, invitation = hr.create_cohort(
             db,
@@ -243,7 +245,7 @@ def create_cohort(
             departments=_split(departments),
             levels=_split(levels),
             closes_at=closes + timedelta(days=1) if closes else None,
-            max_participants=int(max_participants) if max_participants else None,
+            max_participants=most,
             now=now,
         )
     except hr.HrError as err:
@@ -298,7 +300,7 @@ def _board_context(request: Request, db: Database, bank: Any, user: HrUser, coho
 
 
 @router.get("/hr/cohorts/{cohort_id}", response_class=HTMLResponse)
-def cohort_page(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> HTMLResponse:
+def cohort_page(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, user: UserDep) -> HTMLResponse:
     cohort = hr.cohort_of(db, user.org_id, cohort_id)
     if cohort is None:
         raise NotFound
@@ -307,7 +309,8 @@ def cohort_page(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user
     new_link = link(request, f"/join/{token}") if token and len(token) < 100 else None
     context = {"user": user, "cohort": cohort, "row": row, "new_link": new_link}
     context |= _board_context(request, db, bank, user, cohort.id)
-    response = render(request, "hr/cohort.html", context, block="board")
+    status = 422 if context["filter_error"] else 200  # the board without the refused filter, and why
+    response = render(request, "hr/cohort.html", context, block="board", status_code=status)
     _take_flash(request, response, f"/hr/cohorts/{cohort.id}")
     return response
 
@@ -316,11 +319,12 @@ def cohort_page(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user
 def org_dashboard(request: Request, bank: BankDep, db: DbDep, user: UserDep) -> HTMLResponse:
     context = {"user": user, "cohort": None, "row": None, "new_link": None}
     context |= _board_context(request, db, bank, user, None)
-    return render(request, "hr/cohort.html", context, block="board")
+    status = 422 if context["filter_error"] else 200
+    return render(request, "hr/cohort.html", context, block="board", status_code=status)
 
 
 @router.post("/hr/cohorts/{cohort_id}/invitations", dependencies=[CsrfDep])
-def new_invitation(request: Request, cohort_id: str, db: DbDep, user: UserDep) -> RedirectResponse:
+def new_invitation(request: Request, cohort_id: PublicId, db: DbDep, user: UserDep) -> RedirectResponse:
     try:
         made = hr.new_invitation(db, user.org_id, cohort_id, request.app.state.clock())
     except hr.HrError as err:
@@ -333,7 +337,7 @@ def new_invitation(request: Request, cohort_id: str, db: DbDep, user: UserDep) -
 
 
 @router.post("/hr/invitations/{invitation_id}/revoke", dependencies=[CsrfDep])
-def revoke_invitation(request: Request, invitation_id: str, db: DbDep, user: UserDep) -> RedirectResponse:
+def revoke_invitation(request: Request, invitation_id: PublicId, db: DbDep, user: UserDep) -> RedirectResponse:
     cohort_id = hr.invitation_cohort(db, user.org_id, invitation_id)
     if cohort_id is None or not hr.revoke_invitation(db, user.org_id, invitation_id, request.app.state.clock()):
         raise NotFound
@@ -365,7 +369,7 @@ def _export_rows(request: Request, bank: Any, db: Database, user: HrUser, cohort
 
 
 @router.get("/hr/cohorts/{cohort_id}/export.csv")
-def export_csv(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> Response:
+def export_csv(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, user: UserDep) -> Response:
     rows = _export_rows(request, bank, db, user, cohort_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -380,7 +384,7 @@ def export_csv(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user:
 
 
 @router.get("/hr/cohorts/{cohort_id}/export.xlsx")
-def export_xlsx(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> Response:
+def export_xlsx(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, user: UserDep) -> Response:
     from openpyxl import Workbook
 
     rows = _export_rows(request, bank, db, user, cohort_id)
@@ -405,11 +409,13 @@ def export_xlsx(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user
 
 
 @router.get("/hr/cohorts/{cohort_id}/report.pdf")
-def team_pdf(request: Request, cohort_id: str, bank: BankDep, db: DbDep, user: UserDep) -> Response:
+def team_pdf(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, user: UserDep) -> Response:
     cohort = hr.cohort_of(db, user.org_id, cohort_id)
     if cohort is None:
         raise NotFound
     context = {"user": user, "cohort": cohort} | _board_context(request, db, bank, user, cohort.id)
+    if context["filter_error"]:  # no report for filters that were refused
+        return render(request, "error.html", {"status": 422, "message": context["filter_error"]}, status_code=422)
     pdf = reports.render_template_pdf(request, "pdf/team.html", context)
     auth.audit(db, user.org_id, user.id, "cohort.report", cohort_id)
     return reports.pdf_response(pdf, f"cohort-{cohort_id}.pdf")
@@ -429,8 +435,8 @@ def invite_user(
     request: Request,
     db: DbDep,
     user: OwnerDep,
-    email: Annotated[str, Form(max_length=254)] = "",
-    role: Annotated[str, Form(max_length=16)] = "analyst",
+    email: Annotated[Line, Form(max_length=254)] = "",
+    role: Annotated[Line, Form(max_length=16)] = "analyst",
 ) -> HTMLResponse:
     try:
         invited = auth.invite(db, user.org_id, email, role, request.app.state.clock(), by=user.id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.i18n import LANGS, normalise
+from app.inputs import Line, Token
 from app.messages import message
 from app.services import hr
 from app.templating import render
@@ -30,7 +31,7 @@ def _context(bank: Bank, found: hr.OpenInvitation, errors: dict[str, str], value
 
 
 @router.get("/join/{token}", response_class=HTMLResponse)
-async def consent_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def consent_page(request: Request, token: Token, bank: BankDep, db: DbDep) -> HTMLResponse:
     found = hr.open_invitation(db, token, request.app.state.clock())
     if found is None:
         raise NotFound
@@ -40,18 +41,18 @@ async def consent_page(request: Request, token: str, bank: BankDep, db: DbDep) -
 @router.post("/join/{token}", dependencies=[CsrfDep])
 async def join(
     request: Request,
-    token: str,
+    token: Token,
     bank: BankDep,
     db: DbDep,
     settings: SettingsDep,
-    consent: Annotated[str, Form(max_length=3)] = "",
-    visibility: Annotated[str, Form(max_length=16)] = "",
-    display_name: Annotated[str, Form(max_length=120)] = "",
-    department: Annotated[str, Form(max_length=100)] = "",
-    level: Annotated[str, Form(max_length=100)] = "",
-    lang: Annotated[str, Form(max_length=16)] = "",
-    current_role: Annotated[str, Form(max_length=16)] = "",
-    years_experience: Annotated[str, Form(max_length=8)] = "",
+    consent: Annotated[Line, Form(max_length=3)] = "",
+    visibility: Annotated[Line, Form(max_length=16)] = "",
+    display_name: Annotated[Line, Form(max_length=120)] = "",
+    department: Annotated[Line, Form(max_length=100)] = "",
+    level: Annotated[Line, Form(max_length=100)] = "",
+    lang: Annotated[Line, Form(max_length=16)] = "",
+    current_role: Annotated[Line, Form(max_length=16)] = "",
+    years_experience: Annotated[Line, Form(max_length=8)] = "",
 ) -> Response:
     now = request.app.state.clock()
     found = hr.open_invitation(db, token, now)

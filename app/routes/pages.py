@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.i18n import normalise
+from app.inputs import Line
 from app.services import quiz
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, current_assessment, safe_next, set_lang_cookie
@@ -16,7 +17,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def landing(
+    request: Request, bank: BankDep, db: DbDep, deleted: Annotated[Line, Query(max_length=1)] = ""
+) -> HTMLResponse:
     mine = current_assessment(request, db)
     progress = None
     if mine is not None:
@@ -32,7 +35,7 @@ async def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
         "skill_items": len(bank.proficiency_items),
         "total_items": len(quiz.question_order(bank)),
         "progress": progress,
-        "deleted": request.query_params.get("deleted") == "1",
+        "deleted": deleted == "1",
     }
     return render(request, "landing.html", context)
 
@@ -41,8 +44,8 @@ async def landing(request: Request, bank: BankDep, db: DbDep) -> HTMLResponse:
 async def change_language(
     request: Request,
     db: DbDep,
-    lang: Annotated[str, Form(max_length=16)],
-    next: Annotated[str, Form(max_length=500)] = "/",
+    lang: Annotated[Line, Form(max_length=16)],
+    next: Annotated[Line, Form(max_length=500)] = "/",
 ) -> RedirectResponse:
     chosen = normalise(lang) or request.state.lang
     response = RedirectResponse(safe_next(next), status_code=303)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import auth
 from app.db import Database
 from app.i18n import LANGS, fmt_wait, normalise
+from app.inputs import Line, clean_line, parse_int
 from app.messages import message
 from app.services import quiz
 from app.templating import is_htmx, render, render_fragment
@@ -58,9 +59,9 @@ async def start(
     bank: BankDep,
     db: DbDep,
     settings: SettingsDep,
-    lang: Annotated[str, Form(max_length=16)] = "",
-    current_role: Annotated[str, Form(max_length=16)] = "",
-    years_experience: Annotated[str, Form(max_length=8)] = "",
+    lang: Annotated[Line, Form(max_length=16)] = "",
+    current_role: Annotated[Line, Form(max_length=16)] = "",
+    years_experience: Annotated[Line, Form(max_length=8)] = "",
 ) -> Response:
     chosen_lang = normalise(lang) if lang else request.state.lang
     values = {"lang": lang, "current_role": current_role, "years_experience": years_experience}
@@ -172,7 +173,7 @@ async def question(request: Request, number: int, bank: BankDep, db: DbDep) -> R
 
 
 async def _answer_fields(request: Request) -> tuple[str, str]:
-    """``item_id`` and ``value`` from the form: a missing or oversized field is a 422, like any form."""
+    """``item_id`` and ``value`` from the form: a missing, oversized or unclean field is a 422, like any form."""
     form = await request.form()
     fields = {name: form.get(name) for name in ("item_id", "value")}
     for name, limit in (("item_id", 48), ("value", 16)):
@@ -181,6 +182,12 @@ async def _answer_fields(request: Request) -> tuple[str, str]:
             raise RequestValidationError(
                 [{"type": "value_error", "loc": ("body", name), "msg": "invalid", "input": None}]
             )
+        try:
+            clean_line(found)
+        except ValueError as exc:
+            raise RequestValidationError(
+                [{"type": "control_characters", "loc": ("body", name), "msg": "invalid", "input": None}]
+            ) from exc
     return str(fields["item_id"]), str(fields["value"])
 
 
@@ -210,7 +217,8 @@ async def answer(request: Request) -> Response:
     elif item.kind == "situational":
         parsed = value
     else:
-        parsed = int(value) if value.isdigit() and len(value) < 3 else value
+        given = parse_int(value, 0, 99)  # ASCII digits only: "²" stays a string, refused as the wrong type
+        parsed = value if given is None else given
     try:
         answers = await quiz.save_answer_owned_async(db, bank, cookie.assessment_id, cookie.secret, item_id, parsed)
     except AnswerError as err:
@@ -247,9 +255,8 @@ async def finish(request: Request, bank: BankDep, db: DbDep) -> Response:
 
 
 @router.get("/resume", response_class=HTMLResponse)
-async def resume_form(request: Request) -> HTMLResponse:
-    code = request.query_params.get("code", "")[:40]
-    return render(request, "resume.html", {"code": code, "error": None})
+async def resume_form(request: Request, code: Annotated[Line, Query(max_length=100)] = "") -> HTMLResponse:
+    return render(request, "resume.html", {"code": code[:40], "error": None})
 
 
 @router.post("/resume", dependencies=[CsrfDep])
@@ -258,7 +265,7 @@ async def resume(
     bank: BankDep,
     db: DbDep,
     settings: SettingsDep,
-    code: Annotated[str, Form(max_length=40)] = "",
+    code: Annotated[Line, Form(max_length=40)] = "",
 ) -> Response:
     now = request.app.state.clock()
     guesser = [(auth.throttle.RESUME, request.client.host if request.client else "unknown")]

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import reports
 from app.db import Database
+from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment
 from app.security import is_https
@@ -59,7 +60,7 @@ def _share_context(request: Request, db: Database, assessment: Assessment, token
 
 
 @router.get("/result/{assessment_id}", response_class=HTMLResponse)
-async def result_page(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> HTMLResponse:
     assessment = _owned(request, db, assessment_id)
     page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
@@ -77,7 +78,7 @@ async def result_page(request: Request, assessment_id: str, bank: BankDep, db: D
 
 
 @router.get("/result/{assessment_id}/report.pdf")
-def result_pdf(request: Request, assessment_id: str, bank: BankDep, db: DbDep) -> Response:
+def result_pdf(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> Response:
     assessment = _owned(request, db, assessment_id)
     page = _page(request, bank, db, assessment)
     pdf = reports.render_pdf(request, page, shared=False)
@@ -95,17 +96,16 @@ def _share_panel(
 @router.post("/result/{assessment_id}/shares", dependencies=[CsrfDep])
 async def create_share(
     request: Request,
-    assessment_id: str,
+    assessment_id: PublicId,
     bank: BankDep,
     db: DbDep,
-    scope: Annotated[str, Form(max_length=20)] = "recommendation",
-    days: Annotated[str, Form(max_length=4)] = "7",
+    scope: Annotated[Line, Form(max_length=20)] = "recommendation",
+    days: Annotated[Line, Form(max_length=4)] = "7",
 ) -> Response:
     assessment = _owned(request, db, assessment_id)
+    number = parse_int(days, 0, 9999)  # the service says which numbers of days are allowed
     try:
-        created = sharing.create(
-            db, assessment.id, scope, int(days) if days.isdigit() else -1, request.app.state.clock()
-        )
+        created = sharing.create(db, assessment.id, scope, -1 if number is None else number, request.app.state.clock())
     except sharing.ShareError as err:
         error = message(err.code, request.state.lang)
         if is_htmx(request):
@@ -131,7 +131,9 @@ async def create_share(
 
 
 @router.post("/result/{assessment_id}/shares/{share_id}/revoke", dependencies=[CsrfDep])
-async def revoke_share(request: Request, assessment_id: str, share_id: str, bank: BankDep, db: DbDep) -> Response:
+async def revoke_share(
+    request: Request, assessment_id: PublicId, share_id: PublicId, bank: BankDep, db: DbDep
+) -> Response:
     assessment = _owned(request, db, assessment_id)
     if not sharing.revoke(db, assessment.id, share_id, request.app.state.clock()):
         raise NotFound
@@ -162,7 +164,7 @@ def _shared(
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
-async def shared_page(request: Request, token: str, bank: BankDep, db: DbDep) -> HTMLResponse:
+async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) -> HTMLResponse:
     # a view is a page load by a browser, not a link preview's prefetch of the same address
     prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
     page, scope = _shared(request, bank, db, token, count_view=not prefetch)
@@ -172,7 +174,7 @@ async def shared_page(request: Request, token: str, bank: BankDep, db: DbDep) ->
 
 
 @router.get("/s/{token}/report.pdf")
-def shared_pdf(request: Request, token: str, bank: BankDep, db: DbDep) -> Response:
+def shared_pdf(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
     page, scope = _shared(request, bank, db, token, count_view=False)
     if scope != "full":
         raise NotFound
@@ -181,7 +183,9 @@ def shared_pdf(request: Request, token: str, bank: BankDep, db: DbDep) -> Respon
 
 
 @router.post("/result/{assessment_id}/withdraw/{participation_id}", dependencies=[CsrfDep])
-async def withdraw(request: Request, assessment_id: str, participation_id: str, db: DbDep) -> RedirectResponse:
+async def withdraw(
+    request: Request, assessment_id: PublicId, participation_id: PublicId, db: DbDep
+) -> RedirectResponse:
     """Leave a cohort: HR loses this person's data at once (the participation row is deleted)."""
     assessment = _owned(request, db, assessment_id)
     # in a thread: an erasure ends with a WAL checkpoint that may wait for readers (up to 1 s)
@@ -191,7 +195,7 @@ async def withdraw(request: Request, assessment_id: str, participation_id: str, 
 
 
 @router.post("/result/{assessment_id}/delete", dependencies=[CsrfDep])
-async def delete_my_data(request: Request, assessment_id: str, db: DbDep) -> RedirectResponse:
+async def delete_my_data(request: Request, assessment_id: PublicId, db: DbDep) -> RedirectResponse:
     assessment = _owned(request, db, assessment_id)
     await anyio.to_thread.run_sync(quiz.delete_assessment, db, assessment.id)  # as withdraw: off the event loop
     response = RedirectResponse("/?deleted=1", status_code=303)

@@ -1,0 +1,449 @@
+"""Hostile input, generated from the app's route table: every parameter of every route gets a fixed set of
+hostile values for its kind, with a real session and CSRF token so that the values reach the handler.
+
+Asserted on SQLite and PostgreSQL: no answer >= 500; a value that the boundary must refuse (control
+characters, invalid UTF-8, too long, and for numbers and dates anything but a number or date in range)
+gets a 4xx and changes no row in any table. The counts tried / failed are printed and kept as a property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from annotated_types import MaxLen
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from app.inputs import clean_text
+from app.models import utcnow
+from app.security import CSRF_FIELD
+from app.services import accounts, hr, quiz, sharing
+from app.web import QUIZ_COOKIE, QuizCookie
+from scoring.model import Bank
+from tests.app.conftest import Browser
+from tests.conftest import pattern
+
+try:  # FastAPI >= 0.130 keeps included routers as branches of the route table
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # pragma: no cover - older FastAPI: the table is flat
+    iter_route_contexts = None
+
+PASSWORD = "correct horse battery staple"
+
+# refused for every string parameter, wherever it is (path, query, form): 4xx and nothing stored
+UNIVERSAL: dict[str, bytes] = {
+    "nul": b"a\x00b",
+    "bell": b"\x07",
+    "escape": b"\x1b[2J",
+    "newline_in_line": b"a\nb",
+    "del": b"\x7f",
+    "c1": "\x85".encode(),
+    "invalid_utf8": b"\xff\xfe",
+    "surrogate_utf8": b"\xed\xa0\x80",
+    "overlong_utf8": b"\xc0\xaf",
+}
+# wrong kinds of value: never a 5xx; refused (4xx, nothing stored) where the parameter is a number or a date
+CONFUSION: dict[str, str] = {
+    "superscript_two": "²",
+    "arabic_indic_three": "٣",
+    "fullwidth_seven": "７",
+    "huge": "9" * 30,
+    "negative": "-1",
+    "zero": "0",
+    "float": "1.5",
+    "exponent": "1e999",
+    "nan": "NaN",
+    "date_overflow": "9999-12-32",
+    "date_max": "9999-12-31",
+    "date_zero": "0000-00-00",
+    "json_like": "[]",
+    "bool": "true",
+    "unicode_text": "Trần 中文",
+    "markup": "<script>alert(1)</script>",
+    "sql": "' OR 1=1 --",
+    "empty": "",
+}
+PDF_CONFUSION = ("superscript_two", "date_overflow", "huge", "unicode_text")  # a PDF each: a few, not all
+NUMERIC = {"days", "max_participants", "value", "number", "expires_in_days"}
+DATES = {"closes_on", "from", "to"}
+# JSON bodies: refused everywhere (bad encoding, depth, numbers, characters)
+JSON_UNIVERSAL: dict[str, bytes] = {
+    "nul_string": b'"a\\u0000b"',
+    "lone_surrogate": b'"\\ud800"',
+    "bell_string": b'"\\u0007"',
+    "digits_5000": b"9" * 5000,
+    "int_31_digits": b"1" + b"0" * 30,
+    "float_overflow": b"1e999",
+    "nan": b"NaN",
+    "minus_infinity": b"-Infinity",
+    "deep_20000": b"[" * 20000,
+    "invalid_utf8": b'"\xff"',
+    "huge_string": b'"' + b"x" * 70_000 + b'"',
+}
+JSON_CONFUSION: dict[str, Any] = {
+    "negative": -1,
+    "zero": 0,
+    "float": 1.5,
+    "big": 2**40,
+    "superscript_two": "²",
+    "digit_string": "7",
+    "true": True,
+    "null": None,
+    "list": [],
+    "object": {},
+    "nested_20": json.loads("[" * 20 + "]" * 20),
+    "date_overflow": "9999-12-32",
+    "unicode_text": "Trần 中文",
+}
+# routes whose handler ends something: their tolerated values run last (the world is gone after the first)
+ENDING = ("/delete", "/withdraw/", "/revoke", "/logout", "/finish", "/set-password/", "DELETE ")
+# parameters read from the request by hand (not declared): sent to the routes that read them
+READ_BY_HAND = {
+    "/result/{assessment_id}": ["plan"],
+    "/result/{assessment_id}/report.pdf": ["plan"],
+    "/hr/login": ["next"],
+    "/hr/cohorts/{cohort_id}": ["from", "to", "department", "level", "role"],
+    "/hr/dashboard": ["from", "to", "department", "level", "role"],
+    "/hr/cohorts/{cohort_id}/report.pdf": ["from", "to", "role"],
+}
+# a plain Starlette route (the quiz's hot path) declares nothing: its form, by hand
+STARLETTE_FORMS = {("POST", "/quiz/{number:int}"): {"item_id": 48, "value": 16}}
+BASE_404 = {("POST", "/resume")}  # the base request's empty resume code names no assessment
+SKIP = {"/api/v1/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
+
+
+@dataclass
+class Param:
+    name: str
+    where: str  # path, query, form, json
+    max_length: int | None = None  # None: bounded only by the guard (4,096-byte query, 64 KiB body)
+    multiline: bool = False  # a textarea: tab and line breaks are text there
+
+
+@dataclass
+class Target:
+    method: str
+    path: str  # template, e.g. /result/{assessment_id}
+    params: list[Param] = field(default_factory=list)
+    csrf: bool = False
+
+    @property
+    def ending(self) -> bool:
+        return any(mark in f"{self.method} {self.path}" for mark in ENDING)
+
+
+def _dependants(dependant: Any) -> Iterator[Any]:
+    yield dependant
+    for inner in dependant.dependencies:
+        yield from _dependants(inner)
+
+
+def _max_length(model_field: Any) -> int | None:
+    return next((m.max_length for m in model_field.field_info.metadata if isinstance(m, MaxLen)), None)
+
+
+def _multiline(model_field: Any) -> bool:
+    return any(getattr(m, "func", None) is clean_text for m in model_field.field_info.metadata)
+
+
+def route_table(app: Any) -> list[Target]:
+    """Every route with every parameter it reads, from the app's own table (and the OpenAPI bodies)."""
+    contexts = list(iter_route_contexts(app.routes)) if iter_route_contexts else list(app.routes)
+    targets: list[Target] = []
+    for context in contexts:
+        route = getattr(context, "original_route", context)
+        path = context.path
+        if path in SKIP:
+            continue
+        if not isinstance(route, APIRoute):
+            for method in sorted(getattr(context, "methods", None) or {"GET"}):
+                if method == "HEAD":
+                    continue
+                params = [Param(n, "path") for n in _path_names(path)]
+                for name, limit in STARLETTE_FORMS.get((method, path), {}).items():
+                    params.append(Param(name, "form", limit))
+                if method == "POST":  # it checks the CSRF token itself
+                    params.append(Param(CSRF_FIELD, "form", 100))
+                targets.append(Target(method, path, params, csrf=method == "POST"))
+            continue
+        dependants = list(_dependants(context.dependant))
+        params = [Param(p.alias, "path") for d in dependants for p in d.path_params]
+        params += [Param(p.alias, "query", _max_length(p)) for d in dependants for p in d.query_params]
+        params += [Param(p.alias, "form", _max_length(p), _multiline(p)) for d in dependants for p in d.body_params]
+        if "GET" in route.methods:
+            params += [Param(n, "query") for n in READ_BY_HAND.get(path, [])]
+        extra = (route.openapi_extra or {}).get("requestBody", {})
+        schema = extra.get("content", {}).get("application/json", {}).get("schema", {})
+        params += [Param(n, "json") for n in schema.get("properties", {})]
+        if not path.startswith("/api/") and not any(p.name == "lang" for p in params):
+            params.append(Param("lang", "query"))  # the Language middleware reads it everywhere
+        csrf = any(getattr(d.call, "__name__", "") == "check_csrf" for d in dependants)
+        if csrf:
+            params.append(Param(CSRF_FIELD, "form", 100))
+        for method in sorted(route.methods - {"HEAD"}):
+            targets.append(Target(method, path, params, csrf))
+    return targets
+
+
+def _path_names(path: str) -> list[str]:
+    return [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+
+
+# --- the world: an HR owner, a finished assessment in a cohort, an in-progress one, API objects ------
+
+
+@dataclass
+class World:
+    owner: dict[str, str]  # cookies: HR session, CSRF, quiz cookie of a finished assessment in a cohort
+    taker: dict[str, str]  # cookies: CSRF, quiz cookie of an assessment with no answer yet
+    ids: dict[str, str]
+    api_token: str
+    item_id: str
+
+
+def build_world(app: Any, bank: Bank) -> World:
+    db, now = app.state.db, utcnow()
+    org, invited = accounts.create_org(db, "Acme", "owner@acme.test", now)
+    accounts.set_password(db, invited.token, PASSWORD, now)
+    cohort, invitation = hr.create_cohort(db, org.id, name="Spring", departments=["Sales"], levels=["Junior"], now=now)
+    owner = Browser(app)
+    assert owner.post("/hr/login", {"email": "owner@acme.test", "password": PASSWORD}).status_code == 303
+    joined = owner.post(
+        f"/join/{invitation.token}",
+        {"consent": "yes", "visibility": "identified", "display_name": "Lan", "department": "Sales",
+         "level": "Junior", "lang": "en", "current_role": "pm"},
+    )  # fmt: skip
+    assert joined.status_code == 303, joined.text[:300]
+    cookie = QuizCookie.decode(owner.client.cookies.get(QUIZ_COOKIE))
+    assert cookie is not None
+    assessment = quiz.get(db, cookie.assessment_id)
+    assert assessment is not None
+    for item_id, value in pattern(bank, "am", skills=3).values.items():
+        quiz.save_answer(db, bank, assessment, item_id, value)
+    quiz.finish(db, bank, assessment)
+    share = sharing.create(db, assessment.id, "full", 7, now)
+    second = hr.new_invitation(db, org.id, cohort.id, now)
+    analyst = accounts.invite(db, org.id, "analyst@acme.test", "analyst", now, by=accounts.users_of(db, org.id)[0].id)
+    taker = Browser(app)
+    assert taker.post("/start", {"lang": "en", "current_role": "pm"}).status_code == 303
+    api = Browser(app).client
+    created = api.post("/api/v1/assessments", json={"lang": "en", "current_role": "pm"}).json()
+    api_share = api.post(
+        f"/api/v1/assessments/{created['id']}/shares", headers={"Authorization": f"Bearer {created['owner_token']}"}
+    ).json()
+    first_item = quiz.question_order(bank)[0]
+    return World(
+        owner=dict(owner.client.cookies.items()),
+        taker=dict(taker.client.cookies.items()),
+        ids={
+            "assessment_id": assessment.id,
+            "share_id": share.link.id,
+            "cohort_id": cohort.id,
+            "invitation_id": second.invitation.id,
+            "participation_id": hr.memberships(db, assessment.id)[0].participation.id,
+            "share_token": share.token,
+            "join_token": second.token,
+            "password_token": analyst.token,
+            "api_assessment_id": created["id"],
+            "api_share_id": api_share["id"],
+            "number": "1",
+            "item_id": first_item,
+        },
+        api_token=created["owner_token"],
+        item_id=first_item,
+    )
+
+
+FORM_BASE = {
+    "lang": "en", "current_role": "pm", "years_experience": "", "consent": "yes", "visibility": "aggregate",
+    "display_name": "", "department": "Sales", "level": "Junior", "scope": "full", "days": "7", "name": "Autumn",
+    "departments": "", "levels": "", "closes_on": "", "max_participants": "", "email": "new@acme.test",
+    "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
+}  # fmt: skip
+JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
+             "scope": "full", "expires_in_days": 7}  # fmt: skip
+
+
+def _path_value(world: World, target: Target, name: str) -> str:
+    api = target.path.startswith("/api/")
+    if name == "token":
+        prefix = target.path.split("/")[1]
+        return world.ids[{"s": "share_token", "join": "join_token", "hr": "password_token"}[prefix]]
+    if api and name in ("assessment_id", "share_id"):
+        return world.ids[f"api_{name}"]
+    return world.ids[name]
+
+
+def _encode(value: bytes | str) -> str:
+    return quote(value if isinstance(value, bytes) else value.encode(), safe="")
+
+
+def send(client: Any, world: World, target: Target, hostile: Param | None, value: bytes | str | Any) -> Any:
+    """The target's request with valid values everywhere but ``hostile``, which gets ``value``."""
+    taker = target.path.startswith("/quiz")  # the quiz routes act on the assessment in progress
+    client.cookies.clear()
+    for name, cookie in (world.taker if taker else world.owner).items():
+        client.cookies.set(name, cookie)
+    path = target.path
+    for param in target.params:
+        if param.where == "path":
+            given = value if param is hostile else _path_value(world, target, param.name)
+            path = path.replace("{" + param.name + "}", _encode(given)).replace(
+                "{" + param.name + ":int}", _encode(given)
+            )
+    query = "&".join(f"{p.name}={_encode(value)}" for p in target.params if p.where == "query" and p is hostile)
+    headers = {"Origin": "http://testserver"}
+    if path.startswith("/api/"):
+        headers["Authorization"] = f"Bearer {world.api_token}"
+    content: bytes | None = None
+    json_params = [p for p in target.params if p.where == "json"]
+    form_params = [p for p in target.params if p.where == "form"]
+    if json_params:
+        parts = []
+        for p in json_params:
+            raw = value if p is hostile and isinstance(value, bytes) else None
+            fragment = raw if raw is not None else json.dumps(value if p is hostile else JSON_BASE[p.name]).encode()
+            parts.append(json.dumps(p.name).encode() + b": " + fragment)
+        content = b"{" + b", ".join(parts) + b"}"
+        headers["Content-Type"] = "application/json"
+    elif form_params or target.csrf:
+        fields = []
+        for p in form_params:
+            if p is hostile:
+                given: bytes | str = value
+            elif p.name == CSRF_FIELD:
+                given = client.cookies.get("rolefit_csrf") or ""
+            elif p.name == "item_id":
+                given = world.item_id
+            else:
+                given = FORM_BASE.get(p.name, "")
+            fields.append(f"{quote(p.name)}={_encode(given)}")
+        content = "&".join(fields).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    url = path + ("?" + query if query else "")
+    return client.request(target.method, url, content=content, headers=headers)
+
+
+def fingerprint(app: Any) -> tuple[int, ...]:
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    sql = "SELECT " + ", ".join(f'(SELECT count(*) FROM "{t}")' for t in tables)
+    with app.state.db.engine.connect() as conn:
+        return tuple(conn.execute(text(sql)).one())
+
+
+@dataclass
+class Case:
+    target: Target
+    param: Param
+    label: str
+    value: Any
+    must_refuse: bool
+
+
+def cases(targets: list[Target]) -> list[Case]:
+    out: list[Case] = []
+    for target in targets:
+        for param in target.params:
+            if param.where == "json":
+                values: dict[str, Any] = dict(JSON_UNIVERSAL)
+                refuse = set(values)
+                values |= {f"json_{k}": v for k, v in JSON_CONFUSION.items()}
+            else:
+                values = dict(UNIVERSAL) | {"too_long": "x" * ((param.max_length or 4999) + 1)}
+                if param.multiline:
+                    del values["newline_in_line"]
+                refuse = set(values)
+                values |= CONFUSION if not target.path.endswith(".pdf") else {k: CONFUSION[k] for k in PDF_CONFUSION}
+                if param.name in NUMERIC | DATES and target.method != "GET":
+                    refuse |= set(CONFUSION) - {"empty"}
+            for label, value in values.items():
+                out.append(Case(target, param, label, value, label in refuse))
+    # routes that end something last; first what must be refused (the world intact), then what is tolerated
+    return sorted(out, key=lambda c: (c.target.ending, not c.must_refuse))
+
+
+def test_hostile_values_on_every_route(app: Any, bank: Bank, record_property: Any) -> None:
+    world = build_world(app, bank)
+    targets = route_table(app)
+    paths = {t.path for t in targets}
+    assert {"/quiz/{number:int}", "/api/v1/assessments", "/hr/cohorts", "/join/{token}"} <= paths
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False)
+    # the valid request of each route reaches its handler: not refused by CSRF, the boundary or a wrong id
+    for target in targets:
+        if not target.ending:
+            status = send(client, world, target, None, None).status_code
+            expected_404 = (target.method, target.path) in BASE_404
+            assert status < 400 or (status == 404) == expected_404 or status == 422, (target, status)
+            assert status not in (400, 403, 405, 413, 414, 415), (target.method, target.path, status)
+    failures: list[str] = []
+    tried = 0
+    before = fingerprint(app)
+    for case in cases(targets):
+        tried += 1
+        res = send(client, world, case.target, case.param, case.value)
+        after = fingerprint(app)
+        where = f"{case.target.method} {case.target.path} {case.param.where}:{case.param.name}={case.label}"
+        if res.status_code >= 500:
+            failures.append(f"{where}: {res.status_code}")
+        elif case.must_refuse and not 400 <= res.status_code < 500:
+            failures.append(f"{where}: {res.status_code}, not refused")
+        elif case.must_refuse and after != before:
+            failures.append(f"{where}: {res.status_code}, but rows changed {before} -> {after}")
+        before = after
+    summary = f"hostile input: {tried} tried, {len(failures)} failed, {len(targets)} routes"
+    print(summary)
+    record_property("hostile_input", summary)
+    assert not failures, summary + "\n" + "\n".join(failures[:60])
+
+
+# --- the probes of issue 16, one by one: each gave 500 before the input boundary -------------------
+
+PROBES = [
+    # (name, method, path template, form or JSON body or None, databases where it failed)
+    ("quiz value ²", "POST", "/quiz/1", {"item_id": "{item}", "value": "²"}),
+    ("share days ²", "POST", "/result/{assessment_id}/shares", {"scope": "full", "days": "²"}),
+    ("cohort max_participants ²", "POST", "/hr/cohorts", {"name": "X", "max_participants": "²"}),
+    ("cohort closes_on 9999-12-31", "POST", "/hr/cohorts", {"name": "X", "closes_on": "9999-12-31"}),
+    ("cohort page ?to=9999-12-31", "GET", "/hr/cohorts/{cohort_id}?to=9999-12-31", None),
+    ("dashboard ?to=9999-12-31", "GET", "/hr/dashboard?to=9999-12-31", None),
+    ("team PDF ?to=9999-12-31", "GET", "/hr/cohorts/{cohort_id}/report.pdf?to=9999-12-31", None),
+    ("JSON 20,000 nested [", "POST", "/api/v1/assessments", b"[" * 20000),
+    ("JSON 5,000-digit number", "POST", "/api/v1/assessments", b'{"lang": "en", "current_role": ' + b"9" * 5000 + b"}"),
+    ("join display name with NUL", "POST", "/join/{join_token}",
+     {"consent": "yes", "visibility": "identified", "display_name": "Lan\x00", "lang": "en", "current_role": "pm",
+      "department": "Sales", "level": "Junior"}),
+    ("login e-mail with NUL", "POST", "/hr/login", {"email": "owner@acme.test\x00", "password": PASSWORD}),
+    ("API path with NUL", "PUT", "/api/v1/assessments/abc%00/answers/x", b'{"value": 3}'),
+]  # fmt: skip
+
+
+def test_issue_16_probes_are_refused(app: Any, bank: Bank) -> None:
+    world = build_world(app, bank)
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False)
+    failed = []
+    for name, method, template, body in PROBES:
+        taker = template.startswith("/quiz")
+        client.cookies.clear()
+        for key, value in (world.taker if taker else world.owner).items():
+            client.cookies.set(key, value)
+        url = template.format(item=world.item_id, **world.ids)
+        headers = {"Origin": "http://testserver"}
+        if url.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {world.api_token}"
+        before = fingerprint(app)
+        if isinstance(body, dict):
+            fields = {k: v.format(item=world.item_id) for k, v in body.items()}
+            fields[CSRF_FIELD] = client.cookies.get("rolefit_csrf") or ""
+            res = client.request(method, url, data=fields, headers=headers)
+        else:
+            res = client.request(method, url, content=body, headers=headers)
+        if not 400 <= res.status_code < 500 or fingerprint(app) != before:
+            failed.append(f"{name}: {res.status_code}")
+    print(f"issue 16 probes: {len(PROBES)} tried, {len(failed)} failed")
+    assert not failed
