@@ -20,10 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from app import auth
 from app.inputs import clean_text
 from app.models import utcnow
 from app.security import CSRF_FIELD
-from app.services import accounts, hr, quiz, sharing
+from app.services import hr, quiz, sharing
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from tests.app.conftest import Browser
@@ -209,8 +210,8 @@ class World:
 
 def build_world(app: Any, bank: Bank) -> World:
     db, now = app.state.db, utcnow()
-    org, invited = accounts.create_org(db, "Acme", "owner@acme.test", now)
-    accounts.set_password(db, invited.token, PASSWORD, now)
+    org, invited = auth.create_org(db, "Acme", "owner@acme.test", now)
+    auth.set_password(db, invited.token, PASSWORD, now)
     cohort, invitation = hr.create_cohort(db, org.id, name="Spring", departments=["Sales"], levels=["Junior"], now=now)
     owner = Browser(app)
     assert owner.post("/hr/login", {"email": "owner@acme.test", "password": PASSWORD}).status_code == 303
@@ -229,7 +230,7 @@ def build_world(app: Any, bank: Bank) -> World:
     quiz.finish(db, bank, assessment)
     share = sharing.create(db, assessment.id, "full", 7, now)
     second = hr.new_invitation(db, org.id, cohort.id, now)
-    analyst = accounts.invite(db, org.id, "analyst@acme.test", "analyst", now, by=accounts.users_of(db, org.id)[0].id)
+    analyst = auth.invite(db, org.id, "analyst@acme.test", "analyst", now, by=auth.users_of(db, org.id)[0].id)
     taker = Browser(app)
     assert taker.post("/start", {"lang": "en", "current_role": "pm"}).status_code == 303
     api = Browser(app).client
