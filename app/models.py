@@ -253,3 +253,30 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=60)
     detail: str = Field(default="", max_length=500)
     at: datetime = Field(default_factory=utcnow)
+
+
+class Job(SQLModel, table=True):
+    """One unit of background work (app/jobs): an outbox row claimed by one worker at a time.
+
+    ``state``: queued -> running -> done, or back to queued (a retry at ``run_at``), or failed after
+    ``max_attempts``. A running job whose ``locked_until`` has passed belongs to a worker that died: the next
+    claim takes it over with a new ``lock_token``, so the dead worker's late writes match nothing.
+    """
+
+    __table_args__ = (
+        Index("ix_job_claim", "state", "run_at"),
+        Index("ix_job_kind_state", "kind", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="queued", max_length=16)
+    run_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    max_attempts: int = 5
+    locked_until: datetime | None = None
+    lock_token: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None

@@ -32,6 +32,7 @@ TABLES = {
     "invitation",
     "participation",
     "audit_event",
+    "job",
 }
 
 
