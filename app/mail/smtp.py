@@ -1,0 +1,137 @@
+"""SMTP delivery with a commit point before the final dot, and the ``mail.send`` job kind."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+from app.config import Settings
+from app.mail.message import Outgoing, to_email
+from app.models import utcnow
+
+# A reply to the final dot that is neither 2xx nor a lost connection: 5xx will never work, 4xx may later.
+PERMANENT = range(500, 600)
+
+
+class MailNotConfigured(RuntimeError):
+    """ROLEFIT_SMTP_HOST is not set: the app sends nothing (HR copies links instead)."""
+
+
+class DeliveryError(Exception):
+    """The server refused the message. ``permanent`` for 5xx replies (no retry helps)."""
+
+    def __init__(self, code: int, reply: str, stage: str) -> None:
+        super().__init__(f"{stage}: {code} {reply}")
+        self.code, self.reply, self.stage = code, reply, stage
+        self.permanent = code in PERMANENT
+
+
+class Superseded(Exception):
+    """The commit point found the job no longer ours (taken over after a lease ran out): mail not sent."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    implicit_tls: bool = False
+    sender: str = "rolefit <no-reply@localhost>"
+    timeout: float = 30.0
+    tls_context: ssl.SSLContext | None = None  # tests: trust a self-signed certificate
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpConfig:
+        if not settings.smtp_host:
+            raise MailNotConfigured("ROLEFIT_SMTP_HOST is not set")
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            implicit_tls=settings.smtp_ssl,
+            sender=settings.smtp_from,
+            timeout=settings.smtp_timeout,
+        )
+
+
+def _check(reply: tuple[int, bytes], ok: tuple[int, ...], stage: str) -> None:
+    code, text = reply
+    if code not in ok:
+        raise DeliveryError(code, text.decode("utf-8", "replace"), stage)
+
+
+def deliver(mail: Outgoing, config: SmtpConfig, commit: Callable[[], bool] = lambda: True) -> None:
+    """Send ``mail``; ``commit()`` runs once the server holds the whole message, before the final dot.
+
+    ``commit()`` returning False (or raising) closes the connection without the dot: nothing is sent.
+    Raises :class:`DeliveryError` for a refusal and ``OSError``/``smtplib.SMTPException`` for a broken
+    connection before the commit point (safe to retry: nothing was accepted).
+    """
+    context = config.tls_context or ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if config.implicit_tls:
+        smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+    try:
+        smtp.ehlo()
+        if not config.implicit_tls and config.starttls:
+            smtp.starttls(context=context)  # raises SMTPNotSupportedError when the server can't: no plain text
+            smtp.ehlo()
+        if config.user:
+            smtp.login(config.user, config.password or "")
+        sender_address = parseaddr(config.sender)[1]
+        message = to_email(mail, config.sender, date=utcnow())
+        body = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        _check(smtp.mail(sender_address, ["SMTPUTF8"] if smtp.has_extn("smtputf8") else []), (250,), "MAIL FROM")
+        _check(smtp.rcpt(parseaddr(mail.to)[1]), (250, 251), "RCPT TO")
+        _check(smtp.docmd("DATA"), (354,), "DATA")
+        quoted = smtplib.quotedata(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        if not quoted.endswith(b"\r\n"):
+            quoted += b"\r\n"
+        smtp.send(quoted)
+        if not commit():
+            raise Superseded(mail.message_id)
+        smtp.send(b".\r\n")  # from here the server owns the message
+        _check(smtp.getreply(), (250,), "end of DATA")
+    except BaseException:
+        smtp.close()  # no QUIT: a transaction without its final dot is dropped by the server
+        raise
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        smtp.quit()
+
+
+def delivery_failed_permanently(exc: BaseException) -> bool:
+    return isinstance(exc, DeliveryError) and exc.permanent
+
+
+def job_handler(config: SmtpConfig | Callable[[], SmtpConfig]) -> Callable[[Any], None]:
+    """The ``mail.send`` job: payload ``{"mail": Outgoing.to_dict()}``. The job is marked done at the
+    commit point (before the final dot), so a crash anywhere makes the mail go out once, never twice."""
+
+    def send(ctx: Any) -> None:
+        mail = Outgoing.from_dict(ctx.payload["mail"])
+        smtp = config() if callable(config) else config
+        try:
+            deliver(mail, smtp, commit=ctx.complete)
+        except Superseded:
+            return
+        except DeliveryError as exc:
+            if ctx.completed:  # refused after we marked it sent: reopen it with the reason
+                ctx.reopen(str(exc), permanent=exc.permanent)
+                return
+            if exc.permanent:
+                ctx.give_up(str(exc))
+                return
+            raise
+
+    return send
