@@ -243,8 +243,7 @@ def worker_cmd(
     settings = get_settings()
     database = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     worker = jobs.Worker(
         database,
         _job_handlers(settings),
@@ -255,8 +254,12 @@ def worker_cmd(
     if not settings.smtp_host:
         typer.echo("note: ROLEFIT_SMTP_HOST is not set; mail jobs wait and retry until it is", err=True)
     typer.echo(f"worker {worker.name}: running {', '.join(sorted(worker.handlers))}", err=True)
-    ran = worker.run(stop, until_idle=until_idle)
-    database.dispose()
+    try:
+        ran = worker.run(stop, until_idle=until_idle)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        database.dispose()
     typer.echo(f"worker {worker.name}: stopped after {ran} job(s)", err=True)
 
 
