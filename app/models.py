@@ -280,3 +280,22 @@ class Job(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+class Person(SQLModel, table=True):
+    """Someone HR may invite: belongs to the organisation (invitations belong to a cohort). One per e-mail."""
+
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_person_org_email"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    email: str = Field(max_length=254)  # stored lower-case
+    name: str = Field(max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    level: str | None = Field(default=None, max_length=100)
+    lang: str = Field(default="en", max_length=8)
+    manager_email: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -33,6 +33,7 @@ TABLES = {
     "participation",
     "audit_event",
     "job",
+    "person",
 }
 
 
