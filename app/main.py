@@ -18,7 +18,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, join, pages, quiz, results
+from app.routes import api, health, hr, join, pages, people, quiz, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.templating import render
@@ -78,7 +78,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.clock = utcnow  # tests move it to check expiry
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
     # the quiz first: its answer POST is the busiest route, and routes are matched in order
-    for router in (quiz.router, health.router, pages.router, results.router, join.router, hr.router, api.router):
+    for router in (
+        quiz.router,
+        health.router,
+        pages.router,
+        results.router,
+        join.router,
+        hr.router,
+        people.router,
+        api.router,
+    ):
         app.include_router(router)
 
     @app.exception_handler(BodyTooLarge)

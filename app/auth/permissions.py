@@ -118,12 +118,16 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/cohorts/{cohort_id}/export.csv", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/export.xlsx", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/report.pdf", NOT_FOUND),
+    _read("GET", "/hr/people"),
     # --- HR: changing things (owners) ---------------------------------------------------------------------
     _write("POST", "/hr/cohorts"),
     _write("POST", "/hr/cohorts/{cohort_id}/invitations", NOT_FOUND),
     _write("POST", "/hr/invitations/{invitation_id}/revoke", NOT_FOUND),
     _write("GET", "/hr/users"),
     _write("POST", "/hr/users"),
+    _write("POST", "/hr/people"),
+    _write("POST", "/hr/people/import"),
+    _write("POST", "/hr/people/import/apply"),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

@@ -76,6 +76,9 @@ FORMS = {
     "/hr/cohorts": {"name": "Autumn"},
     "/hr/users": {"email": "new.colleague@example.test", "role": "analyst"},
     "/hr/login": {"email": "nobody@example.test", "password": "not the password at all"},
+    "/hr/people": {"name": "Linh", "email": "linh@example.test"},
+    "/hr/people/import": {"content": "name,email\nAn,an@example.test\n"},
+    "/hr/people/import/apply": {"payload": "bmFtZSxlbWFpbApBbixhbkBleGFtcGxlLnRlc3QK", "filename": "people.csv"},
 }
 PLACEHOLDERS = {
     "token": "no-such-token",
