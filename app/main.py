@@ -78,17 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.clock = utcnow  # tests move it to check expiry
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
     # the quiz first: its answer POST is the busiest route, and routes are matched in order
-    for router in (
-        quiz.router,
-        health.router,
-        pages.router,
-        results.router,
-        join.router,
-        hr.router,
-        people.router,
-        api.router,
-    ):
+    for router in (quiz.router, health.router, pages.router, results.router, join.router, hr.router, api.router):
         app.include_router(router)
+    app.include_router(people.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:
