@@ -216,11 +216,15 @@ mail_cli = typer.Typer(help="Outgoing mail (ROLEFIT_SMTP_*).", no_args_is_help=T
 cli.add_typer(mail_cli, name="mail")
 
 
-def _job_handlers(settings: Any) -> dict[str, Any]:
+def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
     """Every job kind the worker runs, by name."""
     from app import mail
+    from app.mail import invitation
 
-    return {"mail.send": mail.job_handler(lambda: mail.SmtpConfig.from_settings(settings))}
+    def smtp() -> mail.SmtpConfig:
+        return mail.SmtpConfig.from_settings(settings)
+
+    return {"mail.send": mail.job_handler(smtp), invitation.KIND: invitation.handler(database, settings.base_url, smtp)}
 
 
 @cli.command("worker")
@@ -246,7 +250,7 @@ def worker_cmd(
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     worker = jobs.Worker(
         database,
-        _job_handlers(settings),
+        _job_handlers(settings, database),
         lease=timedelta(seconds=settings.job_lease_seconds),
         poll=settings.job_poll_seconds,
         retry_base=settings.job_retry_base_seconds,

@@ -176,6 +176,7 @@ class Invitation(SQLModel, table=True):
     max_uses: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # personal invitations expire; the shared link closes with its cohort
 
 
 DIMS = ("d_scope", "d_stakeholders", "d_horizon", "d_capability", "d_position", "d_career")
@@ -299,3 +300,30 @@ class Person(SQLModel, table=True):
     manager_email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonalInvitation(SQLModel, table=True):
+    """One person's own link to a cohort: a one-use :class:`Invitation` (token hashed there) sent by e-mail.
+
+    The token is made when the mail is sent (by the ``invitation.send`` job, committed with the job just
+    before the SMTP final dot), so no readable token sits in the job's payload. ``job_id`` shows HR the
+    delivery: queued, sent, retrying or failed with the server's reason.
+    """
+
+    __tablename__ = "personal_invitation"
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id", name="uq_personal_invitation"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    cohort_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    person_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    invitation_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("invitation.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    sent_by: str | None = Field(default=None, max_length=32)  # the HR user's id (their name and Reply-To)
+    job_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

@@ -18,6 +18,7 @@ from app.mail.smtp import (
     deliver,
     delivery_failed_permanently,
     job_handler,
+    send_with_job,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "delivery_failed_permanently",
     "job_handler",
     "new_message_id",
+    "send_with_job",
     "to_email",
 ]

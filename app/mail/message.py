@@ -101,7 +101,8 @@ def to_email(mail: Outgoing, sender: str, *, date: Any = None) -> EmailMessage:
         msg["Reply-To"] = mail.reply_to
     if mail.list_unsubscribe:
         msg["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if mail.list_unsubscribe.startswith("https:"):  # one-click (RFC 8058) is for https links only
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
     for key, value in mail.headers.items():
         msg[key] = value

@@ -114,24 +114,29 @@ def delivery_failed_permanently(exc: BaseException) -> bool:
     return isinstance(exc, DeliveryError) and exc.permanent
 
 
+def send_with_job(ctx: Any, mail: Outgoing, config: SmtpConfig, also: Callable[[Any], None] | None = None) -> None:
+    """Deliver ``mail`` as job ``ctx`` (app/jobs): the job is marked done (with ``also(session)`` in the same
+    transaction) at the commit point before the final dot, so a crash anywhere sends it once, never twice.
+    A 5xx refusal fails the job at once; other errors raise (the job is retried with backoff)."""
+    try:
+        deliver(mail, config, commit=lambda: bool(ctx.complete(also)))
+    except Superseded:
+        return
+    except DeliveryError as exc:
+        if ctx.completed:  # refused after we marked it sent: reopen it with the reason
+            ctx.reopen(str(exc), permanent=exc.permanent)
+            return
+        if exc.permanent:
+            ctx.give_up(str(exc))
+            return
+        raise
+
+
 def job_handler(config: SmtpConfig | Callable[[], SmtpConfig]) -> Callable[[Any], None]:
-    """The ``mail.send`` job: payload ``{"mail": Outgoing.to_dict()}``. The job is marked done at the
-    commit point (before the final dot), so a crash anywhere makes the mail go out once, never twice."""
+    """The ``mail.send`` job: payload ``{"mail": Outgoing.to_dict()}`` (a mail with nothing secret in it)."""
 
     def send(ctx: Any) -> None:
-        mail = Outgoing.from_dict(ctx.payload["mail"])
         smtp = config() if callable(config) else config
-        try:
-            deliver(mail, smtp, commit=ctx.complete)
-        except Superseded:
-            return
-        except DeliveryError as exc:
-            if ctx.completed:  # refused after we marked it sent: reopen it with the reason
-                ctx.reopen(str(exc), permanent=exc.permanent)
-                return
-            if exc.permanent:
-                ctx.give_up(str(exc))
-                return
-            raise
+        send_with_job(ctx, Outgoing.from_dict(ctx.payload["mail"]), smtp)
 
     return send

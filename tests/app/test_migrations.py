@@ -34,6 +34,7 @@ TABLES = {
     "audit_event",
     "job",
     "person",
+    "personal_invitation",
 }
 
 
