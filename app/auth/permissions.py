@@ -119,6 +119,7 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/cohorts/{cohort_id}/export.xlsx", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/report.pdf", NOT_FOUND),
     _read("GET", "/hr/people"),
+    _read("GET", "/hr/cohorts/{cohort_id}/personal", NOT_FOUND),
     # --- HR: changing things (owners) ---------------------------------------------------------------------
     _write("POST", "/hr/cohorts"),
     _write("POST", "/hr/cohorts/{cohort_id}/invitations", NOT_FOUND),
@@ -128,6 +129,9 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/people"),
     _write("POST", "/hr/people/import"),
     _write("POST", "/hr/people/import/apply"),
+    _write("POST", "/hr/cohorts/{cohort_id}/personal/preview", NOT_FOUND),
+    _write("POST", "/hr/cohorts/{cohort_id}/personal/send", NOT_FOUND),
+    _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

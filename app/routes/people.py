@@ -1,4 +1,5 @@
-"""HR: the organisation's people: list (analysts and owners), import from a file and add by hand (owners).
+"""HR: the organisation's people: list (analysts and owners), import from a file and add by hand (owners);
+personal invitations of a cohort: preview, send by e-mail (or make links to copy without SMTP), revoke.
 
 Import is two requests: the file (or pasted CSV) is checked and shown row by row, nothing written; the
 page carries the file back (base64, hidden) to "Import", which applies exactly what was previewed.
@@ -13,11 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.mail import invitation as invitation_mail
 from app.messages import message
 from app.routes.hr import OwnerDep, UserDep
-from app.services import people
+from app.services import hr, invitations, people
 from app.templating import render
-from app.web import CsrfDep, DbDep
+from app.tokens import join_link
+from app.web import CsrfDep, DbDep, NotFound, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -138,3 +141,80 @@ def import_apply(
         return render(request, "hr/people.html", context, status_code=422)
     written = result.counts["new"] + result.counts["update"]
     return RedirectResponse(f"/hr/people?imported={written}", status_code=303)
+
+
+# --- personal invitations of a cohort ------------------------------------------------------------------
+
+
+def _invite_context(
+    request: Request, db: Any, user: Any, cohort_id: str, settings: Any, **extra: Any
+) -> dict[str, Any]:
+    now = request.app.state.clock()
+    cohort = hr.cohort_of(db, user.org_id, cohort_id)
+    if cohort is None:
+        raise NotFound
+    context: dict[str, Any] = {
+        "user": user,
+        "cohort": cohort,
+        "rows": invitations.status(db, user.org_id, cohort_id, now),
+        "mail_configured": bool(settings.smtp_host),
+        "plan": None,
+        "sample": None,
+        "links": None,
+        "queued": None,
+        "error": None,
+    }
+    return context | extra
+
+
+@router.get("/hr/cohorts/{cohort_id}/personal", response_class=HTMLResponse)
+def personal_invitations(request: Request, cohort_id: str, db: DbDep, user: UserDep, settings: SettingsDep) -> Any:
+    queued = request.query_params.get("queued")
+    return render(request, "hr/invite.html", _invite_context(request, db, user, cohort_id, settings, queued=queued))
+
+
+@router.post("/hr/cohorts/{cohort_id}/personal/preview", dependencies=[CsrfDep])
+def personal_preview(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
+    now = request.app.state.clock()
+    if hr.cohort_of(db, user.org_id, cohort_id) is None:
+        raise NotFound
+    try:
+        planned = invitations.plan(db, user.org_id, cohort_id, now)
+    except invitations.InvitationError as err:
+        context = _invite_context(request, db, user, cohort_id, settings, error=message("closed", request.state.lang))
+        return render(request, "hr/invite.html", context, status_code=409 if err.code == "closed" else 404)
+    sample = None
+    if planned.recipients:
+        first = planned.recipients[0]
+        link = join_link(settings.base_url, invitation_mail.SAMPLE_TOKEN, first.lang)
+        sample = invitation_mail.invitation_mail(
+            first, planned.organisation, user, link, planned.expires_at, settings.smtp_from
+        )
+    context = _invite_context(request, db, user, cohort_id, settings, plan=planned, sample=sample)
+    return render(request, "hr/invite.html", context)
+
+
+@router.post("/hr/cohorts/{cohort_id}/personal/send", dependencies=[CsrfDep])
+def personal_send(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
+    now = request.app.state.clock()
+    if hr.cohort_of(db, user.org_id, cohort_id) is None:
+        raise NotFound
+    try:
+        if settings.smtp_host:
+            queued = invitations.send(db, user.org_id, cohort_id, user.id, now)
+            return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal?queued={queued}", status_code=303)
+        links = invitations.create_links(db, user.org_id, cohort_id, user.id, now, str(request.base_url))
+    except invitations.InvitationError as err:
+        if err.code != "closed":
+            raise NotFound from err
+        context = _invite_context(request, db, user, cohort_id, settings, error=message("closed", request.state.lang))
+        return render(request, "hr/invite.html", context, status_code=409)
+    return render(request, "hr/invite.html", _invite_context(request, db, user, cohort_id, settings, links=links))
+
+
+@router.post("/hr/personal-invitations/{personal_id}/revoke", dependencies=[CsrfDep])
+def personal_revoke(request: Request, personal_id: str, db: DbDep, user: OwnerDep) -> Any:
+    cohort_id = invitations.cohort_of(db, user.org_id, personal_id)
+    if cohort_id is None or not invitations.revoke(db, user.org_id, personal_id, request.app.state.clock()):
+        raise NotFound
+    return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal", status_code=303)

@@ -136,6 +136,14 @@ def create_links(
     return made
 
 
+def cohort_of(db: Database, org_id: str, personal_id: str) -> str | None:
+    """The cohort of a personal invitation of this organisation (None: not found here)."""
+    with db.read() as session:
+        personal = session.get(PersonalInvitation, personal_id)
+        cohort = session.get(Cohort, personal.cohort_id) if personal is not None else None
+    return cohort.id if cohort is not None and cohort.org_id == org_id else None
+
+
 def revoke(db: Database, org_id: str, personal_id: str, now: datetime) -> bool:
     with db.write() as session:
         personal = session.get(PersonalInvitation, personal_id)

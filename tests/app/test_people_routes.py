@@ -75,3 +75,38 @@ def test_add_by_hand_search_and_analysts_only_read(app: Any) -> None:
     assert analyst.post("/hr/people", {"name": "Z", "email": "z@acme.test"}).status_code == 403
     assert analyst.post("/hr/people/import", {"content": "name,email\nZ,z@acme.test\n"}).status_code == 403
     assert people.list_people(app.state.db, org).total == 2
+
+
+def test_personal_invitations_page_without_smtp_gives_links_to_copy_once(app: Any) -> None:
+    from app.services import hr
+
+    org, _ = make_org(app)
+    cohort, _ = hr.create_cohort(app.state.db, org, name="Autumn", now=utcnow())
+    people.apply(app.state.db, org, b"name,email,language\nLinh,linh@acme.test,vi\n", "p.csv", utcnow())
+    owner = signed_in(app, "owner@acme.test")
+    page = owner.get(f"/hr/cohorts/{cohort.id}/personal")
+    assert page.status_code == 200 and "E-mail is not set up on this server" in page.text
+    preview = owner.post(f"/hr/cohorts/{cohort.id}/personal/preview")
+    assert preview.status_code == 200 and "linh@acme.test" in preview.text and "Make the links" in preview.text
+    assert "Xin chào Linh" in preview.text  # the sample mail, in Linh's language
+    made = owner.post(f"/hr/cohorts/{cohort.id}/personal/send")
+    link = re.search(r'readonly value="http://testserver(/join/[^"]+)"', made.text)
+    assert made.status_code == 200 and link is not None and link.group(1).endswith("?lang=vi")
+    assert "Xin chào" not in owner.get(f"/hr/cohorts/{cohort.id}/personal").text
+    assert "/join/" not in owner.get(f"/hr/cohorts/{cohort.id}/personal").text  # shown once only
+    assert owner.client.get(link.group(1).replace("&amp;", "&")).status_code == 200
+
+
+def test_with_smtp_the_send_is_queued_and_shown(app: Any, settings: Any) -> None:
+    from app.services import hr
+
+    settings.smtp_host = "127.0.0.1"
+    org, _ = make_org(app)
+    cohort, _ = hr.create_cohort(app.state.db, org, name="Autumn", now=utcnow())
+    people.apply(app.state.db, org, b"name,email\nAn,an@acme.test\nBo,bo@acme.test\n", "p.csv", utcnow())
+    owner = signed_in(app, "owner@acme.test")
+    assert "Send the invitations" in owner.post(f"/hr/cohorts/{cohort.id}/personal/preview").text
+    sent = owner.post(f"/hr/cohorts/{cohort.id}/personal/send")
+    assert sent.status_code == 303
+    page = owner.get(sent.headers["location"]).text
+    assert "2 invitations are being sent." in page and page.count("waiting to be sent") == 2
