@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     reload_templates: bool = False  # development only: re-read templates on change
     max_body_bytes: int = 64 * 1024  # larger request bodies get 413
+    max_import_bytes: int = 8 * 1024 * 1024  # ... except a people file (HR import) and its confirmation
     cookie_max_age_days: int = 180  # how long a browser remembers its quiz (resume)
     # Outgoing mail (app/mail, docs/deploy.md). No host: the app sends nothing and says so; HR copies links.
     smtp_host: str | None = None

@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return respond
 
     app.add_middleware(Language)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large)
+    uploads = dict.fromkeys(("/hr/people/import", "/hr/people/import/apply"), settings.max_import_bytes)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large, larger=uploads)
     app.add_middleware(SecurityHeaders)
     return app

@@ -49,8 +49,14 @@ def _page(request: Request, db: Any, user: Any, **extra: Any) -> dict[str, Any]:
     return context | extra
 
 
+PREVIEW_ROWS = 200
+
+
 def _describe_rows(preview: people.Preview, lang: str) -> list[dict[str, Any]]:
-    return [{"row": row, "errors": [people.describe(error, lang) for error in row.errors]} for row in preview.rows]
+    """Every row with an error or merged into another, and the first 200 others (the counts say the rest)."""
+    others = [r for r in preview.rows if r.action not in ("error", "merged")][:PREVIEW_ROWS]
+    shown = sorted([r for r in preview.rows if r.action in ("error", "merged")] + others, key=lambda r: r.line)
+    return [{"row": row, "errors": [people.describe(error, lang) for error in row.errors]} for row in shown]
 
 
 @router.get("/hr/people", response_class=HTMLResponse)
@@ -100,7 +106,7 @@ async def import_preview(
     db: DbDep,
     user: OwnerDep,
     file: Annotated[UploadFile | None, File()] = None,
-    content: Annotated[str, Form(max_length=60_000)] = "",
+    content: Annotated[str, Form(max_length=1_000_000)] = "",
 ) -> HTMLResponse:
     data, filename = await _read_upload(file, content)
     lang = request.state.lang
@@ -126,7 +132,7 @@ def import_apply(
     request: Request,
     db: DbDep,
     user: OwnerDep,
-    payload: Annotated[str, Form(max_length=60_000)] = "",
+    payload: Annotated[str, Form(max_length=8 * 1024 * 1024)] = "",
     filename: Annotated[str, Form(max_length=200)] = "people.csv",
 ) -> Any:
     lang = request.state.lang

@@ -110,3 +110,24 @@ def test_with_smtp_the_send_is_queued_and_shown(app: Any, settings: Any) -> None
     assert sent.status_code == 303
     page = owner.get(sent.headers["location"]).text
     assert "2 invitations are being sent." in page and page.count("waiting to be sent") == 2
+
+
+def test_a_file_of_5000_people_is_previewed_and_imported_and_other_routes_keep_the_small_limit(app: Any) -> None:
+    org, _ = make_org(app)
+    owner = signed_in(app, "owner@acme.test")
+    rows = "".join(f"Person {n},p{n}@acme.test,Dept {n % 7},L{n % 3},vi,boss{n % 9}@acme.test\n" for n in range(5000))
+    data = ("name,email,department,level,language,manager email\n" + rows).encode()
+    assert len(data) > 64 * 1024
+    res = owner.client.post(
+        "/hr/people/import",
+        data={"csrf_token": owner.csrf()},
+        files={"file": ("people.csv", data, "text/csv")},
+        headers={"Origin": "http://testserver"},
+    )
+    assert res.status_code == 200 and "New: 5000" in res.text and "200 of 5000 rows" in res.text
+    payload = re.search(r'name="payload" value="([^"]+)"', res.text)
+    assert payload
+    done = owner.post("/hr/people/import/apply", {"payload": payload.group(1), "filename": "people.csv"})
+    assert done.status_code == 303 and done.headers["location"] == "/hr/people?imported=5000"
+    assert people.list_people(app.state.db, org).total == 5000
+    assert owner.post("/hr/people", {"name": "x" * 70_000, "email": "x@acme.test"}).status_code == 413
