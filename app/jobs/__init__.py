@@ -19,6 +19,7 @@ from app.jobs.runner import (
     counts,
     enqueue,
     list_jobs,
+    prune,
     retry_now,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "counts",
     "enqueue",
     "list_jobs",
+    "prune",
     "retry_now",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import Database
@@ -128,6 +128,8 @@ class Worker:
     poll: float = 1.0
     retry_base: float = 30.0
     name: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
+    keep_done: timedelta = timedelta(days=7)  # done jobs (their payloads name people) are deleted after this
+    _pruned_at: datetime | None = None
 
     def claim(self, now: datetime | None = None) -> JobContext | None:
         """Take the next due job (or one whose worker died), or None."""
@@ -163,7 +165,11 @@ class Worker:
                 )
 
     def run_once(self) -> bool:
-        """Claim and run one job; False when none was due."""
+        """Claim and run one job; False when none was due. Prunes old done jobs at most once an hour."""
+        now = utcnow()
+        if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
+            self._pruned_at = now
+            prune(self.db, now - self.keep_done)
         ctx = self.claim()
         if ctx is None:
             return False
@@ -253,3 +259,14 @@ def retry_now(db: Database, job_id: int) -> bool:
             .values(state=QUEUED, run_at=utcnow(), attempts=0, finished_at=None)
         ).rowcount  # type: ignore[attr-defined]
     return bool(changed)
+
+
+def prune(db: Database, before: datetime, limit: int = 1000) -> int:
+    """Delete up to ``limit`` done jobs finished before ``before``; failed ones stay until retried or HR
+    has seen them (``rolefit jobs status``). Returns how many were deleted."""
+    with db.write() as session:
+        old = select(Job.id).where(col(Job.state) == DONE, col(Job.finished_at) < before).limit(limit)
+        ids = list(session.exec(old))
+        if ids:
+            session.execute(delete(Job).where(col(Job.id).in_(ids)))
+    return len(ids)

@@ -141,3 +141,17 @@ def test_four_workers_run_each_of_200_jobs_exactly_once(db: Database) -> None:
     assert jobs.counts(db)["done"] == 200
     with db.read() as session:
         assert session.get(Job, 1) is not None
+
+
+def test_done_jobs_are_pruned_after_a_week_failed_ones_stay(db: Database) -> None:
+    done, failed = jobs.enqueue(db, "echo", {"to": "a@x"}), jobs.enqueue(db, "boom", {}, max_attempts=1)
+
+    def boom(ctx: jobs.JobContext) -> None:
+        raise RuntimeError("no")
+
+    worker = jobs.Worker(db, {"echo": lambda ctx: None, "boom": boom})
+    worker.run(threading.Event(), until_idle=True)
+    assert jobs.prune(db, utcnow() - timedelta(days=7)) == 0
+    assert jobs.prune(db, utcnow() + timedelta(days=1)) == 1
+    assert [(j.id, j.state) for j in jobs.list_jobs(db)] == [(failed, "failed")]
+    assert done != failed
