@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, delete, event, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import Database
@@ -68,9 +68,16 @@ class JobContext:
     retry_base: float = 30.0
     completed: bool = False
 
-    def complete(self, also: Callable[[Session], None] | None = None) -> bool:
+    def complete(
+        self, also: Callable[[Session], None] | None = None, *, on_commit: Callable[[], None] | None = None
+    ) -> bool:
         """Mark the job done now (with ``also(session)`` in the same transaction). False when this worker no
-        longer holds the job (its lease ran out and another worker took it over): then do nothing more."""
+        longer holds the job (its lease ran out and another worker took it over): then do nothing more.
+
+        ``on_commit()`` runs the moment the database has committed, before anything else (closing the
+        session, releasing locks): the mail's final dot goes out there, leaving the smallest window between
+        "done" in the database and the message handed over.
+        """
         if self.completed:
             return True
         with self.db.write() as session:
@@ -83,6 +90,8 @@ class JobContext:
                 return False
             if also is not None:
                 also(session)
+            if on_commit is not None:
+                event.listen(session, "after_commit", lambda _session: on_commit(), once=True)
         self.completed = True
         return True
 

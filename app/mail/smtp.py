@@ -69,10 +69,16 @@ def _check(reply: tuple[int, bytes], ok: tuple[int, ...], stage: str) -> None:
         raise DeliveryError(code, text.decode("utf-8", "replace"), stage)
 
 
-def deliver(mail: Outgoing, config: SmtpConfig, commit: Callable[[], bool] = lambda: True) -> None:
-    """Send ``mail``; ``commit()`` runs once the server holds the whole message, before the final dot.
+def _no_commit(send_dot: Callable[[], None]) -> bool:
+    return True
 
-    ``commit()`` returning False (or raising) closes the connection without the dot: nothing is sent.
+
+def deliver(mail: Outgoing, config: SmtpConfig, commit: Callable[[Callable[[], None]], bool] = _no_commit) -> None:
+    """Send ``mail``; ``commit(send_dot)`` runs once the server holds the whole message, before the final dot.
+
+    ``commit`` should call ``send_dot()`` right after its database commit (an ``after_commit`` hook): the
+    dot is sent then, or after ``commit`` returns if it did not. ``commit`` returning False (or raising
+    before the dot) closes the connection without the dot: nothing is sent.
     Raises :class:`DeliveryError` for a refusal and ``OSError``/``smtplib.SMTPException`` for a broken
     connection before the commit point (safe to retry: nothing was accepted).
     """
@@ -99,9 +105,17 @@ def deliver(mail: Outgoing, config: SmtpConfig, commit: Callable[[], bool] = lam
         if not quoted.endswith(b"\r\n"):
             quoted += b"\r\n"
         smtp.send(quoted)
-        if not commit():
+        dot_sent = False
+
+        def send_dot() -> None:
+            nonlocal dot_sent
+            if not dot_sent:
+                dot_sent = True
+                smtp.send(b".\r\n")  # from here the server owns the message
+
+        if not commit(send_dot):
             raise Superseded(mail.message_id)
-        smtp.send(b".\r\n")  # from here the server owns the message
+        send_dot()
         _check(smtp.getreply(), (250,), "end of DATA")
     except BaseException:
         smtp.close()  # no QUIT: a transaction without its final dot is dropped by the server
@@ -119,7 +133,7 @@ def send_with_job(ctx: Any, mail: Outgoing, config: SmtpConfig, also: Callable[[
     transaction) at the commit point before the final dot, so a crash anywhere sends it once, never twice.
     A 5xx refusal fails the job at once; other errors raise (the job is retried with backoff)."""
     try:
-        deliver(mail, config, commit=lambda: bool(ctx.complete(also)))
+        deliver(mail, config, commit=lambda send_dot: bool(ctx.complete(also, on_commit=send_dot)))
     except Superseded:
         return
     except DeliveryError as exc:

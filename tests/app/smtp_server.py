@@ -32,7 +32,8 @@ class Recorder:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> SMTP reply to RCPT TO
-    delay: float = 0.0  # seconds before answering RCPT TO and the final dot: a slow server, for crash tests
+    delay: float = 0.0  # seconds before answering RCPT TO: a slow server, for crash tests
+    reply_delay: float = 0.0  # seconds between accepting a message (the final dot) and saying so
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         await asyncio.sleep(self.delay)
@@ -42,10 +43,13 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(self.delay)
+        # Like a real MTA (postfix queues the message when it reads the final dot, then replies): record
+        # first, then be slow to answer. aiosmtpd cancels this coroutine when the client goes away, so a
+        # delay before recording would drop a message whose client died after sending the dot.
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        await asyncio.sleep(self.reply_delay)
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:

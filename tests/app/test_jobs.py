@@ -155,3 +155,17 @@ def test_done_jobs_are_pruned_after_a_week_failed_ones_stay(db: Database) -> Non
     assert jobs.prune(db, utcnow() + timedelta(days=1)) == 1
     assert [(j.id, j.state) for j in jobs.list_jobs(db)] == [(failed, "failed")]
     assert done != failed
+
+
+def test_on_commit_runs_once_right_after_the_commit_and_not_when_the_job_was_lost(db: Database) -> None:
+    jobs.enqueue(db, "echo", {})
+    worker = jobs.Worker(db, {"echo": lambda ctx: None}, lease=timedelta(seconds=1))
+    lost = worker.claim()
+    assert lost is not None
+    taken = worker.claim(utcnow() + timedelta(seconds=2))
+    assert taken is not None
+    seen: list[str] = []
+    assert not lost.complete(on_commit=lambda: seen.append("lost"))
+    assert taken.complete(on_commit=lambda: seen.append(jobs.list_jobs(db)[0].state))
+    assert taken.complete(on_commit=lambda: seen.append("again"))  # already done: no second call
+    assert seen == ["done"]  # the hook saw the committed state

@@ -100,7 +100,7 @@ def test_starttls_and_login_with_a_real_certificate(tmp_path: Path) -> None:
 
 def test_nothing_is_sent_when_the_commit_point_says_no(server: SmtpServer) -> None:
     with pytest.raises(mail.Superseded):
-        mail.deliver(invitation("en"), plain(server), commit=lambda: False)
+        mail.deliver(invitation("en"), plain(server), commit=lambda send_dot: False)
     mail.deliver(invitation("en"), plain(server))
     assert len(server.messages) == 1  # the server dropped the first transaction and still serves
 
