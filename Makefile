@@ -26,9 +26,10 @@ messages: $(STAMP)
 	  --copyright-holder "rolefit authors" -o locales/messages.pot . >/dev/null
 	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
 
+# one machine: the web server and one job worker (mail); the worker stops with the server
 run: setup
 	$(BIN)/rolefit db upgrade
-	$(BIN)/rolefit serve
+	$(BIN)/rolefit worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/rolefit serve
 
 system-deps:
 	@scripts/system-deps.sh

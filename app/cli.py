@@ -424,6 +424,116 @@ def serve(
     )
 
 
+jobs_cli = typer.Typer(help="Background jobs (mail): the worker and what it has done.", no_args_is_help=True)
+cli.add_typer(jobs_cli, name="jobs")
+mail_cli = typer.Typer(help="Outgoing mail (ROLEFIT_SMTP_*).", no_args_is_help=True)
+cli.add_typer(mail_cli, name="mail")
+
+
+def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
+    """Every job kind the worker runs, by name."""
+    from app import mail
+    from app.mail import invitation
+
+    def smtp() -> mail.SmtpConfig:
+        return mail.SmtpConfig.from_settings(settings)
+
+    return {"mail.send": mail.job_handler(smtp), invitation.KIND: invitation.handler(database, settings.base_url, smtp)}
+
+
+@cli.command("worker")
+def worker_cmd(
+    until_idle: Annotated[bool, typer.Option(help="Stop when no job is due (for scripts and tests).")] = False,
+) -> None:
+    """Run background jobs (mail) until stopped (SIGTERM/SIGINT finish the job in hand first).
+
+    Start as many as you like, on as many machines as share the database: each job runs once.
+    """
+    import logging
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from app import jobs
+    from app.db import Database
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    database = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    worker = jobs.Worker(
+        database,
+        _job_handlers(settings, database),
+        lease=timedelta(seconds=settings.job_lease_seconds),
+        poll=settings.job_poll_seconds,
+        retry_base=settings.job_retry_base_seconds,
+    )
+    if not settings.smtp_host:
+        typer.echo("note: ROLEFIT_SMTP_HOST is not set; mail jobs wait and retry until it is", err=True)
+    typer.echo(f"worker {worker.name}: running {', '.join(sorted(worker.handlers))}", err=True)
+    try:
+        ran = worker.run(stop, until_idle=until_idle)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        database.dispose()
+    typer.echo(f"worker {worker.name}: stopped after {ran} job(s)", err=True)
+
+
+@jobs_cli.command("status")
+def jobs_status(
+    failed: Annotated[int, typer.Option(help="List up to this many failed jobs with their error.")] = 20,
+) -> None:
+    """Jobs per state, then the newest failed ones."""
+    from app import jobs
+    from app.db import Database
+
+    database = Database(get_settings().database_url)
+    typer.echo("  ".join(f"{state}: {n}" for state, n in jobs.counts(database).items()))
+    for job in jobs.list_jobs(database, state="failed", limit=failed):
+        typer.echo(f"#{job.id} {job.kind} after {job.attempts} attempt(s): {job.last_error}")
+    database.dispose()
+
+
+@jobs_cli.command("retry")
+def jobs_retry(job_id: Annotated[int, typer.Argument(help="A failed job's id (see jobs status).")]) -> None:
+    """Queue a failed job again, due now."""
+    from app import jobs
+    from app.db import Database
+
+    database = Database(get_settings().database_url)
+    done = jobs.retry_now(database, job_id)
+    database.dispose()
+    if not done:
+        typer.echo(f"error: job {job_id} is not a failed job", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"job {job_id} queued again")
+
+
+@mail_cli.command("test")
+def mail_test(
+    to: Annotated[str, typer.Option("--to", help="Where to send the test e-mail.")],
+    lang: Annotated[str, typer.Option(help="Language: en, zh-Hans or vi.")] = "en",
+) -> None:
+    """Send one test e-mail now (not as a job) to check the ROLEFIT_SMTP_* settings."""
+    from app import mail
+
+    settings = get_settings()
+    try:
+        config = mail.SmtpConfig.from_settings(settings)
+    except mail.MailNotConfigured as exc:
+        typer.echo(f"error: {exc}; see docs/deploy.md (Mail)", err=True)
+        raise typer.Exit(2) from exc
+    message = mail.build("test", lang, to=to, sender=config.sender, context={})
+    try:
+        mail.deliver(message, config)
+    except Exception as exc:
+        typer.echo(f"error: not sent: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"sent {message.message_id} to {to} via {config.host}:{config.port}")
+
+
 def main() -> None:
     cli()
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,11 +28,25 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     reload_templates: bool = False  # development only: re-read templates on change
     max_body_bytes: int = 64 * 1024  # larger request bodies get 413
+    max_import_bytes: int = 8 * 1024 * 1024  # ... except a people file (HR import) and its confirmation
     cookie_max_age_days: int = 180  # how long a browser remembers its quiz (resume)
     # SQLite: every worker checkpoints and truncates the WAL this often (seconds; 0 = only after erasures)
     checkpoint_seconds: float = 300
     readyz_timeout_seconds: float = 2.0  # /readyz: how long the write probe may wait for the database
     readyz_min_free_mb: int = 64  # /readyz answers 503 "disk_full" below this much free space (SQLite)
+    # Outgoing mail (app/mail, docs/deploy.md). No host: the app sends nothing and says so; HR copies links.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True  # upgrade the connection with STARTTLS (required when the server offers it)
+    smtp_ssl: bool = False  # implicit TLS from the first byte (port 465) instead of STARTTLS
+    smtp_from: str = "rolefit <no-reply@localhost>"
+    smtp_timeout: float = 30.0
+    # Background jobs (app/jobs): a claim's lease, the idle poll, the first retry's wait (x4 each time).
+    job_lease_seconds: float = 300.0
+    job_poll_seconds: float = 1.0
+    job_retry_base_seconds: float = 30.0
 
 
 @lru_cache

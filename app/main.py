@@ -23,7 +23,7 @@ from app.db import Database
 from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, join, pages, quiz, results
+from app.routes import api, health, hr, join, pages, people, quiz, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.templating import render
@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the quiz first: its answer POST is the busiest route, and routes are matched in order
     for router in (quiz.router, health.router, pages.router, results.router, join.router, hr.router, api.router):
         app.include_router(router)
+    app.include_router(people.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(InputGuard, reject=reject_input)  # inside Language (the message's language) and the size limit
     app.add_middleware(Language)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large)
+    uploads = dict.fromkeys(("/hr/people/import", "/hr/people/import/apply"), settings.max_import_bytes)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large, larger=uploads)
     app.add_middleware(SecurityHeaders)
     return app

@@ -178,6 +178,7 @@ class Invitation(SQLModel, table=True):
     max_uses: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # personal invitations expire; the shared link closes with its cohort
 
 
 DIMS = ("d_scope", "d_stakeholders", "d_horizon", "d_capability", "d_position", "d_career")
@@ -255,3 +256,76 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=60)
     detail: str = Field(default="", max_length=500)
     at: datetime = Field(default_factory=utcnow)
+
+
+class Job(SQLModel, table=True):
+    """One unit of background work (app/jobs): an outbox row claimed by one worker at a time.
+
+    ``state``: queued -> running -> done, or back to queued (a retry at ``run_at``), or failed after
+    ``max_attempts``. A running job whose ``locked_until`` has passed belongs to a worker that died: the next
+    claim takes it over with a new ``lock_token``, so the dead worker's late writes match nothing.
+    """
+
+    __table_args__ = (
+        Index("ix_job_claim", "state", "run_at"),
+        Index("ix_job_kind_state", "kind", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="queued", max_length=16)
+    run_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    max_attempts: int = 5
+    locked_until: datetime | None = None
+    lock_token: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class Person(SQLModel, table=True):
+    """Someone HR may invite: belongs to the organisation (invitations belong to a cohort). One per e-mail."""
+
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_person_org_email"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    email: str = Field(max_length=254)  # stored lower-case
+    name: str = Field(max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    level: str | None = Field(default=None, max_length=100)
+    lang: str = Field(default="en", max_length=8)
+    manager_email: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonalInvitation(SQLModel, table=True):
+    """One person's own link to a cohort: a one-use :class:`Invitation` (token hashed there) sent by e-mail.
+
+    The token is made when the mail is sent (by the ``invitation.send`` job, committed with the job just
+    before the SMTP final dot), so no readable token sits in the job's payload. ``job_id`` shows HR the
+    delivery: queued, sent, retrying or failed with the server's reason.
+    """
+
+    __tablename__ = "personal_invitation"
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id", name="uq_personal_invitation"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    cohort_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    person_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    invitation_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("invitation.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    sent_by: str | None = Field(default=None, max_length=32)  # the HR user's id (their name and Reply-To)
+    job_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

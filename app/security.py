@@ -114,24 +114,29 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``limit`` bytes, declared (Content-Length) or streamed."""
+    """Refuse request bodies over ``limit`` bytes (``larger[path]`` for a few upload routes), declared
+    (Content-Length) or streamed."""
 
-    def __init__(self, app: ASGIApp, limit: int, reject: Callable[[Scope], ASGIApp]) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, reject: Callable[[Scope], ASGIApp], larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.reject = reject
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.limit)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = self.limit + 1
-                if declared > self.limit:
+                    declared = limit + 1
+                if declared > limit:
                     await self.reject(scope)(scope, receive, send)
                     return
         seen = 0
@@ -142,7 +147,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 

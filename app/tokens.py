@@ -33,3 +33,8 @@ def normalise_resume_code(code: str) -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def join_link(base_url: str, token: str, lang: str) -> str:
+    """A personal invitation's link: the cohort's consent page, opened in the person's language."""
+    return f"{base_url.rstrip('/')}/join/{token}?lang={lang}"

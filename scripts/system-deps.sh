@@ -3,7 +3,7 @@
 # Installs only what is missing, only as root with apt-get; otherwise says what is missing and exits 0
 # (the tests that need them then skip with a reason, or fail under ROLEFIT_REQUIRE_SERVICES=1).
 set -uo pipefail
-packages=(chromium libatomic1 fonts-liberation fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+packages=(chromium libatomic1 fonts-liberation fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -120,12 +120,20 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/cohorts/{cohort_id}/export.csv", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/export.xlsx", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/report.pdf", NOT_FOUND),
+    _read("GET", "/hr/people"),
+    _read("GET", "/hr/cohorts/{cohort_id}/personal", NOT_FOUND),
     # --- HR: changing things (owners) ---------------------------------------------------------------------
     _write("POST", "/hr/cohorts"),
     _write("POST", "/hr/cohorts/{cohort_id}/invitations", NOT_FOUND),
     _write("POST", "/hr/invitations/{invitation_id}/revoke", NOT_FOUND),
     _write("GET", "/hr/users"),
     _write("POST", "/hr/users"),
+    _write("POST", "/hr/people"),
+    _write("POST", "/hr/people/import"),
+    _write("POST", "/hr/people/import/apply"),
+    _write("POST", "/hr/cohorts/{cohort_id}/personal/preview", NOT_FOUND),
+    _write("POST", "/hr/cohorts/{cohort_id}/personal/send", NOT_FOUND),
+    _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

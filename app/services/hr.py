@@ -199,6 +199,8 @@ def open_invitation(db: Database, token: str, now: datetime) -> OpenInvitation |
         inv = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
         if inv is None or inv.revoked_at is not None:
             return None
+        if inv.expires_at is not None and inv.expires_at <= now:
+            return None
         if inv.max_uses is not None and inv.uses >= inv.max_uses:
             return None
         cohort = session.get(Cohort, inv.cohort_id)

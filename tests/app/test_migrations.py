@@ -32,6 +32,9 @@ TABLES = {
     "invitation",
     "participation",
     "audit_event",
+    "job",
+    "person",
+    "personal_invitation",
 }
 
 

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import utcnow
 from app.routes.hr import UserDep
-from app.services import hr
+from app.services import hr, invitations, people
 from scoring.model import Bank
 from tests.app.conftest import Browser
 from tests.app.test_hr import PASSWORD, cohort_with_people, make_org, signed_in
@@ -76,6 +76,9 @@ FORMS = {
     "/hr/cohorts": {"name": "Autumn"},
     "/hr/users": {"email": "new.colleague@example.test", "role": "analyst"},
     "/hr/login": {"email": "nobody@example.test", "password": "not the password at all"},
+    "/hr/people": {"name": "Linh", "email": "linh@example.test"},
+    "/hr/people/import": {"content": "name,email\nAn,an@example.test\n"},
+    "/hr/people/import/apply": {"payload": "bmFtZSxlbWFpbApBbixhbkBleGFtcGxlLnRlc3QK", "filename": "people.csv"},
 }
 PLACEHOLDERS = {
     "token": "no-such-token",
@@ -119,7 +122,10 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
     auth.set_password(db, invited.token, PASSWORD, utcnow())
     cohort = cohort_with_people(app, bank, org_a, 6)
     invitation = hr.cohorts_of(db, org_a)[0].invitations[0].id
-    values = PLACEHOLDERS | {"cohort_id": cohort, "invitation_id": invitation}
+    people.add_person(db, org_a, {"name": "Linh", "email": "linh@a.test"}, utcnow())
+    invitations.create_links(db, org_a, cohort, "test", utcnow(), "http://testserver")
+    personal = invitations.status(db, org_a, cohort, utcnow())[0].id
+    values = PLACEHOLDERS | {"cohort_id": cohort, "invitation_id": invitation, "personal_id": personal}
     browsers = {
         "anonymous": Browser(app),
         "other_owner": signed_in(app, "owner@b.test"),

@@ -1,0 +1,226 @@
+"""HR: the organisation's people: list (analysts and owners), import from a file and add by hand (owners);
+personal invitations of a cohort: preview, send by e-mail (or make links to copy without SMTP), revoke.
+
+Import is two requests: the file (or pasted CSV) is checked and shown row by row, nothing written; the
+page carries the file back (base64, hidden) to "Import", which applies exactly what was previewed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.mail import invitation as invitation_mail
+from app.messages import message
+from app.routes.hr import OwnerDep, UserDep
+from app.services import hr, invitations, people
+from app.templating import render
+from app.tokens import join_link
+from app.web import CsrfDep, DbDep, NotFound, SettingsDep
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+def _page(request: Request, db: Any, user: Any, **extra: Any) -> dict[str, Any]:
+    search = (request.query_params.get("q") or "")[:100]
+    try:
+        offset = max(0, int(request.query_params.get("offset") or 0))
+    except ValueError:
+        offset = 0
+    listing = people.list_people(db, user.org_id, search=search, limit=PAGE, offset=offset)
+    context: dict[str, Any] = {
+        "user": user,
+        "listing": listing,
+        "search": search,
+        "offset": offset,
+        "page_size": PAGE,
+        "preview": None,
+        "payload": None,
+        "filename": None,
+        "error": None,
+        "values": {},
+        "done": None,
+    }
+    return context | extra
+
+
+PREVIEW_ROWS = 200
+
+
+def _describe_rows(preview: people.Preview, lang: str) -> list[dict[str, Any]]:
+    """Every row with an error or merged into another, and the first 200 others (the counts say the rest)."""
+    others = [r for r in preview.rows if r.action not in ("error", "merged")][:PREVIEW_ROWS]
+    shown = sorted([r for r in preview.rows if r.action in ("error", "merged")] + others, key=lambda r: r.line)
+    return [{"row": row, "errors": [people.describe(error, lang) for error in row.errors]} for row in shown]
+
+
+@router.get("/hr/people", response_class=HTMLResponse)
+def people_page(request: Request, db: DbDep, user: UserDep) -> HTMLResponse:
+    done = request.query_params.get("imported")
+    return render(request, "hr/people.html", _page(request, db, user, done=done))
+
+
+@router.post("/hr/people", dependencies=[CsrfDep])
+def add_person(
+    request: Request,
+    db: DbDep,
+    user: OwnerDep,
+    name: Annotated[str, Form(max_length=500)] = "",
+    email: Annotated[str, Form(max_length=500)] = "",
+    department: Annotated[str, Form(max_length=500)] = "",
+    level: Annotated[str, Form(max_length=500)] = "",
+    lang: Annotated[str, Form(max_length=20)] = "",
+    manager_email: Annotated[str, Form(max_length=500)] = "",
+) -> Any:
+    values = {
+        "name": name,
+        "email": email,
+        "department": department,
+        "level": level,
+        "lang": lang,
+        "manager_email": manager_email,
+    }
+    try:
+        people.add_person(db, user.org_id, values, request.app.state.clock())
+    except people.PeopleError as err:
+        error = people.describe(err, request.state.lang)
+        context = _page(request, db, user, error=error, values=values)
+        return render(request, "hr/people.html", context, status_code=422)
+    return RedirectResponse("/hr/people", status_code=303)
+
+
+async def _read_upload(file: UploadFile | None, content: str) -> tuple[bytes, str]:
+    if file is not None and file.filename:
+        return await file.read(), file.filename
+    return content.encode("utf-8"), "pasted.csv"
+
+
+@router.post("/hr/people/import", dependencies=[CsrfDep])
+async def import_preview(
+    request: Request,
+    db: DbDep,
+    user: OwnerDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    content: Annotated[str, Form(max_length=1_000_000)] = "",
+) -> HTMLResponse:
+    data, filename = await _read_upload(file, content)
+    lang = request.state.lang
+    try:
+        preview = people.preview(db, user.org_id, data, filename)
+    except people.PeopleError as err:
+        context = _page(request, db, user, error=people.describe(err, lang))
+        return render(request, "hr/people.html", context, status_code=422)
+    context = _page(
+        request,
+        db,
+        user,
+        preview=preview,
+        rows=_describe_rows(preview, lang),
+        payload=base64.b64encode(data).decode("ascii"),
+        filename=filename,
+    )
+    return render(request, "hr/people.html", context)
+
+
+@router.post("/hr/people/import/apply", dependencies=[CsrfDep])
+def import_apply(
+    request: Request,
+    db: DbDep,
+    user: OwnerDep,
+    payload: Annotated[str, Form(max_length=8 * 1024 * 1024)] = "",
+    filename: Annotated[str, Form(max_length=200)] = "people.csv",
+) -> Any:
+    lang = request.state.lang
+    try:
+        data = base64.b64decode(payload.encode("ascii"), validate=True)
+        result = people.apply(db, user.org_id, data, filename, request.app.state.clock())
+    except (binascii.Error, UnicodeEncodeError):
+        context = _page(request, db, user, error=message("invalid", lang))
+        return render(request, "hr/people.html", context, status_code=422)
+    except people.PeopleError as err:
+        context = _page(request, db, user, error=people.describe(err, lang))
+        return render(request, "hr/people.html", context, status_code=422)
+    written = result.counts["new"] + result.counts["update"]
+    return RedirectResponse(f"/hr/people?imported={written}", status_code=303)
+
+
+# --- personal invitations of a cohort ------------------------------------------------------------------
+
+
+def _invite_context(
+    request: Request, db: Any, user: Any, cohort_id: str, settings: Any, **extra: Any
+) -> dict[str, Any]:
+    now = request.app.state.clock()
+    cohort = hr.cohort_of(db, user.org_id, cohort_id)
+    if cohort is None:
+        raise NotFound
+    context: dict[str, Any] = {
+        "user": user,
+        "cohort": cohort,
+        "rows": invitations.status(db, user.org_id, cohort_id, now),
+        "mail_configured": bool(settings.smtp_host),
+        "plan": None,
+        "sample": None,
+        "links": None,
+        "queued": None,
+        "error": None,
+    }
+    return context | extra
+
+
+@router.get("/hr/cohorts/{cohort_id}/personal", response_class=HTMLResponse)
+def personal_invitations(request: Request, cohort_id: str, db: DbDep, user: UserDep, settings: SettingsDep) -> Any:
+    queued = request.query_params.get("queued")
+    return render(request, "hr/invite.html", _invite_context(request, db, user, cohort_id, settings, queued=queued))
+
+
+@router.post("/hr/cohorts/{cohort_id}/personal/preview", dependencies=[CsrfDep])
+def personal_preview(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
+    now = request.app.state.clock()
+    if hr.cohort_of(db, user.org_id, cohort_id) is None:
+        raise NotFound
+    try:
+        planned = invitations.plan(db, user.org_id, cohort_id, now)
+    except invitations.InvitationError as err:
+        context = _invite_context(request, db, user, cohort_id, settings, error=message("closed", request.state.lang))
+        return render(request, "hr/invite.html", context, status_code=409 if err.code == "closed" else 404)
+    sample = None
+    if planned.recipients:
+        first = planned.recipients[0]
+        link = join_link(settings.base_url, invitation_mail.SAMPLE_TOKEN, first.lang)
+        sample = invitation_mail.invitation_mail(
+            first, planned.organisation, user, link, planned.expires_at, settings.smtp_from
+        )
+    context = _invite_context(request, db, user, cohort_id, settings, plan=planned, sample=sample)
+    return render(request, "hr/invite.html", context)
+
+
+@router.post("/hr/cohorts/{cohort_id}/personal/send", dependencies=[CsrfDep])
+def personal_send(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
+    now = request.app.state.clock()
+    if hr.cohort_of(db, user.org_id, cohort_id) is None:
+        raise NotFound
+    try:
+        if settings.smtp_host:
+            queued = invitations.send(db, user.org_id, cohort_id, user.id, now)
+            return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal?queued={queued}", status_code=303)
+        links = invitations.create_links(db, user.org_id, cohort_id, user.id, now, str(request.base_url))
+    except invitations.InvitationError as err:
+        if err.code != "closed":
+            raise NotFound from err
+        context = _invite_context(request, db, user, cohort_id, settings, error=message("closed", request.state.lang))
+        return render(request, "hr/invite.html", context, status_code=409)
+    return render(request, "hr/invite.html", _invite_context(request, db, user, cohort_id, settings, links=links))
+
+
+@router.post("/hr/personal-invitations/{personal_id}/revoke", dependencies=[CsrfDep])
+def personal_revoke(request: Request, personal_id: str, db: DbDep, user: OwnerDep) -> Any:
+    cohort_id = invitations.cohort_of(db, user.org_id, personal_id)
+    if cohort_id is None or not invitations.revoke(db, user.org_id, personal_id, request.app.state.clock()):
+        raise NotFound
+    return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal", status_code=303)

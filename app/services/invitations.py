@@ -1,0 +1,217 @@
+"""Personal invitations: one unguessable, one-use, expiring link per person per cohort, sent by e-mail.
+
+- :func:`plan` says who would get a mail (people of the organisation not yet invited to the cohort): the
+  bulk send's preview (the route renders one of the mails as a sample with app.mail).
+- :func:`send` creates the invitations and one ``invitation.send`` job each, in one transaction.
+- The job itself is :func:`app.mail.invitation.handler`: it makes the token at send time and commits its
+  hash (with the job's "done") just before the SMTP final dot, so the link in the mail is the one stored,
+  the token is never stored readable, and a crash can't send two different links.
+- :func:`create_links` is the same without mail (SMTP not configured): the links are shown to HR once.
+- :func:`revoke` ends a link; :func:`status` lists the cohort's invitations with their delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app import jobs
+from app.db import Database
+from app.models import Cohort, Invitation, Job, Organisation, Person, PersonalInvitation
+from app.tokens import hash_token, join_link, new_public_id, new_token
+
+KIND = "invitation.send"
+VALID_DAYS = 30
+
+
+class InvitationError(ValueError):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def _cohort(session: Session, org_id: str, cohort_id: str, now: datetime) -> Cohort:
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or cohort.org_id != org_id:
+        raise InvitationError("not_found")
+    if cohort.closes_at is not None and cohort.closes_at <= now:
+        raise InvitationError("closed")
+    return cohort
+
+
+def _uninvited(session: Session, org_id: str, cohort_id: str, person_ids: Sequence[str] | None) -> list[Person]:
+    invited = select(PersonalInvitation.person_id).where(col(PersonalInvitation.cohort_id) == cohort_id)
+    query = select(Person).where(col(Person.org_id) == org_id, col(Person.id).not_in(invited))
+    if person_ids is not None:
+        query = query.where(col(Person.id).in_(list(person_ids)))
+    return list(session.exec(query.order_by(col(Person.name), col(Person.email))))
+
+
+@dataclass(frozen=True)
+class Plan:
+    cohort: Cohort
+    organisation: Organisation
+    recipients: list[Person]  # who would get a mail: the organisation's people not yet invited
+    expires_at: datetime  # what the links sent now would say
+
+
+def plan(db: Database, org_id: str, cohort_id: str, now: datetime, person_ids: Sequence[str] | None = None) -> Plan:
+    """The bulk send's preview: writes nothing (the routes render a sample mail with app.mail)."""
+    with db.read() as session:
+        cohort = _cohort(session, org_id, cohort_id, now)
+        people = _uninvited(session, org_id, cohort_id, person_ids)
+        org = session.get(Organisation, org_id)
+    assert org is not None
+    return Plan(cohort, org, people, now + timedelta(days=VALID_DAYS))
+
+
+def _create(
+    session: Session, cohort: Cohort, person: Person, sender_id: str, now: datetime, token: str
+) -> PersonalInvitation:
+    invitation = Invitation(
+        id=new_public_id(),
+        cohort_id=cohort.id,
+        token_hash=hash_token(token),
+        max_uses=1,
+        created_at=now,
+        expires_at=now + timedelta(days=VALID_DAYS),
+    )
+    session.add(invitation)
+    personal = PersonalInvitation(
+        id=new_public_id(),
+        cohort_id=cohort.id,
+        person_id=person.id,
+        invitation_id=invitation.id,
+        sent_by=sender_id,
+        created_at=now,
+    )
+    session.add(personal)
+    return personal
+
+
+def send(
+    db: Database, org_id: str, cohort_id: str, sender_id: str, now: datetime, person_ids: Sequence[str] | None = None
+) -> int:
+    """Invite everyone not yet invited (or those of ``person_ids``): invitations and mail jobs, one
+    transaction. Returns how many mails are queued."""
+    with db.write() as session:
+        cohort = _cohort(session, org_id, cohort_id, now)
+        people = _uninvited(session, org_id, cohort_id, person_ids)
+        for person in people:
+            # a placeholder token nobody ever sees: the job replaces its hash with the mailed token's
+            personal = _create(session, cohort, person, sender_id, now, new_token())
+            session.flush()
+            personal.job_id = jobs.enqueue(session, KIND, {"personal_invitation_id": personal.id})
+    return len(people)
+
+
+@dataclass(frozen=True)
+class MadeLink:
+    person: Person
+    link: str
+
+
+def create_links(
+    db: Database,
+    org_id: str,
+    cohort_id: str,
+    sender_id: str,
+    now: datetime,
+    base_url: str,
+    person_ids: Sequence[str] | None = None,
+) -> list[MadeLink]:
+    """Without mail: make the personal links now and return them (shown once; only hashes are kept)."""
+    made: list[MadeLink] = []
+    with db.write() as session:
+        cohort = _cohort(session, org_id, cohort_id, now)
+        for person in _uninvited(session, org_id, cohort_id, person_ids):
+            token = new_token()
+            personal = _create(session, cohort, person, sender_id, now, token)
+            personal.sent_at = now
+            made.append(MadeLink(person, join_link(base_url, token, person.lang)))
+    return made
+
+
+def cohort_of(db: Database, org_id: str, personal_id: str) -> str | None:
+    """The cohort of a personal invitation of this organisation (None: not found here)."""
+    with db.read() as session:
+        personal = session.get(PersonalInvitation, personal_id)
+        cohort = session.get(Cohort, personal.cohort_id) if personal is not None else None
+    return cohort.id if cohort is not None and cohort.org_id == org_id else None
+
+
+def revoke(db: Database, org_id: str, personal_id: str, now: datetime) -> bool:
+    with db.write() as session:
+        personal = session.get(PersonalInvitation, personal_id)
+        if personal is None:
+            return False
+        cohort = session.get(Cohort, personal.cohort_id)
+        if cohort is None or cohort.org_id != org_id:
+            return False
+        session.execute(
+            update(Invitation)
+            .where(col(Invitation.id) == personal.invitation_id, col(Invitation.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    name: str
+    email: str
+    lang: str
+    state: str  # queued | sending | retrying | sent | failed | revoked | expired | joined | link
+    sent_at: datetime | None
+    error: str | None
+    expires_at: datetime | None
+
+
+def status(db: Database, org_id: str, cohort_id: str, now: datetime) -> list[Row]:
+    """The cohort's personal invitations, with what became of each mail (HR sees a failed delivery)."""
+    query = (
+        select(PersonalInvitation, Person, Invitation, Job)
+        .join(Person, col(Person.id) == col(PersonalInvitation.person_id))
+        .join(Invitation, col(Invitation.id) == col(PersonalInvitation.invitation_id))
+        .join(Job, col(Job.id) == col(PersonalInvitation.job_id), isouter=True)
+        .where(col(PersonalInvitation.cohort_id) == cohort_id, col(Person.org_id) == org_id)
+        .order_by(col(Person.name), col(Person.email))
+    )
+    rows: list[Row] = []
+    with db.read() as session:
+        for personal, person, invitation, job in session.exec(query):
+            error = job.last_error if job is not None else None
+            if invitation.revoked_at is not None:
+                state = "revoked"
+            elif invitation.uses > 0:
+                state = "joined"
+            elif invitation.expires_at is not None and invitation.expires_at <= now:
+                state = "expired"
+            elif job is None:
+                state = "link"  # made without mail, copied by HR
+            elif job.state == "done":
+                state = "sent"
+            elif job.state == "failed":
+                state = "failed"
+            elif job.state == "queued" and job.attempts > 0:
+                state = "retrying"
+            else:
+                state = "queued" if job.state == "queued" else "sending"
+            rows.append(
+                Row(
+                    personal.id,
+                    person.name,
+                    person.email,
+                    person.lang,
+                    state,
+                    personal.sent_at,
+                    error,
+                    invitation.expires_at,
+                )
+            )
+    return rows

@@ -1,0 +1,108 @@
+"""kill -9 of worker processes in the middle of a batch of mail: after a restart every mail has been
+accepted by the (real, local) SMTP server exactly once. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from app import jobs, mail
+from app.db import Database
+from app.models import Job
+from tests.app.smtp_server import SmtpServer
+
+ROOT = Path(__file__).resolve().parents[2]
+MAILS = 60
+LEASE = 2.0  # seconds: a dead worker's job is taken over this long after it was claimed
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def start_worker(db_url: str, smtp_port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "ROLEFIT_DATABASE_URL": db_url,
+        "ROLEFIT_SMTP_HOST": "127.0.0.1",
+        "ROLEFIT_SMTP_PORT": str(smtp_port),
+        "ROLEFIT_SMTP_STARTTLS": "false",
+        "ROLEFIT_SMTP_FROM": "Acme HR <hr@acme.example>",
+        "ROLEFIT_JOB_LEASE_SECONDS": str(LEASE),
+        "ROLEFIT_JOB_POLL_SECONDS": "0.05",
+        "ROLEFIT_JOB_RETRY_BASE_SECONDS": "0.2",
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out)
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise AssertionError(f"timed out waiting for {what}; workers said:\n{tail}")
+        time.sleep(0.05)
+
+
+def test_workers_killed_mid_batch_and_restarted_send_every_mail_exactly_once(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "workers.log"
+    with SmtpServer() as server:
+        # each mail takes a while before its commit point (a kill lands there: the job is in flight), and a
+        # little after the dot (a kill there finds the job already done: nothing to send again)
+        server.recorder.delay, server.recorder.reply_delay = 0.05, 0.005
+        expected = []
+        with db.write() as session:
+            for n in range(MAILS):
+                message = mail.build(
+                    "test",
+                    ("en", "zh-Hans", "vi")[n % 3],
+                    to=f"p{n}@acme.example",
+                    sender="hr@acme.example",
+                    context={},
+                )
+                expected.append(message.message_id)
+                jobs.enqueue(session, "mail.send", {"mail": message.to_dict()})
+
+        first = [start_worker(db_url, server.port, log) for _ in range(2)]
+        try:
+            wait_for(lambda: len(server.messages) >= MAILS // 4, 60, "the first mails", log)
+        finally:
+            for proc in first:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        at_kill = len(server.messages)
+        assert at_kill < MAILS, "the batch finished before the kill: nothing was tested"
+        with db.read() as session:
+            orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
+
+        second = [start_worker(db_url, server.port, log) for _ in range(2)]
+        try:
+            wait_for(lambda: jobs.counts(db)["done"] == MAILS, 120, f"all {MAILS} jobs done", log)
+        finally:
+            for proc in second:
+                proc.send_signal(signal.SIGTERM)
+            for proc in second:
+                assert proc.wait(30) == 0  # a clean stop on SIGTERM
+        time.sleep(0.2)  # the server records a message after its reply; let the last one land
+        received = Counter(server.recorder.message_ids())
+
+    assert orphaned, "no job was in flight at the kill: the crash path was not exercised"
+    assert received == Counter({message_id: 1 for message_id in expected})
+    assert jobs.counts(db) == {"queued": 0, "running": 0, "done": MAILS, "failed": 0}
+    with db.read() as session:
+        retried = dict(session.exec(select(Job.id, Job.attempts).where(col(Job.id).in_(orphaned))).all())
+    assert all(attempts == 2 for attempts in retried.values()), retried
