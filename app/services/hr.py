@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import Cohort, Invitation, Organisation, Participation
+from app.models import GAP_BITS, Cohort, Invitation, Organisation, Participation, ParticipationRollup
 from app.services import quiz
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
@@ -147,32 +147,33 @@ class CohortRow:
     invitations: tuple[Invitation, ...]
 
 
-def cohorts_of(db: Database, org_id: str) -> list[CohortRow]:
+def cohorts_of(db: Database, org_id: str, cohort_id: str | None = None) -> list[CohortRow]:
+    """The organisation's cohorts (or the one ``cohort_id``), newest first, with their counts.
+
+    The counts are ``cohort.participants`` / ``cohort.finished``, kept by triggers on participation
+    (migration scale_0001), so this page costs the cohorts it lists, not the people in them.
+    """
     with db.read() as session:
-        cohorts = list(
-            session.exec(select(Cohort).where(Cohort.org_id == org_id).order_by(col(Cohort.created_at).desc()))
-        )
-        counts = {
-            cid: (int(n), int(done or 0))
-            for cid, n, done in session.exec(
-                select(
-                    Participation.cohort_id,
-                    func.count(),
-                    func.sum(case((col(Participation.finished_at).is_not(None), 1), else_=0)),
-                )
-                .where(Participation.org_id == org_id)
-                .group_by(col(Participation.cohort_id))
-            )
-        }
-        invitations: dict[str, list[Invitation]] = {}
-        for inv in session.exec(
+        query = select(Cohort).where(Cohort.org_id == org_id)
+        inv_query = (
             select(Invitation).join(Cohort, col(Cohort.id) == col(Invitation.cohort_id)).where(Cohort.org_id == org_id)
-        ):
+        )
+        if cohort_id is not None:
+            query = query.where(Cohort.id == cohort_id)
+            inv_query = inv_query.where(Invitation.cohort_id == cohort_id)
+        cohorts = list(session.exec(query.order_by(col(Cohort.created_at).desc())))
+        invitations: dict[str, list[Invitation]] = {}
+        for inv in session.exec(inv_query):
             invitations.setdefault(inv.cohort_id, []).append(inv)
-    return [
-        CohortRow(c, counts.get(c.id, (0, 0))[0], counts.get(c.id, (0, 0))[1], tuple(invitations.get(c.id, [])))
-        for c in cohorts
-    ]
+    return [CohortRow(c, c.participants, c.finished, tuple(invitations.get(c.id, []))) for c in cohorts]
+
+
+def cohort_row(db: Database, org_id: str, cohort_id: str) -> CohortRow | None:
+    """One cohort of ``org_id`` with its counts and invitations (None for another organisation's)."""
+    if len(cohort_id) > 32:
+        return None
+    rows = cohorts_of(db, org_id, cohort_id)
+    return rows[0] if rows else None
 
 
 def cohort_of(db: Database, org_id: str, cohort_id: str) -> Cohort | None:
@@ -411,17 +412,38 @@ def _filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     return conds
 
 
+ROLLUP: Table = ParticipationRollup.__table__  # type: ignore[attr-defined]
+
+
+def _on_day_boundaries(filters: Mapping[str, Any]) -> bool:
+    return all(filters[k].timetz().replace(tzinfo=None) == time(0) for k in ("date_from", "date_to") if k in filters)
+
+
+def _rollup_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    r = ROLLUP.c
+    conds: list[ColumnElement[bool]] = []
+    for key, column in (("department", r.department), ("level", r.level), ("current_role", r.current_role)):
+        if key in filters:
+            conds.append(column == filters[key])
+    if "date_from" in filters:
+        conds.append(r.day >= filters["date_from"].date())
+    if "date_to" in filters:
+        conds.append(r.day < filters["date_to"].date())
+    return conds
+
+
 def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filters: Filters) -> Dashboard:
     """Aggregates for one cohort (or the whole organisation), with suppression and differencing checks.
 
-    Four passes over the participants, all in SQL: the group sizes for the filters and for each
-    filter left out (differencing check), every whole-group aggregate at once, the heatmap
-    (GROUP BY department or level), and the transition candidates.
+    Four passes, all in SQL: the group sizes for the filters and for each filter left out (differencing
+    check), every whole-group aggregate at once, the heatmap (GROUP BY department or level), and the
+    transition candidates. A cohort's passes read its rows of a covering index (they cost the cohort's
+    size); the organisation's first three read ``participation_rollup`` (sums per day, department,
+    level and role, kept by triggers), and its candidates walk an index in readiness order and stop at
+    ``CANDIDATES_SHOWN``, so no page reads every person of the organisation.
     """
     active = filters.active()
-    scope = _scope(org_id, cohort_id)
-    conds = _filter_conditions(active)
-    where = and_(*scope, *conds)
+    skills = [s.id for s in bank.skills]
     with db.read() as session:
         if cohort_id is not None:
             cohort = session.get(Cohort, cohort_id)
@@ -429,33 +451,17 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                 raise HrError("not_found")
         options = _options(session, org_id, cohort_id)
         board = Dashboard(n=None, options=options)
-
-        # 1. differencing: the selection's size with each one filter dropped must not differ by 1..K-1
-        if active:
-
-            def size(parts: list[ColumnElement[bool]]) -> Any:
-                return func.count().filter(and_(*parts)) if parts else func.count()
-
-            sizes = [size(conds)] + [
-                size(_filter_conditions({k: v for k, v in active.items() if k != f})) for f in active
-            ]
-            counts = [int(x or 0) for x in session.execute(sql_select(*sizes).where(and_(*scope))).one()]
-            if counts[0] >= K and any(0 < wider - counts[0] < K for wider in counts[1:]):
-                board.blocked = "differencing"
-                return board
-
-        # 2. everything about the whole selection in one pass (an index-only scan)
-        skills = [s.id for s in bank.skills]
-        rec = col(Participation.recommendation)
-        exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
-        exprs += [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
-        for track in ("am", "pm"):
-            r = getattr(Participation, f"readiness_{track}")
-            exprs += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
-        fit = col(Participation.gaps_fit)
-        exprs += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(len(skills))]
-        row = list(session.execute(sql_select(*exprs).where(where)).one())
-        n = int(row[0])
+        by_department = bool(options["departments"])
+        board.heatmap_by = "department" if by_department else "level"
+        if cohort_id is None and len(skills) <= GAP_BITS and _on_day_boundaries(active):
+            found = _passes_rollup(session, org_id, active, by_department, len(skills))
+        else:
+            found = _passes_people(session, org_id, cohort_id, active, by_department, len(skills))
+        if found is None:
+            board.blocked = "differencing"
+            return board
+        row, groups = found
+        n = int(row[0] or 0)
         if n < K:
             board.blocked = "small"
             return board
@@ -475,11 +481,6 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                 actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]
                 board.gaps.append(GapRow(skills[i], total if total >= K else None, actions))
 
-        # 3. heatmap by department (or by level when there are no departments)
-        by = col(Participation.department) if options["departments"] else col(Participation.level)
-        board.heatmap_by = "department" if options["departments"] else "level"
-        means = [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
-        groups = list(session.execute(sql_select(by, func.count(), *means).where(where).group_by(by).order_by(by)))
         visible = suppress({str(g[0]): int(g[1]) for g in groups}) if groups else {}
         board.heatmap = [
             Group(
@@ -493,35 +494,7 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
             for g in groups
         ]
 
-        # 4. transition candidates: identified people whose current role is not the track they clearly fit
-        cand_where = and_(
-            where,
-            col(Participation.visibility) == "identified",
-            or_(
-                and_(rec == "AM", col(Participation.current_role) != "am"),
-                and_(rec == "PM", col(Participation.current_role) != "pm"),
-            ),
-        )
-        readiness = case((rec == "AM", col(Participation.readiness_am)), else_=col(Participation.readiness_pm))
-        cands = session.execute(
-            sql_select(
-                *(
-                    col(c)
-                    for c in (
-                        Participation.display_name,
-                        Participation.department,
-                        Participation.current_role,
-                        Participation.recommendation,
-                        Participation.gaps_am,
-                        Participation.gaps_pm,
-                    )
-                ),
-                readiness,
-            )
-            .where(cand_where)
-            .order_by(readiness.desc(), col(Participation.display_name))
-            .limit(CANDIDATES_SHOWN)
-        ).all()
+        cands = _candidates(session, org_id, cohort_id, active)
         if len(cands) >= K:
             board.candidates = [
                 Candidate(
@@ -529,12 +502,131 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                     department=c[1],
                     current_role=str(c[2]),
                     fit=str(c[3]),
-                    readiness=c[6],
-                    gaps=tuple(skills[i] for i in range(len(skills)) if (c[4] if c[3] == "AM" else c[5]) >> i & 1)[:3],
+                    readiness=c[5],
+                    gaps=tuple(skills[i] for i in range(len(skills)) if int(c[4] or 0) >> i & 1)[:3],
                 )
                 for c in cands
             ]
     return board
+
+
+Passes = tuple[list[Any], list[Any]] | None  # (the whole-group row, the heatmap groups); None: differencing
+
+
+def _differencing(counts: list[int]) -> bool:
+    return counts[0] >= K and any(0 < wider - counts[0] < K for wider in counts[1:])
+
+
+def _passes_people(
+    session: Session, org_id: str, cohort_id: str | None, active: dict[str, Any], by_department: bool, n_skills: int
+) -> Passes:
+    """Passes 1-3 over the participants of the scope (a cohort: an index range of its rows)."""
+    scope = _scope(org_id, cohort_id)
+    conds = _filter_conditions(active)
+    where = and_(*scope, *conds)
+    # 1. differencing: the selection's size with each one filter dropped must not differ by 1..K-1
+    if active:
+
+        def size(parts: list[ColumnElement[bool]]) -> Any:
+            return func.count().filter(and_(*parts)) if parts else func.count()
+
+        sizes = [size(conds)] + [size(_filter_conditions({k: v for k, v in active.items() if k != f})) for f in active]
+        if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(and_(*scope))).one()]):
+            return None
+    # 2. everything about the whole selection in one pass (an index-only scan)
+    rec = col(Participation.recommendation)
+    exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
+    exprs += [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
+    for track in ("am", "pm"):
+        r = getattr(Participation, f"readiness_{track}")
+        exprs += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
+    fit = col(Participation.gaps_fit)
+    exprs += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(n_skills)]
+    row = list(session.execute(sql_select(*exprs).where(where)).one())
+    # 3. heatmap by department (or by level when there are no departments)
+    by = col(Participation.department) if by_department else col(Participation.level)
+    means = [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
+    groups = list(session.execute(sql_select(by, func.count(), *means).where(where).group_by(by).order_by(by)))
+    return row, groups
+
+
+def _passes_rollup(session: Session, org_id: str, active: dict[str, Any], by_department: bool, n_skills: int) -> Passes:
+    """Passes 1-3 for the organisation, from the rollup's sums (the same numbers as the participants')."""
+    r = ROLLUP.c
+    scope = r.org_id == org_id
+    conds = _rollup_conditions(active)
+    where = and_(scope, *conds)
+    if active:
+
+        def size(parts: list[ColumnElement[bool]]) -> Any:
+            return func.sum(r.n).filter(and_(*parts)) if parts else func.sum(r.n)
+
+        sizes = [size(conds)] + [size(_rollup_conditions({k: v for k, v in active.items() if k != f})) for f in active]
+        if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(scope)).one()]):
+            return None
+
+    def mean(d: str) -> Any:
+        return func.sum(r[f"s_{d}"]) / func.nullif(func.sum(r[f"c_{d}"]), 0)
+
+    exprs: list[Any] = [func.sum(r.n), func.sum(r.n_am), func.sum(r.n_pm), func.sum(r.n_hybrid)]
+    exprs += [mean(d) for d in DIMENSIONS]
+    exprs += [func.sum(r.ready_am), func.sum(r.near_am), func.sum(r.ready_pm), func.sum(r.near_pm)]
+    exprs += [func.sum(r[f"g{i}"]) for i in range(n_skills)]
+    row = list(session.execute(sql_select(*exprs).where(where)).one())
+    by = r.department if by_department else r.level
+    groups = list(
+        session.execute(
+            sql_select(by, func.sum(r.n), *(mean(d) for d in DIMENSIONS))
+            .where(where)
+            .group_by(by)
+            .having(func.sum(r.n) > 0)
+            .order_by(by)
+        )
+    )
+    return row, groups
+
+
+def _candidates(session: Session, org_id: str, cohort_id: str | None, active: dict[str, Any]) -> list[Any]:
+    """Identified people whose current role is not the track they clearly fit, best readiness first
+    (unknown readiness last), at most CANDIDATES_SHOWN: (name, department, role, fit, gaps, readiness)."""
+    p = Participation
+    base = [*_scope(org_id, cohort_id), *_filter_conditions(active), col(p.visibility) == "identified"]
+    if cohort_id is not None:
+        rec = col(p.recommendation)
+        readiness = case((rec == "AM", col(p.readiness_am)), else_=col(p.readiness_pm))
+        gaps = case((rec == "AM", col(p.gaps_am)), else_=col(p.gaps_pm))
+        mismatch = or_(and_(rec == "AM", col(p.current_role) != "am"), and_(rec == "PM", col(p.current_role) != "pm"))
+        return list(
+            session.execute(
+                sql_select(col(p.display_name), col(p.department), col(p.current_role), rec, gaps, readiness)
+                .where(*base, mismatch)
+                .order_by(readiness.is_(None), readiness.desc(), col(p.display_name))
+                .limit(CANDIDATES_SHOWN)
+            )
+        )
+    # the organisation: per track, walk ix_participation_candidates_<track> (org, fit, identified) in
+    # readiness order and stop at CANDIDATES_SHOWN; then the people without a readiness, by name
+    found: list[Any] = []
+    for with_readiness in (True, False):
+        batch: list[Any] = []
+        for fit in ("AM", "PM"):
+            track = fit.lower()
+            ready, gaps = getattr(p, f"readiness_{track}"), getattr(p, f"gaps_{track}")
+            known = col(ready).is_not(None) if with_readiness else col(ready).is_(None)
+            order = (col(ready).desc(), col(p.display_name)) if with_readiness else (col(p.display_name),)
+            batch += session.execute(
+                sql_select(col(p.display_name), col(p.department), col(p.current_role), col(p.recommendation))
+                .add_columns(col(gaps), col(ready))
+                .where(*base, col(p.recommendation) == fit, col(p.current_role) != track, known)
+                .order_by(*order)
+                .limit(CANDIDATES_SHOWN - len(found))
+            ).all()
+        if with_readiness:
+            batch.sort(key=lambda c: -float(c[5]))  # stable: each track's own order among equals
+        found += batch[: CANDIDATES_SHOWN - len(found)]
+        if len(found) >= CANDIDATES_SHOWN:
+            break
+    return found
 
 
 def _options(session: Session, org_id: str, cohort_id: str | None) -> dict[str, list[str]]:
@@ -554,10 +646,15 @@ def identified_rows(db: Database, bank: Bank, org_id: str, cohort_id: str) -> li
     """Export rows: identified participants only; aggregate-only people never appear by row."""
     skills = [s.id for s in bank.skills]
     with db.read() as session:
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None or cohort.org_id != org_id:
+            return []
+        # by cohort only (its organisation is checked above): ix_participation_export gives the rows in
+        # name order, without a sort and without reading the rest of the organisation
         rows = session.exec(
             select(Participation)
-            .where(col(Participation.org_id) == org_id, col(Participation.cohort_id) == cohort_id)
-            .where(col(Participation.visibility) == "identified", col(Participation.finished_at).is_not(None))
+            .where(col(Participation.cohort_id) == cohort_id, col(Participation.visibility) == "identified")
+            .where(col(Participation.finished_at).is_not(None))
             .order_by(col(Participation.display_name))
         ).all()
     out = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import JSON, column, create_engine, inspect, select, table, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
@@ -31,6 +32,7 @@ TABLES = {
     "invitation",
     "participation",
     "audit_event",
+    "participation_rollup",
 }
 
 
@@ -77,3 +79,41 @@ def test_models_match_migrations(empty_db: Database) -> None:
     with empty_db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def test_results_are_packed_losslessly_and_back(empty_db: Database) -> None:
+    """scale_0002 stores result snapshots compressed: an old result reads back exactly as it was scored."""
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from app.models import ResultSnapshot
+
+    data = {"overall": 12.345678901234567, "p_am": 0.1 + 0.2, "flags": [], "text": "Tiếng Việt 中文", "n": [1, -2.5e-7]}
+    upgrade(empty_db.engine, "scale_0001")
+    now = datetime(2026, 11, 30, 12, 0)
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
+                "position, started_at, updated_at) VALUES ('a1', 'o', 'r', 'en', 'am', '1.0.0', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        result = table("result", column("assessment_id"), column("bank_version"), column("scoring_version"),
+                       column("data", JSON()), column("created_at"))  # fmt: skip
+        conn.execute(
+            result.insert().values(
+                assessment_id="a1", bank_version="1.0.0", scoring_version="1", data=data, created_at=now
+            )
+        )
+    upgrade(empty_db.engine)
+    with Session(empty_db.engine) as session:
+        snapshot = session.get(ResultSnapshot, "a1")
+        assert snapshot is not None and snapshot.data == data
+    with empty_db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT data FROM result")).scalar_one()
+    assert isinstance(stored, bytes | memoryview) and len(bytes(stored)) < len(json.dumps(data))
+    downgrade(empty_db.engine, "scale_0001")
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(select(result.c.data)).scalar_one() == data
