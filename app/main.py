@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,11 +54,25 @@ class Language:
         await self.app(scope, receive, send)
 
 
+async def _optimize_every(db: Database, seconds: int) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(db.optimize)
+        except Exception:  # a busy database: try again next time
+            log.warning("PRAGMA optimize failed", exc_info=True)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path."""
+    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path; SQLite's statistics
+    refreshed on a schedule (the first time after one period, so start-up stays fast)."""
     await app.state.db.open_async()
+    every = app.state.settings.optimize_every_s
+    task = asyncio.create_task(_optimize_every(app.state.db, every)) if every > 0 else None
     yield
+    if task is not None:
+        task.cancel()
     await app.state.db.close_async()
 
 

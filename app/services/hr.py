@@ -651,33 +651,42 @@ def identified_rows(db: Database, bank: Bank, org_id: str, cohort_id: str) -> li
             return []
         # by cohort only (its organisation is checked above): ix_participation_export gives the rows in
         # name order, without a sort and without reading the rest of the organisation
-        rows = session.exec(
-            select(Participation)
-            .where(col(Participation.cohort_id) == cohort_id, col(Participation.visibility) == "identified")
-            .where(col(Participation.finished_at).is_not(None))
-            .order_by(col(Participation.display_name))
+        p = Participation
+        columns: list[Any] = [p.display_name, p.department, p.level, p.current_role, p.recommendation, p.overall]
+        columns += [getattr(p, f"d_{d}") for d in DIMENSIONS]
+        columns += [p.readiness_am, p.readiness_pm, p.gaps_am, p.gaps_pm, p.finished_at]
+        rows = session.execute(
+            sql_select(*(col(c) for c in columns))
+            .where(col(p.cohort_id) == cohort_id, col(p.visibility) == "identified", col(p.finished_at).is_not(None))
+            .order_by(col(p.display_name))
         ).all()
+    # gap mask -> "skill;skill": the skills of each byte of the mask looked up, not tested bit by bit
+    chunks = [
+        [[skills[i + b] for b in range(8) if byte >> b & 1 and i + b < len(skills)] for byte in range(256)]
+        for i in range(0, len(skills), 8)
+    ]
+
+    def gaps(mask: int) -> str:
+        return ";".join([s for k, table in enumerate(chunks) for s in table[mask >> (8 * k) & 255]])
+
+    def whole(x: float | None) -> int | None:
+        return None if x is None else round(x)
+
     out = []
-    for p in rows:
-        out.append(
-            {
-                "name": p.display_name,
-                "department": p.department,
-                "level": p.level,
-                "current_role": p.current_role,
-                "recommendation": p.recommendation,
-                "overall": None if p.overall is None else round(p.overall),
-                **{
-                    f"d_{d}": (None if getattr(p, f"d_{d}") is None else round(getattr(p, f"d_{d}")))
-                    for d in DIMENSIONS
-                },
-                "readiness_am": None if p.readiness_am is None else round(p.readiness_am),
-                "readiness_pm": None if p.readiness_pm is None else round(p.readiness_pm),
-                "gaps_am": ";".join(s for i, s in enumerate(skills) if p.gaps_am >> i & 1),
-                "gaps_pm": ";".join(s for i, s in enumerate(skills) if p.gaps_pm >> i & 1),
-                "finished_at": p.finished_at.date().isoformat() if p.finished_at else None,
-            }
-        )
+    for r in rows:
+        item: dict[str, Any] = {
+            "name": r[0],
+            "department": r[1],
+            "level": r[2],
+            "current_role": r[3],
+            "recommendation": r[4],
+            "overall": whole(r[5]),
+        }
+        item.update({f"d_{d}": whole(v) for d, v in zip(DIMENSIONS, r[6:12], strict=True)})
+        item["readiness_am"], item["readiness_pm"] = whole(r[12]), whole(r[13])
+        item["gaps_am"], item["gaps_pm"] = gaps(r[14] or 0), gaps(r[15] or 0)
+        item["finished_at"] = r[16].date().isoformat() if r[16] else None
+        out.append(item)
     return out
 
 
