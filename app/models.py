@@ -45,16 +45,18 @@ class Assessment(SQLModel, table=True):
 
 
 class Answer(SQLModel, table=True):
-    """One row per (assessment, item), upserted. Both values null = "prefer not to answer"."""
+    """One row per (assessment, item), upserted. Both values null = "prefer not to answer".
 
-    __table_args__ = (UniqueConstraint("assessment_id", "item_id", name="uq_answer_item"),)
+    Keyed by (assessment, item) with no surrogate id: on SQLite a WITHOUT ROWID table, so the key is
+    stored once (in the table's own B-tree) instead of in the table and again in a unique index.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    # no index of its own: uq_answer_item's leading column serves every lookup by assessment
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
     assessment_id: str = Field(
-        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False)
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
     )
-    item_id: str = Field(max_length=48)
+    item_id: str = Field(primary_key=True, max_length=48)
     value_int: int | None = None
     value_option: str | None = Field(default=None, max_length=16)
     answered_at: datetime = Field(default_factory=utcnow)

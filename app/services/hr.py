@@ -565,24 +565,23 @@ def _passes_rollup(session: Session, org_id: str, active: dict[str, Any], by_dep
         if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(scope)).one()]):
             return None
 
-    def mean(d: str) -> Any:
-        return func.sum(r[f"s_{d}"]) / func.nullif(func.sum(r[f"c_{d}"]), 0)
-
-    exprs: list[Any] = [func.sum(r.n), func.sum(r.n_am), func.sum(r.n_pm), func.sum(r.n_hybrid)]
-    exprs += [mean(d) for d in DIMENSIONS]
-    exprs += [func.sum(r.ready_am), func.sum(r.near_am), func.sum(r.ready_pm), func.sum(r.near_pm)]
-    exprs += [func.sum(r[f"g{i}"]) for i in range(n_skills)]
-    row = list(session.execute(sql_select(*exprs).where(where)).one())
+    # passes 2 and 3 in one read: the sums per heatmap group; the whole group's are their totals
     by = r.department if by_department else r.level
-    groups = list(
-        session.execute(
-            sql_select(by, func.sum(r.n), *(mean(d) for d in DIMENSIONS))
-            .where(where)
-            .group_by(by)
-            .having(func.sum(r.n) > 0)
-            .order_by(by)
-        )
-    )
+    sums = [r.n, r.n_am, r.n_pm, r.n_hybrid, r.ready_am, r.near_am, r.ready_pm, r.near_pm]
+    sums += [r[f"s_{d}"] for d in DIMENSIONS] + [r[f"c_{d}"] for d in DIMENSIONS]
+    sums += [r[f"g{i}"] for i in range(n_skills)]
+    grouped = [
+        (g[0], [x or 0 for x in g[1:]])
+        for g in session.execute(sql_select(by, *(func.sum(c) for c in sums)).where(where).group_by(by).order_by(by))
+    ]
+    total = [sum(values) for values in zip(*(v for _, v in grouped), strict=True)] if grouped else [0] * len(sums)
+    dims = len(DIMENSIONS)
+
+    def means(v: list[Any]) -> list[float | None]:
+        return [(v[8 + i] / v[8 + dims + i]) if v[8 + dims + i] else None for i in range(dims)]
+
+    row = [*total[0:4], *means(total), *total[4:8], *total[8 + 2 * dims :]]
+    groups = [[label, v[0], *means(v)] for label, v in grouped if v[0] > 0]
     return row, groups
 
 
