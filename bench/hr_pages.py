@@ -172,6 +172,26 @@ def timed(browser: Browser, path: str, runs: int) -> dict[str, Any]:
     }
 
 
+def measure(url: str, email: str, cohorts: list[str], runs: int) -> dict[str, Any]:
+    app = create_app(Settings(database_url=url))
+    browser = Browser(app)
+    res = browser.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"})
+    assert res.status_code == 303, res.text[:300]
+    first = cohorts[0]
+    out = {
+        "people": len(cohorts) * COHORT,
+        "cohorts": len(cohorts),
+        "hr_home": timed(browser, "/hr", runs),
+        "cohort_page": timed(browser, f"/hr/cohorts/{first}", runs),
+        "cohort_page_filtered": timed(browser, f"/hr/cohorts/{first}?department=Sales&level=Senior", runs),
+        "organisation_page": timed(browser, "/hr/dashboard", runs),
+        "organisation_page_filtered": timed(browser, "/hr/dashboard?department=Sales&role=pm", runs),
+        "export_csv_10k_cohort": timed(browser, f"/hr/cohorts/{first}/export.csv", max(3, runs // 3)),
+    }
+    app.state.db.dispose()
+    return out
+
+
 def run(url: str, sizes: list[int], runs: int) -> dict[str, Any]:
     db = Database(url)
     upgrade(db.engine)
@@ -190,26 +210,26 @@ def run(url: str, sizes: list[int], runs: int) -> dict[str, Any]:
         bulk(db, load)
         built = time.perf_counter() - t0
         statistics_as_shipped(db)
-        app = create_app(Settings(database_url=url))
-        browser = Browser(app)
-        res = browser.post("/hr/login", {"email": invited.user.email, "password": PASSWORD, "next": "/hr"})
-        assert res.status_code == 303, res.text[:300]
-        first = cohorts[0]
-        out[str(size)] = {
-            "people": len(cohorts) * COHORT,
-            "cohorts": len(cohorts),
-            "build_s": round(built, 1),
-            "hr_home": timed(browser, "/hr", runs),
-            "cohort_page": timed(browser, f"/hr/cohorts/{first}", runs),
-            "cohort_page_filtered": timed(browser, f"/hr/cohorts/{first}?department=Sales&level=Senior", runs),
-            "organisation_page": timed(browser, "/hr/dashboard", runs),
-            "organisation_page_filtered": timed(browser, "/hr/dashboard?department=Sales&role=pm", runs),
-            "export_csv_10k_cohort": timed(browser, f"/hr/cohorts/{first}/export.csv", max(3, runs // 3)),
-        }
-        app.state.db.dispose()
+        out[str(size)] = {"build_s": round(built, 1)} | measure(url, invited.user.email, cohorts, runs)
         print(json.dumps({size: out[str(size)]}), flush=True)
     db.dispose()
     return out
+
+
+def remeasure(path: Path, runs: int) -> dict[str, Any]:
+    """Measure again on a database this bench built (``--keep``), with the code as it is now."""
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    upgrade(db.engine)
+    with db.read() as session:
+        org_id = session.exec(text("SELECT id FROM organisation WHERE name = 'Bench'")).one()[0]  # type: ignore[call-overload]
+        query = text("SELECT id FROM cohort WHERE org_id = :org ORDER BY created_at DESC")  # cohort 0 first
+        cohorts = [r[0] for r in session.execute(query, {"org": org_id})]
+    invited = accounts.invite(db, org_id, f"hr-{uuid.uuid4().hex[:6]}@bench.test", "analyst", utcnow(), by="bench")
+    accounts.set_password(db, invited.token, PASSWORD, utcnow())
+    statistics_as_shipped(db)
+    db.dispose()
+    return {str(len(cohorts) * COHORT): measure(url, invited.user.email, cohorts, runs)}
 
 
 def main() -> None:
@@ -218,7 +238,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--keep", type=Path, default=None, help="SQLite file to build (kept afterwards)")
+    parser.add_argument("--remeasure", type=Path, default=None, help="measure again on a kept SQLite file")
     args = parser.parse_args()
+    if args.remeasure:
+        print(json.dumps({"sqlite": remeasure(args.remeasure, args.runs)}, indent=2))
+        return
     report: dict[str, Any] = {"benchmark": "HR pages (full requests)", "targets_ms": {"100000": 100, "1000000": 300}}
     if "sqlite" in args.dbs:
         with tempfile.TemporaryDirectory() as tmp:
