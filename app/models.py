@@ -298,8 +298,9 @@ GAP_BITS = 24  # skills whose gap counts the rollup keeps (bank order); the bank
 
 
 class ParticipationRollup(SQLModel, table=True):
-    """Finished participants of an organisation summed per (day, department, level, role), for the
-    organisation-wide dashboard: it reads a few thousand sums instead of a million people.
+    """Finished participants of an organisation summed per (day, department, level, role) and again per
+    (month, ...), for the organisation-wide dashboard: it reads a few thousand sums instead of a million
+    people (whole months from the month rows, the edge days of a date range from the day rows).
 
     Kept by database triggers on participation (migration scale_0001) in the same transaction as every
     write, cascades included; never written by the app. Department and level are '' when not asked.
@@ -310,6 +311,7 @@ class ParticipationRollup(SQLModel, table=True):
     org_id: str = Field(
         sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
     )
+    grain: str = Field(sa_column=Column(String(1), primary_key=True))  # d: a day, m: a month (day = its 1st)
     day: date = Field(sa_column=Column(Date, primary_key=True))
     department: str = Field(sa_column=Column(String(100), primary_key=True))
     level: str = Field(sa_column=Column(String(100), primary_key=True))

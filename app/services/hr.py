@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, case, func, or_, update
@@ -419,17 +419,33 @@ def _on_day_boundaries(filters: Mapping[str, Any]) -> bool:
     return all(filters[k].timetz().replace(tzinfo=None) == time(0) for k in ("date_from", "date_to") if k in filters)
 
 
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def _rollup_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The rollup rows that sum exactly the people ``filters`` select: month rows for the whole months
+    of the date range (all of them without one), day rows for the days at its edges."""
     r = ROLLUP.c
     conds: list[ColumnElement[bool]] = []
     for key, column in (("department", r.department), ("level", r.level), ("current_role", r.current_role)):
         if key in filters:
             conds.append(column == filters[key])
-    if "date_from" in filters:
-        conds.append(r.day >= filters["date_from"].date())
-    if "date_to" in filters:
-        conds.append(r.day < filters["date_to"].date())
-    return conds
+    lo = filters["date_from"].date() if "date_from" in filters else None
+    hi = filters["date_to"].date() if "date_to" in filters else None
+    month_lo = None if lo is None else lo if lo.day == 1 else _next_month(lo)
+    month_hi = None if hi is None else hi.replace(day=1)
+    if month_lo is not None and month_hi is not None and month_lo >= month_hi:  # no whole month inside
+        return [*conds, r.grain == "d", r.day >= lo, r.day < hi]
+    months = [r.grain == "m"]
+    months += [r.day >= month_lo] if month_lo is not None else []
+    months += [r.day < month_hi] if month_hi is not None else []
+    parts = [and_(*months)]
+    if lo is not None and lo != month_lo:
+        parts.append(and_(r.grain == "d", r.day >= lo, r.day < month_lo))
+    if hi is not None and hi != month_hi:
+        parts.append(and_(r.grain == "d", r.day >= month_hi, r.day < hi))
+    return [*conds, or_(*parts) if len(parts) > 1 else parts[0]]
 
 
 def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filters: Filters) -> Dashboard:
@@ -561,8 +577,10 @@ def _passes_rollup(session: Session, org_id: str, active: dict[str, Any], by_dep
         def size(parts: list[ColumnElement[bool]]) -> Any:
             return func.sum(r.n).filter(and_(*parts)) if parts else func.sum(r.n)
 
-        sizes = [size(conds)] + [size(_rollup_conditions({k: v for k, v in active.items() if k != f})) for f in active]
-        if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(scope)).one()]):
+        subsets = [conds] + [_rollup_conditions({k: v for k, v in active.items() if k != f}) for f in active]
+        sizes = [size(parts) for parts in subsets]
+        rows = or_(*(and_(*parts) for parts in subsets))  # only the rows some size adds up
+        if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(scope, rows)).one()]):
             return None
 
     # passes 2 and 3 in one read: the sums per heatmap group; the whole group's are their totals

@@ -4,7 +4,8 @@ indexes for the export and the organisation-wide candidates, no redundant indexe
 - ``cohort.participants`` / ``cohort.finished``: /hr and the cohort page read them instead of grouping
   every participation of the organisation.
 - ``participation_rollup``: finished participants summed per (organisation, day, department, level,
-  role); the organisation-wide dashboard reads these sums instead of every person.
+  role) and again per month; the organisation-wide dashboard reads these sums instead of every
+  person (whole months from the month rows, the edge days of a date filter from the day rows).
 - Both are kept by triggers on ``participation`` (SQLite triggers; a PL/pgSQL function on PostgreSQL), so
   every write path keeps them right in its own transaction: a join, a finish, a withdrawal, and deletes
   cascading from an assessment, a cohort or an organisation.
@@ -35,7 +36,13 @@ depends_on: str | Sequence[str] | None = None
 DIMS = ("scope", "stakeholders", "horizon", "capability", "position", "career")
 GAP_BITS = 24
 READY, NEAR = 80, 60  # app.services.hr.READY / NEAR
-KEY = ("org_id", "day", "department", "level", "current_role")
+KEY = ("org_id", "grain", "day", "department", "level", "current_role")
+# each person is summed twice: by day (grain 'd') and by month ('m', day = the month's first day); a
+# date range reads its whole months from the month rows and only its edge days from the day rows
+DAY = {
+    "sqlite": {"d": "date({row}.finished_at)", "m": "date({row}.finished_at, 'start of month')"},
+    "postgresql": {"d": "({row}.finished_at)::date", "m": "(date_trunc('month', {row}.finished_at))::date"},
+}
 WATCHED = (
     "org_id", "cohort_id", "finished_at", "department", "level", "current_role", "recommendation",
     "readiness_am", "readiness_pm", "gaps_fit", *(f"d_{d}" for d in DIMS),
@@ -45,6 +52,7 @@ WATCHED = (
 def _rollup_columns() -> list[sa.Column[object]]:
     cols: list[sa.Column[object]] = [
         sa.Column("org_id", sa.String(32), sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("grain", sa.String(1), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("department", sa.String(100), primary_key=True),
         sa.Column("level", sa.String(100), primary_key=True),
@@ -60,7 +68,7 @@ def _rollup_columns() -> list[sa.Column[object]]:
     return cols
 
 
-def _contribution(row: str, sign: int, day: str) -> dict[str, str]:
+def _contribution(row: str, sign: int, day: str, grain: str) -> dict[str, str]:
     """Column -> expression: what one participant (``row`` = NEW or OLD) adds (sign 1) or removes (-1)."""
 
     def flag(cond: str) -> str:
@@ -68,6 +76,7 @@ def _contribution(row: str, sign: int, day: str) -> dict[str, str]:
 
     out = {
         "org_id": f"{row}.org_id",
+        "grain": f"'{grain}'",
         "day": day.format(row=row),
         "department": f"coalesce({row}.department, '')",
         "level": f"coalesce({row}.level, '')",
@@ -93,13 +102,17 @@ def _names(columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)  # quoted: current_role is a keyword on PostgreSQL
 
 
-def _upsert(row: str, sign: int, day: str, where: str) -> str:
-    values = _contribution(row, sign, day)
-    sums = ", ".join(f"{c} = participation_rollup.{c} + excluded.{c}" for c in values if c not in KEY)
-    return (
-        f"INSERT INTO participation_rollup ({_names(list(values))}) SELECT {', '.join(values.values())} "
-        f"WHERE {where} ON CONFLICT ({_names(KEY)}) DO UPDATE SET {sums}"
-    )
+def _upsert(row: str, sign: int, dialect: str, where: str) -> str:
+    """Both grains: two upserts, joined with ';'."""
+    out = []
+    for grain, day in DAY[dialect].items():
+        values = _contribution(row, sign, day, grain)
+        sums = ", ".join(f"{c} = participation_rollup.{c} + excluded.{c}" for c in values if c not in KEY)
+        out.append(
+            f"INSERT INTO participation_rollup ({_names(list(values))}) SELECT {', '.join(values.values())} "
+            f"WHERE {where} ON CONFLICT ({_names(KEY)}) DO UPDATE SET {sums}"
+        )
+    return "; ".join(out)
 
 
 def _count(row: str, sign: int) -> str:
@@ -113,7 +126,7 @@ def _count(row: str, sign: int) -> str:
 
 def create_triggers(dialect: str) -> None:
     if dialect == "sqlite":
-        day = "date({row}.finished_at)"
+        day = "sqlite"
         old_, new_ = "OLD.finished_at IS NOT NULL", "NEW.finished_at IS NOT NULL"
         op.execute(
             "CREATE TRIGGER participation_after_insert AFTER INSERT ON participation BEGIN "
@@ -129,7 +142,7 @@ def create_triggers(dialect: str) -> None:
             f"{_upsert('OLD', -1, day, old_)}; {_upsert('NEW', 1, day, new_)}; END"
         )
         return
-    day = "({row}.finished_at)::date"
+    day = "postgresql"
     op.execute(
         "CREATE FUNCTION participation_keep_sums() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
         "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
@@ -167,14 +180,14 @@ def _backfill(dialect: str) -> None:
         "UPDATE cohort SET participants = (SELECT count(*) FROM participation p WHERE p.cohort_id = cohort.id), "
         "finished = (SELECT count(p.finished_at) FROM participation p WHERE p.cohort_id = cohort.id)"
     )
-    day = "date(p.finished_at)" if dialect == "sqlite" else "(p.finished_at)::date"
-    values = _contribution("p", 1, day)
-    sums = [f"sum({expr})" if c not in KEY else expr for c, expr in values.items()]
-    keys = [values[k] for k in KEY]
-    op.execute(
-        f"INSERT INTO participation_rollup ({_names(list(values))}) SELECT {', '.join(sums)} FROM participation p "  # noqa: S608
-        f"WHERE p.finished_at IS NOT NULL GROUP BY {', '.join(keys)}"
-    )
+    for grain, day in DAY[dialect].items():
+        values = _contribution("p", 1, day, grain)
+        sums = [f"sum({expr})" if c not in KEY else expr for c, expr in values.items()]
+        keys = [values[k] for k in KEY if k != "grain"]
+        op.execute(
+            f"INSERT INTO participation_rollup ({_names(list(values))}) SELECT {', '.join(sums)} FROM participation p "  # noqa: S608
+            f"WHERE p.finished_at IS NOT NULL GROUP BY {', '.join(keys)}"
+        )
 
 
 def upgrade() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -177,11 +178,26 @@ def test_counters_and_rollup_equal_counting_people(app: Any, bank: Bank, org: tu
         assert [r.participants for r in hr.cohorts_of(db, org_id) if r.cohort.id == cohort] == [10]
 
         n_skills = len(bank.skills)
-        for active in ({}, {"department": "Sales"}, {"level": "Junior", "current_role": "pm"}):
+        day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        month = day.replace(day=1)
+        cases: list[dict[str, Any]] = [
+            {},
+            {"department": "Sales"},
+            {"level": "Junior", "current_role": "pm"},
+            {"date_from": day - timedelta(days=40)},  # edge days, then whole months
+            {"date_to": day - timedelta(days=3)},
+            {"date_from": day - timedelta(days=50), "date_to": day - timedelta(days=5), "department": "Delivery"},
+            {"date_from": month, "date_to": day + timedelta(days=1)},
+            {"date_from": day - timedelta(days=2), "date_to": day},  # within a month, or across one boundary
+        ]
+        for active in cases:
             by_people = hr._passes_people(session, org_id, None, active, True, n_skills)
             by_rollup = hr._passes_rollup(session, org_id, active, True, n_skills)
             assert (by_people is None) == (by_rollup is None)
             if by_people is None or by_rollup is None:
+                continue
+            if not by_people[0][0]:  # nobody: both say so (the page shows "fewer than 5")
+                assert not by_rollup[0][0] and not by_rollup[1], active
                 continue
             for got, want in zip([by_rollup[0], *by_rollup[1]], [by_people[0], *by_people[1]], strict=True):
                 assert list(got) == pytest.approx(list(want), abs=1e-9), active
