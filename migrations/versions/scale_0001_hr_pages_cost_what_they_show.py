@@ -214,9 +214,13 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     drop_triggers(dialect)
     op.drop_table("participation_rollup")
-    with op.batch_alter_table("cohort") as batch_op:
-        batch_op.drop_column("finished")
-        batch_op.drop_column("participants")
+    # not batch_alter_table: on SQLite it rebuilds cohort, and dropping the old table deletes its rows
+    # first, which cascades to every participation (foreign keys are on)
+    for name in ("finished", "participants"):
+        if dialect == "sqlite":
+            op.execute(f"ALTER TABLE cohort DROP COLUMN {name}")
+        else:
+            op.drop_column("cohort", name)
     for track in ("am", "pm"):
         op.drop_index(f"ix_participation_candidates_{track}", table_name="participation")
     op.drop_index("ix_participation_export", table_name="participation")

@@ -117,3 +117,42 @@ def test_results_are_packed_losslessly_and_back(empty_db: Database) -> None:
     downgrade(empty_db.engine, "scale_0001")
     with empty_db.engine.connect() as conn:
         assert conn.execute(select(result.c.data)).scalar_one() == data
+
+
+def test_hr_migrations_keep_people_down_and_up(empty_db: Database) -> None:
+    """scale_0001 down and up keeps every participation (a table rebuild of cohort on SQLite would cascade)."""
+    upgrade(empty_db.engine, "0dd3a9ea9452")
+    now = "2026-11-30 12:00:00"
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
+        conn.execute(
+            text(
+                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
+                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
+                "position, started_at, updated_at) VALUES ('a', 'o', 'r', 'en', 'am', '1', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO participation (id, org_id, cohort_id, assessment_id, visibility, "current_role", '
+                "consented_at, finished_at, d_scope, gaps_am, gaps_pm, gaps_fit) "
+                "VALUES ('p', 'o', 'c', 'a', 'aggregate', 'am', :now, :now, 10.0, 0, 0, 3)"
+            ),
+            {"now": now},
+        )
+    upgrade(empty_db.engine)
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT participants, finished FROM cohort")).one() == (1, 1)
+        assert conn.execute(text("SELECT sum(n), sum(g1) FROM participation_rollup WHERE grain = 'm'")).one() == (1, 1)
+    downgrade(empty_db.engine, "0dd3a9ea9452")
+    upgrade(empty_db.engine)
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM participation")).scalar_one() == 1
+        assert conn.execute(text("SELECT participants, finished FROM cohort")).one() == (1, 1)
