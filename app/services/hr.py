@@ -579,7 +579,9 @@ def _passes_rollup(session: Session, org_id: str, active: dict[str, Any], by_dep
 
         subsets = [conds] + [_rollup_conditions({k: v for k, v in active.items() if k != f}) for f in active]
         sizes = [size(parts) for parts in subsets]
-        rows = or_(*(and_(*parts) for parts in subsets))  # only the rows some size adds up
+        rows: ColumnElement[bool] = or_(*(and_(*parts) for parts in subsets))  # the rows some size adds up
+        if "date_from" not in active and "date_to" not in active:
+            rows = and_(ROLLUP.c.grain == "m", rows)  # month rows only: lets the index narrow the read
         if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(scope, rows)).one()]):
             return None
 
