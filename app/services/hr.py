@@ -451,12 +451,13 @@ def _rollup_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
 def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filters: Filters) -> Dashboard:
     """Aggregates for one cohort (or the whole organisation), with suppression and differencing checks.
 
-    Four passes, all in SQL: the group sizes for the filters and for each filter left out (differencing
-    check), every whole-group aggregate at once, the heatmap (GROUP BY department or level), and the
-    transition candidates. A cohort's passes read its rows of a covering index (they cost the cohort's
-    size); the organisation's first three read ``participation_rollup`` (sums per day, department,
-    level and role, kept by triggers), and its candidates walk an index in readiness order and stop at
-    ``CANDIDATES_SHOWN``, so no page reads every person of the organisation.
+    Three reads, all in SQL: the group sizes for the filters and for each filter left out (differencing
+    check, only with filters), every aggregate per heatmap group (GROUP BY department or level; the
+    whole selection's are their totals), and the transition candidates. A cohort's reads cover its rows
+    of a covering index (they cost the cohort's size); the organisation's first two read
+    ``participation_rollup`` (sums per month and per day, department, level and role, kept by
+    triggers), and its candidates walk an index in readiness order and stop at ``CANDIDATES_SHOWN``,
+    so no page reads every person of the organisation.
     """
     active = filters.active()
     skills = [s.id for s in bank.skills]
@@ -549,20 +550,34 @@ def _passes_people(
         sizes = [size(conds)] + [size(_filter_conditions({k: v for k, v in active.items() if k != f})) for f in active]
         if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(and_(*scope))).one()]):
             return None
-    # 2. everything about the whole selection in one pass (an index-only scan)
-    rec = col(Participation.recommendation)
-    exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
-    exprs += [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
+    # 2 and 3. every aggregate per heatmap group (department, or level when there are no departments)
+    # in one pass over the cohort's rows of a covering index; the whole selection's are their totals
+    p = Participation
+    rec = col(p.recommendation)
+    sums: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
     for track in ("am", "pm"):
-        r = getattr(Participation, f"readiness_{track}")
-        exprs += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
-    fit = col(Participation.gaps_fit)
-    exprs += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(n_skills)]
-    row = list(session.execute(sql_select(*exprs).where(where)).one())
-    # 3. heatmap by department (or by level when there are no departments)
-    by = col(Participation.department) if by_department else col(Participation.level)
-    means = [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
-    groups = list(session.execute(sql_select(by, func.count(), *means).where(where).group_by(by).order_by(by)))
+        r = getattr(p, f"readiness_{track}")
+        sums += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
+    sums += [func.sum(getattr(p, f"d_{d}")) for d in DIMENSIONS]
+    sums += [func.count(getattr(p, f"d_{d}")) for d in DIMENSIONS]
+    fit = col(p.gaps_fit)
+    sums += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(n_skills)]
+    by = col(p.department) if by_department else col(p.level)
+    found = session.execute(sql_select(by, *sums).where(where).group_by(by).order_by(by))
+    return _from_groups([(g[0], [x or 0 for x in g[1:]]) for g in found], len(sums))
+
+
+def _from_groups(grouped: list[tuple[Any, list[Any]]], width: int) -> tuple[list[Any], list[Any]]:
+    """(the whole selection's row, the heatmap groups) from per-group sums laid out as: n, n_am, n_pm,
+    n_hybrid, ready_am, near_am, ready_pm, near_pm, the dimensions' sums, their counts, the gap counts."""
+    total = [sum(values) for values in zip(*(v for _, v in grouped), strict=True)] if grouped else [0] * width
+    dims = len(DIMENSIONS)
+
+    def means(v: list[Any]) -> list[float | None]:
+        return [(v[8 + i] / v[8 + dims + i]) if v[8 + dims + i] else None for i in range(dims)]
+
+    row = [*total[0:4], *means(total), *total[4:8], *total[8 + 2 * dims :]]
+    groups = [[label, v[0], *means(v)] for label, v in grouped if v[0] > 0]
     return row, groups
 
 
@@ -590,19 +605,8 @@ def _passes_rollup(session: Session, org_id: str, active: dict[str, Any], by_dep
     sums = [r.n, r.n_am, r.n_pm, r.n_hybrid, r.ready_am, r.near_am, r.ready_pm, r.near_pm]
     sums += [r[f"s_{d}"] for d in DIMENSIONS] + [r[f"c_{d}"] for d in DIMENSIONS]
     sums += [r[f"g{i}"] for i in range(n_skills)]
-    grouped = [
-        (g[0], [x or 0 for x in g[1:]])
-        for g in session.execute(sql_select(by, *(func.sum(c) for c in sums)).where(where).group_by(by).order_by(by))
-    ]
-    total = [sum(values) for values in zip(*(v for _, v in grouped), strict=True)] if grouped else [0] * len(sums)
-    dims = len(DIMENSIONS)
-
-    def means(v: list[Any]) -> list[float | None]:
-        return [(v[8 + i] / v[8 + dims + i]) if v[8 + dims + i] else None for i in range(dims)]
-
-    row = [*total[0:4], *means(total), *total[4:8], *total[8 + 2 * dims :]]
-    groups = [[label, v[0], *means(v)] for label, v in grouped if v[0] > 0]
-    return row, groups
+    found = session.execute(sql_select(by, *(func.sum(c) for c in sums)).where(where).group_by(by).order_by(by))
+    return _from_groups([(g[0], [x or 0 for x in g[1:]]) for g in found], len(sums))
 
 
 def _candidates(session: Session, org_id: str, cohort_id: str | None, active: dict[str, Any]) -> list[Any]:
