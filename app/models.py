@@ -208,11 +208,7 @@ class Participation(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("cohort_id", "assessment_id", name="uq_participation"),
-        # covering indexes: the dashboard's passes read only the index (see app/services/hr.py)
-        Index(
-            "ix_participation_by_department", "cohort_id", "department", "level", "current_role", "finished_at", *DIMS
-        ),
-        Index("ix_participation_by_level", "cohort_id", "level", "department", "current_role", "finished_at", *DIMS),
+        # a cohort's dashboard reads only ix_participation_summary (covering; see app/services/hr.py)
         # the export: one cohort's identified people in name order (no sort, no organisation-wide scan)
         Index("ix_participation_export", "cohort_id", "visibility", "display_name"),
         # organisation-wide transition candidates: identified people who fit a track, best readiness first

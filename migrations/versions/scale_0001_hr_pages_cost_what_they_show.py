@@ -9,7 +9,8 @@ indexes for the export and the organisation-wide candidates, no redundant indexe
 - Both are kept by triggers on ``participation`` (SQLite triggers; a PL/pgSQL function on PostgreSQL), so
   every write path keeps them right in its own transaction: a join, a finish, a withdrawal, and deletes
   cascading from an assessment, a cohort or an organisation.
-- Dropped: ``ix_answer_assessment_id`` (the leading column of ``uq_answer_item``),
+- Dropped: ``ix_participation_by_department`` / ``_by_level`` (a cohort's dashboard now reads the covering
+  ``ix_participation_summary`` once), ``ix_answer_assessment_id`` (the leading column of ``uq_answer_item``),
   ``ix_participation_cohort_id`` (the leading column of ``uq_participation``) and
   ``ix_participation_org_id`` (the leading column of the new candidates indexes).
 
@@ -195,6 +196,9 @@ def upgrade() -> None:
     op.drop_index("ix_answer_assessment_id", table_name="answer")
     op.drop_index("ix_participation_cohort_id", table_name="participation")
     op.drop_index("ix_participation_org_id", table_name="participation")
+    # a cohort's aggregates and heatmap are one grouped read of the covering ix_participation_summary
+    op.drop_index("ix_participation_by_department", table_name="participation")
+    op.drop_index("ix_participation_by_level", table_name="participation")
     op.create_index("ix_participation_export", "participation", ["cohort_id", "visibility", "display_name"])
     rest = ["display_name", "current_role", "department", "level", "finished_at"]
     for track in ("am", "pm"):
@@ -225,5 +229,11 @@ def downgrade() -> None:
         op.drop_index(f"ix_participation_candidates_{track}", table_name="participation")
     op.drop_index("ix_participation_export", table_name="participation")
     op.create_index("ix_participation_org_id", "participation", ["org_id"])
+    for name, first, second in (("by_department", "department", "level"), ("by_level", "level", "department")):
+        op.create_index(
+            f"ix_participation_{name}",
+            "participation",
+            ["cohort_id", first, second, "current_role", "finished_at", *(f"d_{d}" for d in DIMS)],
+        )
     op.create_index("ix_participation_cohort_id", "participation", ["cohort_id"])
     op.create_index("ix_answer_assessment_id", "answer", ["assessment_id"])
