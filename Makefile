@@ -7,7 +7,7 @@ PO      := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO      := $(PO:.po=.mo)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint typecheck check-bank unit messages bench simulate screenshots system-deps clean
+.PHONY: setup run test lint typecheck check-bank unit messages bench bench-1m simulate screenshots system-deps clean
 
 setup: $(STAMP) $(MO)
 
@@ -66,6 +66,13 @@ bench: setup system-deps
 	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.http
 	$(BIN)/python -m bench.takers
 	$(BIN)/python -m bench.durability
+	$(BIN)/python -m bench.storage
+	$(BIN)/python -m bench.startup
+	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.hr_pages --sizes 100000
+
+# HR pages at 100k and 1M people on SQLite and PostgreSQL (builds 1M rows twice: tens of minutes)
+bench-1m: setup system-deps
+	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.hr_pages --sizes 100000 1000000 --keep var/bench-1m.sqlite3
 
 screenshots: setup system-deps
 	$(BIN)/python -m scripts.screenshots var/screenshots

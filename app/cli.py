@@ -147,6 +147,7 @@ def _migrate(direction: str, revision: str) -> None:
 
     database = Database(get_settings().database_url)
     (upgrade if direction == "up" else downgrade)(database.engine, revision)
+    database.optimize()  # SQLite: the planner's statistics in place from the start
     database.dispose()
     typer.echo(f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}")
 
@@ -421,6 +422,7 @@ def serve(
         reload=reload,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        access_log=settings.access_log,
     )
 
 

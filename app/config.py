@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     # WAL + NORMAL: no fsync per commit; survives a crashed process, may lose the last commits on power
     # loss. FULL fsyncs every commit (measured cost in bench/RESULTS.md).
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # uvicorn's access log: off by default (one log line per request cost 19-26 % of the answers per
+    # second, bench/RESULTS.md); a proxy in front usually logs requests already. Opt in with
+    # ROLEFIT_ACCESS_LOG=true.
+    access_log: bool = False
+    # SQLite: refresh the planner's statistics (ANALYZE bounded by analysis_limit) this often
+    # per worker; 0 turns it off. PostgreSQL's autovacuum does the same there (docs/deploy.md).
+    optimize_every_s: int = 3600
     reload_templates: bool = False  # development only: re-read templates on change
     max_body_bytes: int = 64 * 1024  # larger request bodies get 413
     max_import_bytes: int = 8 * 1024 * 1024  # ... except a people file (HR import) and its confirmation

@@ -117,15 +117,29 @@ async def _checkpoints(db: Database, every: float) -> None:
         await asyncio.sleep(every)
 
 
+async def _optimize_every(db: Database, seconds: int) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(db.optimize)
+        except Exception:  # a busy database: try again next time
+            log.warning("PRAGMA optimize failed", exc_info=True)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path; SQLite's WAL checkpoints."""
+    """Per worker, in its event loop: PostgreSQL's asyncio pool for the answer path; SQLite's WAL checkpoints;
+    SQLite's statistics refreshed on a schedule (the first time after one period, so start-up stays fast)."""
     db: Database = app.state.db
     await db.open_async()
-    every = app.state.settings.checkpoint_seconds
-    task = asyncio.create_task(_checkpoints(db, every)) if db.dialect == "sqlite" and every > 0 else None
+    settings = app.state.settings
+    tasks = []
+    if db.dialect == "sqlite" and settings.checkpoint_seconds > 0:
+        tasks.append(asyncio.create_task(_checkpoints(db, settings.checkpoint_seconds)))
+    if settings.optimize_every_s > 0:
+        tasks.append(asyncio.create_task(_optimize_every(db, settings.optimize_every_s)))
     yield
-    if task is not None:
+    for task in tasks:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+import zlib
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -32,18 +47,42 @@ class Assessment(SQLModel, table=True):
 
 
 class Answer(SQLModel, table=True):
-    """One row per (assessment, item), upserted. Both values null = "prefer not to answer"."""
+    """One row per (assessment, item), upserted. Both values null = "prefer not to answer".
 
-    __table_args__ = (UniqueConstraint("assessment_id", "item_id", name="uq_answer_item"),)
+    Keyed by (assessment, item) with no surrogate id: on SQLite a WITHOUT ROWID table, so the key is
+    stored once (in the table's own B-tree) instead of in the table and again in a unique index.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
     assessment_id: str = Field(
-        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
     )
-    item_id: str = Field(max_length=48)
+    item_id: str = Field(primary_key=True, max_length=48)
     value_int: int | None = None
     value_option: str | None = Field(default=None, max_length=16)
     answered_at: datetime = Field(default_factory=utcnow)
+
+
+class PackedJSON(TypeDecorator[Any]):
+    """JSON stored compactly: no spaces, zlib-compressed, in a BLOB / bytea (a result's 8 KB become about 2 KB).
+
+    Lossless: ``json`` writes every float with ``repr``, which reads back to the same number, so a
+    stored result renders exactly as it was scored.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return zlib.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode(), 6)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(zlib.decompress(bytes(value)))
 
 
 class ResultSnapshot(SQLModel, table=True):
@@ -56,7 +95,7 @@ class ResultSnapshot(SQLModel, table=True):
     )
     bank_version: str = Field(max_length=16)
     scoring_version: str = Field(max_length=16)
-    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(sa_column=Column(PackedJSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -166,6 +205,10 @@ class Cohort(SQLModel, table=True):
     closes_at: datetime | None = None
     max_participants: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # kept by database triggers on participation (migration scale_0001), in the same transaction as
+    # every insert, delete (withdrawal, cascades) and finish: /hr reads them instead of counting people
+    participants: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    finished: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
 class Invitation(SQLModel, table=True):
@@ -189,11 +232,37 @@ class Participation(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("cohort_id", "assessment_id", name="uq_participation"),
-        # covering indexes: the dashboard's passes read only the index (see app/services/hr.py)
+        # a cohort's dashboard reads only ix_participation_summary (covering; see app/services/hr.py)
+        # the export: one cohort's identified people in name order (no sort, no organisation-wide scan)
+        Index("ix_participation_export", "cohort_id", "visibility", "display_name"),
+        # organisation-wide transition candidates: identified people who fit a track, best readiness first
+        # (an index walk that stops after the first CANDIDATES_SHOWN matches; see hr._candidates)
         Index(
-            "ix_participation_by_department", "cohort_id", "department", "level", "current_role", "finished_at", *DIMS
+            "ix_participation_candidates_am",
+            "org_id",
+            "recommendation",
+            "visibility",
+            "readiness_am",
+            "display_name",
+            "current_role",
+            "department",
+            "level",
+            "finished_at",
+            "gaps_am",
         ),
-        Index("ix_participation_by_level", "cohort_id", "level", "department", "current_role", "finished_at", *DIMS),
+        Index(
+            "ix_participation_candidates_pm",
+            "org_id",
+            "recommendation",
+            "visibility",
+            "readiness_pm",
+            "display_name",
+            "current_role",
+            "department",
+            "level",
+            "finished_at",
+            "gaps_pm",
+        ),
         Index(
             "ix_participation_summary",
             "cohort_id",
@@ -214,12 +283,10 @@ class Participation(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True, max_length=32)
-    org_id: str = Field(
-        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
-    cohort_id: str = Field(
-        sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    # org_id and cohort_id have no index of their own: the candidates indexes lead with org_id and
+    # uq_participation with cohort_id
+    org_id: str = Field(sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False))
+    cohort_id: str = Field(sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False))
     assessment_id: str = Field(
         sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
     )
@@ -245,6 +312,46 @@ class Participation(SQLModel, table=True):
     gaps_pm: int = 0
     gaps_fit: int = 0  # the mask of the track this person fits (overall >= 0: AM)
     bank_version: str | None = Field(default=None, max_length=16)
+
+
+GAP_BITS = 24  # skills whose gap counts the rollup keeps (bank order); the bank has 16
+
+
+class ParticipationRollup(SQLModel, table=True):
+    """Finished participants of an organisation summed per (day, department, level, role) and again per
+    (month, ...), for the organisation-wide dashboard: it reads a few thousand sums instead of a million
+    people (whole months from the month rows, the edge days of a date range from the day rows).
+
+    Kept by database triggers on participation (migration scale_0001) in the same transaction as every
+    write, cascades included; never written by the app. Department and level are '' when not asked.
+    """
+
+    __tablename__ = "participation_rollup"
+
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    )
+    grain: str = Field(sa_column=Column(String(1), primary_key=True))  # d: a day, m: a month (day = its 1st)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    department: str = Field(sa_column=Column(String(100), primary_key=True))
+    level: str = Field(sa_column=Column(String(100), primary_key=True))
+    current_role: str = Field(sa_column=Column(String(16), primary_key=True))
+    n: int = 0
+    n_am: int = 0
+    n_pm: int = 0
+    n_hybrid: int = 0
+    ready_am: int = 0
+    near_am: int = 0
+    ready_pm: int = 0
+    near_pm: int = 0
+
+
+_rollup_table = ParticipationRollup.__table__  # type: ignore[attr-defined]
+for _dim in DIMS:  # per dimension: the sum of the scores and how many people have one
+    _rollup_table.append_column(Column(f"s_{_dim[2:]}", Float, nullable=False, server_default="0"))
+    _rollup_table.append_column(Column(f"c_{_dim[2:]}", Integer, nullable=False, server_default="0"))
+for _bit in range(GAP_BITS):  # per skill: how many have a gap on it for the track they fit
+    _rollup_table.append_column(Column(f"g{_bit}", Integer, nullable=False, server_default="0"))
 
 
 class AuditEvent(SQLModel, table=True):

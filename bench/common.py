@@ -72,14 +72,19 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 def server(
     target: str, workers: int, env: dict[str, str] | None = None, factory: bool = False, loop: str = serving.LOOP
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """uvicorn TARGET on 127.0.0.1 with ``workers`` processes, the way `rolefit serve` runs it
-    (``loop="uvloop"``: uvicorn's default instead, for the comparison in RESULTS.md)."""
+    """The app (``factory``) exactly as a user starts it, ``rolefit serve`` (its own loop, HTTP parser and
+    access-log setting), or TARGET (the ceiling) with uvicorn's same options, on 127.0.0.1 with
+    ``workers`` processes (``loop="uvloop"``: uvicorn's default instead, for the comparison in RESULTS.md)."""
     port = free_port()
-    cmd = [PY, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    cmd += ["--loop", "asyncio", "--http", serving.HTTP] if loop == serving.LOOP else ["--loop", "uvloop"]
-    if factory:
-        cmd.append("--factory")
+    if factory and loop == serving.LOOP:
+        cmd = [str(Path(PY).parent / "rolefit"), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
+    else:
+        cmd = [PY, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+        cmd += ["--loop", "asyncio", "--http", serving.HTTP] if loop == serving.LOOP else ["--loop", "uvloop"]
+        if factory:
+            cmd.append("--factory")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

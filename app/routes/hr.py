@@ -304,7 +304,7 @@ def cohort_page(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep,
     cohort = hr.cohort_of(db, user.org_id, cohort_id)
     if cohort is None:
         raise NotFound
-    row = next(r for r in hr.cohorts_of(db, user.org_id) if r.cohort.id == cohort.id)
+    row = hr.cohort_row(db, user.org_id, cohort.id)
     token = request.cookies.get(FLASH)
     new_link = link(request, f"/join/{token}") if token and len(token) < 100 else None
     context = {"user": user, "cohort": cohort, "row": row, "new_link": new_link}

@@ -71,7 +71,7 @@ def stored_responses(
             a.started_at,
             a.finished_at,
             r.assessment_id.label("scored"),
-            r.data["recommendation"].as_string().label("call"),
+            r.data.label("result"),  # packed JSON (models.PackedJSON): decoded here, the call read below
         )
         .select_from(Assessment.__table__.outerjoin(ResultSnapshot.__table__, r.assessment_id == a.id))  # type: ignore[attr-defined]
         .where(*conditions)
@@ -81,7 +81,7 @@ def stored_responses(
         select(ans.assessment_id, ans.item_id, ans.value_int, ans.value_option, ans.answered_at)
         .select_from(Answer.__table__.join(Assessment.__table__, a.id == ans.assessment_id))  # type: ignore[attr-defined]
         .where(*conditions)
-        .order_by(ans.assessment_id, ans.answered_at, ans.id)
+        .order_by(ans.assessment_id, ans.answered_at, ans.item_id)
     )
     values: dict[str, dict[str, AnswerValue]] = defaultdict(dict)
     answered_at: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
@@ -110,7 +110,7 @@ def stored_responses(
                 values=values[row.id],
                 finished=finished,
                 times_ms=times,
-                stored_call=row.call if finished else None,
+                stored_call=row.result["recommendation"] if finished and row.result is not None else None,
                 taken_at=_aware(row.finished_at or row.started_at),
             )
         )

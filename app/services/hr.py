@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import Cohort, Invitation, Organisation, Participation
+from app.models import GAP_BITS, Cohort, Invitation, Organisation, Participation, ParticipationRollup
 from app.services import quiz
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
@@ -147,32 +147,33 @@ class CohortRow:
     invitations: tuple[Invitation, ...]
 
 
-def cohorts_of(db: Database, org_id: str) -> list[CohortRow]:
+def cohorts_of(db: Database, org_id: str, cohort_id: str | None = None) -> list[CohortRow]:
+    """The organisation's cohorts (or the one ``cohort_id``), newest first, with their counts.
+
+    The counts are ``cohort.participants`` / ``cohort.finished``, kept by triggers on participation
+    (migration scale_0001), so this page costs the cohorts it lists, not the people in them.
+    """
     with db.read() as session:
-        cohorts = list(
-            session.exec(select(Cohort).where(Cohort.org_id == org_id).order_by(col(Cohort.created_at).desc()))
-        )
-        counts = {
-            cid: (int(n), int(done or 0))
-            for cid, n, done in session.exec(
-                select(
-                    Participation.cohort_id,
-                    func.count(),
-                    func.sum(case((col(Participation.finished_at).is_not(None), 1), else_=0)),
-                )
-                .where(Participation.org_id == org_id)
-                .group_by(col(Participation.cohort_id))
-            )
-        }
-        invitations: dict[str, list[Invitation]] = {}
-        for inv in session.exec(
+        query = select(Cohort).where(Cohort.org_id == org_id)
+        inv_query = (
             select(Invitation).join(Cohort, col(Cohort.id) == col(Invitation.cohort_id)).where(Cohort.org_id == org_id)
-        ):
+        )
+        if cohort_id is not None:
+            query = query.where(Cohort.id == cohort_id)
+            inv_query = inv_query.where(Invitation.cohort_id == cohort_id)
+        cohorts = list(session.exec(query.order_by(col(Cohort.created_at).desc())))
+        invitations: dict[str, list[Invitation]] = {}
+        for inv in session.exec(inv_query):
             invitations.setdefault(inv.cohort_id, []).append(inv)
-    return [
-        CohortRow(c, counts.get(c.id, (0, 0))[0], counts.get(c.id, (0, 0))[1], tuple(invitations.get(c.id, [])))
-        for c in cohorts
-    ]
+    return [CohortRow(c, c.participants, c.finished, tuple(invitations.get(c.id, []))) for c in cohorts]
+
+
+def cohort_row(db: Database, org_id: str, cohort_id: str) -> CohortRow | None:
+    """One cohort of ``org_id`` with its counts and invitations (None for another organisation's)."""
+    if len(cohort_id) > 32:
+        return None
+    rows = cohorts_of(db, org_id, cohort_id)
+    return rows[0] if rows else None
 
 
 def cohort_of(db: Database, org_id: str, cohort_id: str) -> Cohort | None:
@@ -417,17 +418,55 @@ def _filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     return conds
 
 
+ROLLUP: Table = ParticipationRollup.__table__  # type: ignore[attr-defined]
+
+
+def _on_day_boundaries(filters: Mapping[str, Any]) -> bool:
+    return all(filters[k].timetz().replace(tzinfo=None) == time(0) for k in ("date_from", "date_to") if k in filters)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _rollup_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The rollup rows that sum exactly the people ``filters`` select: month rows for the whole months
+    of the date range (all of them without one), day rows for the days at its edges."""
+    r = ROLLUP.c
+    conds: list[ColumnElement[bool]] = []
+    for key, column in (("department", r.department), ("level", r.level), ("current_role", r.current_role)):
+        if key in filters:
+            conds.append(column == filters[key])
+    lo = filters["date_from"].date() if "date_from" in filters else None
+    hi = filters["date_to"].date() if "date_to" in filters else None
+    month_lo = None if lo is None else lo if lo.day == 1 else _next_month(lo)
+    month_hi = None if hi is None else hi.replace(day=1)
+    if month_lo is not None and month_hi is not None and month_lo >= month_hi:  # no whole month inside
+        return [*conds, r.grain == "d", r.day >= lo, r.day < hi]
+    months = [r.grain == "m"]
+    months += [r.day >= month_lo] if month_lo is not None else []
+    months += [r.day < month_hi] if month_hi is not None else []
+    parts = [and_(*months)]
+    if lo is not None and lo != month_lo:
+        parts.append(and_(r.grain == "d", r.day >= lo, r.day < month_lo))
+    if hi is not None and hi != month_hi:
+        parts.append(and_(r.grain == "d", r.day >= month_hi, r.day < hi))
+    return [*conds, or_(*parts) if len(parts) > 1 else parts[0]]
+
+
 def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filters: Filters) -> Dashboard:
     """Aggregates for one cohort (or the whole organisation), with suppression and differencing checks.
 
-    Four passes over the participants, all in SQL: the group sizes for the filters and for each
-    filter left out (differencing check), every whole-group aggregate at once, the heatmap
-    (GROUP BY department or level), and the transition candidates.
+    Three reads, all in SQL: the group sizes for the filters and for each filter left out (differencing
+    check, only with filters), every aggregate per heatmap group (GROUP BY department or level; the
+    whole selection's are their totals), and the transition candidates. A cohort's reads cover its rows
+    of a covering index (they cost the cohort's size); the organisation's first two read
+    ``participation_rollup`` (sums per month and per day, department, level and role, kept by
+    triggers), and its candidates walk an index in readiness order and stop at ``CANDIDATES_SHOWN``,
+    so no page reads every person of the organisation.
     """
     active = filters.active()
-    scope = _scope(org_id, cohort_id)
-    conds = _filter_conditions(active)
-    where = and_(*scope, *conds)
+    skills = [s.id for s in bank.skills]
     with db.read() as session:
         if cohort_id is not None:
             cohort = session.get(Cohort, cohort_id)
@@ -435,58 +474,38 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                 raise HrError("not_found")
         options = _options(session, org_id, cohort_id)
         board = Dashboard(n=None, options=options)
-
-        # 1. differencing: the selection's size with each one filter dropped must not differ by 1..K-1
-        if active:
-
-            def size(parts: list[ColumnElement[bool]]) -> Any:
-                return func.count().filter(and_(*parts)) if parts else func.count()
-
-            sizes = [size(conds)] + [
-                size(_filter_conditions({k: v for k, v in active.items() if k != f})) for f in active
-            ]
-            counts = [int(x or 0) for x in session.execute(sql_select(*sizes).where(and_(*scope))).one()]
-            if counts[0] >= K and any(0 < wider - counts[0] < K for wider in counts[1:]):
-                board.blocked = "differencing"
-                return board
-
-        # 2. everything about the whole selection in one pass (an index-only scan)
-        skills = [s.id for s in bank.skills]
-        rec = col(Participation.recommendation)
-        exprs: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in FITS]
-        exprs += [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
-        for track in ("am", "pm"):
-            r = getattr(Participation, f"readiness_{track}")
-            exprs += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
-        fit = col(Participation.gaps_fit)
-        exprs += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(len(skills))]
-        row = list(session.execute(sql_select(*exprs).where(where)).one())
-        n = int(row[0])
+        by_department = bool(options["departments"])
+        board.heatmap_by = "department" if by_department else "level"
+        if cohort_id is None and len(skills) <= GAP_BITS and _on_day_boundaries(active):
+            found = _passes_rollup(session, org_id, active, by_department, len(skills))
+        else:
+            found = _passes_people(session, org_id, cohort_id, active, by_department, len(skills))
+        if found is None:
+            board.blocked = "differencing"
+            return board
+        row, groups = found
+        n = int(row[0] or 0)
         if n < K:
             board.blocked = "small"
             return board
         board.n = n
         # NOCALL (not enough answers) is a bucket of its own: left out, it could be read off the total
-        board.distribution = suppress(dict(zip(FITS, (int(x or 0) for x in row[1:5]), strict=True)))
+        fits = [int(x or 0) for x in row[1:4]]  # AM, PM, HYBRID; the rest of the finished are NOCALL
+        board.distribution = suppress(dict(zip(FITS, (*fits, n - sum(fits)), strict=True)))
         board.overall_means = {
-            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, row[5:11], strict=True)
+            d: (round(float(m), 1) if m is not None else None) for d, m in zip(DIMENSIONS, row[4:10], strict=True)
         }
-        b = [int(x or 0) for x in row[11:15]]
+        b = [int(x or 0) for x in row[10:14]]
         board.bench = {
             "am": suppress({"ready": b[0], "near": b[1], "not_yet": n - b[0] - b[1]}),
             "pm": suppress({"ready": b[2], "near": b[3], "not_yet": n - b[2] - b[3]}),
         }
-        ranked = sorted(((int(t or 0), i) for i, t in enumerate(row[15:])), key=lambda x: (-x[0], x[1]))
+        ranked = sorted(((int(t or 0), i) for i, t in enumerate(row[14:])), key=lambda x: (-x[0], x[1]))
         for total, i in ranked[:5]:
             if total > 0:
                 actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]
                 board.gaps.append(GapRow(skills[i], total if total >= K else None, actions))
 
-        # 3. heatmap by department (or by level when there are no departments)
-        by = col(Participation.department) if options["departments"] else col(Participation.level)
-        board.heatmap_by = "department" if options["departments"] else "level"
-        means = [func.avg(getattr(Participation, f"d_{d}")) for d in DIMENSIONS]
-        groups = list(session.execute(sql_select(by, func.count(), *means).where(where).group_by(by).order_by(by)))
         visible = suppress({str(g[0]): int(g[1]) for g in groups}) if groups else {}
         board.heatmap = [
             Group(
@@ -500,35 +519,7 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
             for g in groups
         ]
 
-        # 4. transition candidates: identified people whose current role is not the track they clearly fit
-        cand_where = and_(
-            where,
-            col(Participation.visibility) == "identified",
-            or_(
-                and_(rec == "AM", col(Participation.current_role) != "am"),
-                and_(rec == "PM", col(Participation.current_role) != "pm"),
-            ),
-        )
-        readiness = case((rec == "AM", col(Participation.readiness_am)), else_=col(Participation.readiness_pm))
-        cands = session.execute(
-            sql_select(
-                *(
-                    col(c)
-                    for c in (
-                        Participation.display_name,
-                        Participation.department,
-                        Participation.current_role,
-                        Participation.recommendation,
-                        Participation.gaps_am,
-                        Participation.gaps_pm,
-                    )
-                ),
-                readiness,
-            )
-            .where(cand_where)
-            .order_by(readiness.desc(), col(Participation.display_name))
-            .limit(CANDIDATES_SHOWN)
-        ).all()
+        cands = _candidates(session, org_id, cohort_id, active)
         if len(cands) >= K:
             board.candidates = [
                 Candidate(
@@ -536,12 +527,137 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
                     department=c[1],
                     current_role=str(c[2]),
                     fit=str(c[3]),
-                    readiness=c[6],
-                    gaps=tuple(skills[i] for i in range(len(skills)) if (c[4] if c[3] == "AM" else c[5]) >> i & 1)[:3],
+                    readiness=c[5],
+                    gaps=tuple(skills[i] for i in range(len(skills)) if int(c[4] or 0) >> i & 1)[:3],
                 )
                 for c in cands
             ]
     return board
+
+
+Passes = tuple[list[Any], list[Any]] | None  # (the whole-group row, the heatmap groups); None: differencing
+
+
+def _differencing(counts: list[int]) -> bool:
+    return counts[0] >= K and any(0 < wider - counts[0] < K for wider in counts[1:])
+
+
+def _passes_people(
+    session: Session, org_id: str, cohort_id: str | None, active: dict[str, Any], by_department: bool, n_skills: int
+) -> Passes:
+    """Passes 1-3 over the participants of the scope (a cohort: an index range of its rows)."""
+    scope = _scope(org_id, cohort_id)
+    conds = _filter_conditions(active)
+    where = and_(*scope, *conds)
+    # 1. differencing: the selection's size with each one filter dropped must not differ by 1..K-1
+    if active:
+
+        def size(parts: list[ColumnElement[bool]]) -> Any:
+            return func.count().filter(and_(*parts)) if parts else func.count()
+
+        sizes = [size(conds)] + [size(_filter_conditions({k: v for k, v in active.items() if k != f})) for f in active]
+        if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(and_(*scope))).one()]):
+            return None
+    # 2 and 3. every aggregate per heatmap group (department, or level when there are no departments)
+    # in one pass over the cohort's rows of a covering index; the whole selection's are their totals
+    p = Participation
+    rec = col(p.recommendation)
+    sums: list[Any] = [func.count()] + [func.count().filter(rec == r) for r in ("AM", "PM", "HYBRID")]
+    for track in ("am", "pm"):
+        r = getattr(p, f"readiness_{track}")
+        sums += [func.count().filter(r >= READY), func.count().filter(and_(r >= NEAR, r < READY))]
+    sums += [func.sum(getattr(p, f"d_{d}")) for d in DIMENSIONS]
+    sums += [func.count(getattr(p, f"d_{d}")) for d in DIMENSIONS]
+    fit = col(p.gaps_fit)
+    sums += [func.sum(fit.op(">>")(i).op("&")(1)) for i in range(n_skills)]
+    by = col(p.department) if by_department else col(p.level)
+    found = session.execute(sql_select(by, *sums).where(where).group_by(by).order_by(by))
+    return _from_groups([(g[0], [x or 0 for x in g[1:]]) for g in found], len(sums))
+
+
+def _from_groups(grouped: list[tuple[Any, list[Any]]], width: int) -> tuple[list[Any], list[Any]]:
+    """(the whole selection's row, the heatmap groups) from per-group sums laid out as: n, n_am, n_pm,
+    n_hybrid, ready_am, near_am, ready_pm, near_pm, the dimensions' sums, their counts, the gap counts."""
+    total = [sum(values) for values in zip(*(v for _, v in grouped), strict=True)] if grouped else [0] * width
+    dims = len(DIMENSIONS)
+
+    def means(v: list[Any]) -> list[float | None]:
+        return [(v[8 + i] / v[8 + dims + i]) if v[8 + dims + i] else None for i in range(dims)]
+
+    row = [*total[0:4], *means(total), *total[4:8], *total[8 + 2 * dims :]]
+    groups = [[label, v[0], *means(v)] for label, v in grouped if v[0] > 0]
+    return row, groups
+
+
+def _passes_rollup(session: Session, org_id: str, active: dict[str, Any], by_department: bool, n_skills: int) -> Passes:
+    """Passes 1-3 for the organisation, from the rollup's sums (the same numbers as the participants')."""
+    r = ROLLUP.c
+    scope = r.org_id == org_id
+    conds = _rollup_conditions(active)
+    where = and_(scope, *conds)
+    if active:
+
+        def size(parts: list[ColumnElement[bool]]) -> Any:
+            return func.sum(r.n).filter(and_(*parts)) if parts else func.sum(r.n)
+
+        subsets = [conds] + [_rollup_conditions({k: v for k, v in active.items() if k != f}) for f in active]
+        sizes = [size(parts) for parts in subsets]
+        rows: ColumnElement[bool] = or_(*(and_(*parts) for parts in subsets))  # the rows some size adds up
+        if "date_from" not in active and "date_to" not in active:
+            rows = and_(ROLLUP.c.grain == "m", rows)  # month rows only: lets the index narrow the read
+        if _differencing([int(x or 0) for x in session.execute(sql_select(*sizes).where(scope, rows)).one()]):
+            return None
+
+    # passes 2 and 3 in one read: the sums per heatmap group; the whole group's are their totals
+    by = r.department if by_department else r.level
+    sums = [r.n, r.n_am, r.n_pm, r.n_hybrid, r.ready_am, r.near_am, r.ready_pm, r.near_pm]
+    sums += [r[f"s_{d}"] for d in DIMENSIONS] + [r[f"c_{d}"] for d in DIMENSIONS]
+    sums += [r[f"g{i}"] for i in range(n_skills)]
+    found = session.execute(sql_select(by, *(func.sum(c) for c in sums)).where(where).group_by(by).order_by(by))
+    return _from_groups([(g[0], [x or 0 for x in g[1:]]) for g in found], len(sums))
+
+
+def _candidates(session: Session, org_id: str, cohort_id: str | None, active: dict[str, Any]) -> list[Any]:
+    """Identified people whose current role is not the track they clearly fit, best readiness first
+    (unknown readiness last), at most CANDIDATES_SHOWN: (name, department, role, fit, gaps, readiness)."""
+    p = Participation
+    base = [*_scope(org_id, cohort_id), *_filter_conditions(active), col(p.visibility) == "identified"]
+    if cohort_id is not None:
+        rec = col(p.recommendation)
+        readiness = case((rec == "AM", col(p.readiness_am)), else_=col(p.readiness_pm))
+        gaps = case((rec == "AM", col(p.gaps_am)), else_=col(p.gaps_pm))
+        mismatch = or_(and_(rec == "AM", col(p.current_role) != "am"), and_(rec == "PM", col(p.current_role) != "pm"))
+        return list(
+            session.execute(
+                sql_select(col(p.display_name), col(p.department), col(p.current_role), rec, gaps, readiness)
+                .where(*base, mismatch)
+                .order_by(readiness.is_(None), readiness.desc(), col(p.display_name))
+                .limit(CANDIDATES_SHOWN)
+            )
+        )
+    # the organisation: per track, walk ix_participation_candidates_<track> (org, fit, identified) in
+    # readiness order and stop at CANDIDATES_SHOWN; then the people without a readiness, by name
+    found: list[Any] = []
+    for with_readiness in (True, False):
+        batch: list[Any] = []
+        for fit in ("AM", "PM"):
+            track = fit.lower()
+            ready, gaps = getattr(p, f"readiness_{track}"), getattr(p, f"gaps_{track}")
+            known = col(ready).is_not(None) if with_readiness else col(ready).is_(None)
+            order = (col(ready).desc(), col(p.display_name)) if with_readiness else (col(p.display_name),)
+            batch += session.execute(
+                sql_select(col(p.display_name), col(p.department), col(p.current_role), col(p.recommendation))
+                .add_columns(col(gaps), col(ready))
+                .where(*base, col(p.recommendation) == fit, col(p.current_role) != track, known)
+                .order_by(*order)
+                .limit(CANDIDATES_SHOWN - len(found))
+            ).all()
+        if with_readiness:
+            batch.sort(key=lambda c: -float(c[5]))  # stable: each track's own order among equals
+        found += batch[: CANDIDATES_SHOWN - len(found)]
+        if len(found) >= CANDIDATES_SHOWN:
+            break
+    return found
 
 
 def _options(session: Session, org_id: str, cohort_id: str | None) -> dict[str, list[str]]:
@@ -561,33 +677,47 @@ def identified_rows(db: Database, bank: Bank, org_id: str, cohort_id: str) -> li
     """Export rows: identified participants only; aggregate-only people never appear by row."""
     skills = [s.id for s in bank.skills]
     with db.read() as session:
-        rows = session.exec(
-            select(Participation)
-            .where(col(Participation.org_id) == org_id, col(Participation.cohort_id) == cohort_id)
-            .where(col(Participation.visibility) == "identified", col(Participation.finished_at).is_not(None))
-            .order_by(col(Participation.display_name))
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None or cohort.org_id != org_id:
+            return []
+        # by cohort only (its organisation is checked above): ix_participation_export gives the rows in
+        # name order, without a sort and without reading the rest of the organisation
+        p = Participation
+        columns: list[Any] = [p.display_name, p.department, p.level, p.current_role, p.recommendation, p.overall]
+        columns += [getattr(p, f"d_{d}") for d in DIMENSIONS]
+        columns += [p.readiness_am, p.readiness_pm, p.gaps_am, p.gaps_pm, p.finished_at]
+        rows = session.execute(
+            sql_select(*(col(c) for c in columns))
+            .where(col(p.cohort_id) == cohort_id, col(p.visibility) == "identified", col(p.finished_at).is_not(None))
+            .order_by(col(p.display_name))
         ).all()
+    # gap mask -> "skill;skill": the skills of each byte of the mask looked up, not tested bit by bit
+    chunks = [
+        [[skills[i + b] for b in range(8) if byte >> b & 1 and i + b < len(skills)] for byte in range(256)]
+        for i in range(0, len(skills), 8)
+    ]
+
+    def gaps(mask: int) -> str:
+        return ";".join([s for k, table in enumerate(chunks) for s in table[mask >> (8 * k) & 255]])
+
+    def whole(x: float | None) -> int | None:
+        return None if x is None else round(x)
+
     out = []
-    for p in rows:
-        out.append(
-            {
-                "name": p.display_name,
-                "department": p.department,
-                "level": p.level,
-                "current_role": p.current_role,
-                "recommendation": p.recommendation,
-                "overall": None if p.overall is None else round(p.overall),
-                **{
-                    f"d_{d}": (None if getattr(p, f"d_{d}") is None else round(getattr(p, f"d_{d}")))
-                    for d in DIMENSIONS
-                },
-                "readiness_am": None if p.readiness_am is None else round(p.readiness_am),
-                "readiness_pm": None if p.readiness_pm is None else round(p.readiness_pm),
-                "gaps_am": ";".join(s for i, s in enumerate(skills) if p.gaps_am >> i & 1),
-                "gaps_pm": ";".join(s for i, s in enumerate(skills) if p.gaps_pm >> i & 1),
-                "finished_at": p.finished_at.date().isoformat() if p.finished_at else None,
-            }
-        )
+    for r in rows:
+        item: dict[str, Any] = {
+            "name": r[0],
+            "department": r[1],
+            "level": r[2],
+            "current_role": r[3],
+            "recommendation": r[4],
+            "overall": whole(r[5]),
+        }
+        item.update({f"d_{d}": whole(v) for d, v in zip(DIMENSIONS, r[6:12], strict=True)})
+        item["readiness_am"], item["readiness_pm"] = whole(r[12]), whole(r[13])
+        item["gaps_am"], item["gaps_pm"] = gaps(r[14] or 0), gaps(r[15] or 0)
+        item["finished_at"] = r[16].date().isoformat() if r[16] else None
+        out.append(item)
     return out
 
 

@@ -346,7 +346,7 @@ def set_language(db: Database, assessment_id: str, lang: str) -> None:
 _TIMES = (
     sql_select(col(Answer.item_id), col(Answer.answered_at))
     .where(col(Answer.assessment_id) == bindparam("aid"))
-    .order_by(col(Answer.answered_at), col(Answer.id))
+    .order_by(col(Answer.answered_at), col(Answer.item_id))  # ties: answers stored together, not timed
 )
 MAX_TIMING_MS = 86_400_000.0
 

@@ -123,3 +123,25 @@ def test_simulate_rewrites_the_marked_table(tmp_path: Path) -> None:
     unmarked.write_text("no block here", encoding="utf-8")
     assert run("simulate", "--n", "3", "--style", "careless", "--table", str(unmarked)).exit_code == 2
     assert unmarked.read_text(encoding="utf-8") == "no block here"
+
+
+@pytest.mark.parametrize(("env", "expected"), [(None, False), ("true", True)])
+def test_serve_access_log_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch, env: str | None, expected: bool) -> None:
+    """`rolefit serve` starts uvicorn without its access log (opt in: ROLEFIT_ACCESS_LOG=true)."""
+    import uvicorn
+
+    from app.config import get_settings
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    if env is None:
+        monkeypatch.delenv("ROLEFIT_ACCESS_LOG", raising=False)
+    else:
+        monkeypatch.setenv("ROLEFIT_ACCESS_LOG", env)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--port", "8123"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert seen["app"] == "app.main:create_app" and seen["access_log"] is expected

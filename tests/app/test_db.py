@@ -191,3 +191,18 @@ def test_answers_wait_for_postgresql_without_holding_up_the_worker(db_url: str, 
     assert not db.has_async  # closed with the lifespan
     assert quiz.answers_of(db, bank, aid)[order[0]] == 3
     db.dispose()
+
+
+def test_optimize_gives_sqlite_planner_statistics(tmp_path: Path) -> None:
+    """`rolefit db upgrade` and every worker (hourly) refresh the statistics: the planner gets them."""
+    from app.migrate import upgrade
+
+    db = Database(f"sqlite:///{tmp_path / 'stats.sqlite3'}")
+    upgrade(db.engine)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', '2026-01-01')")
+    db.optimize()
+    with db.engine.connect() as conn:
+        tables = {row[0] for row in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+    db.dispose()
+    assert "organisation" in tables

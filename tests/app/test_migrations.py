@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import JSON, column, create_engine, inspect, select, table, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
@@ -35,6 +36,7 @@ TABLES = {
     "job",
     "person",
     "personal_invitation",
+    "participation_rollup",
 }
 
 
@@ -81,3 +83,80 @@ def test_models_match_migrations(empty_db: Database) -> None:
     with empty_db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def test_results_are_packed_losslessly_and_back(empty_db: Database) -> None:
+    """scale_0002 stores result snapshots compressed: an old result reads back exactly as it was scored."""
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from app.models import ResultSnapshot
+
+    data = {"overall": 12.345678901234567, "p_am": 0.1 + 0.2, "flags": [], "text": "Tiếng Việt 中文", "n": [1, -2.5e-7]}
+    upgrade(empty_db.engine, "scale_0001")
+    now = datetime(2026, 11, 30, 12, 0)
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
+                "position, started_at, updated_at) VALUES ('a1', 'o', 'r', 'en', 'am', '1.0.0', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        result = table("result", column("assessment_id"), column("bank_version"), column("scoring_version"),
+                       column("data", JSON()), column("created_at"))  # fmt: skip
+        conn.execute(
+            result.insert().values(
+                assessment_id="a1", bank_version="1.0.0", scoring_version="1", data=data, created_at=now
+            )
+        )
+    upgrade(empty_db.engine)
+    with Session(empty_db.engine) as session:
+        snapshot = session.get(ResultSnapshot, "a1")
+        assert snapshot is not None and snapshot.data == data
+    with empty_db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT data FROM result")).scalar_one()
+    assert isinstance(stored, bytes | memoryview) and len(bytes(stored)) < len(json.dumps(data))
+    downgrade(empty_db.engine, "scale_0001")
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(select(result.c.data)).scalar_one() == data
+
+
+def test_hr_migrations_keep_people_down_and_up(empty_db: Database) -> None:
+    """scale_0001 down and up keeps every participation (a table rebuild of cohort on SQLite would cascade)."""
+    upgrade(empty_db.engine, "0dd3a9ea9452")
+    now = "2026-11-30 12:00:00"
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
+        conn.execute(
+            text(
+                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
+                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
+                "position, started_at, updated_at) VALUES ('a', 'o', 'r', 'en', 'am', '1', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO participation (id, org_id, cohort_id, assessment_id, visibility, "current_role", '
+                "consented_at, finished_at, d_scope, gaps_am, gaps_pm, gaps_fit) "
+                "VALUES ('p', 'o', 'c', 'a', 'aggregate', 'am', :now, :now, 10.0, 0, 0, 3)"
+            ),
+            {"now": now},
+        )
+    upgrade(empty_db.engine)
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT participants, finished FROM cohort")).one() == (1, 1)
+        assert conn.execute(text("SELECT sum(n), sum(g1) FROM participation_rollup WHERE grain = 'm'")).one() == (1, 1)
+    downgrade(empty_db.engine, "0dd3a9ea9452")
+    upgrade(empty_db.engine)
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM participation")).scalar_one() == 1
+        assert conn.execute(text("SELECT participants, finished FROM cohort")).one() == (1, 1)

@@ -1,0 +1,93 @@
+"""Bytes per completed assessment (target <= 12 KB): the assessment, its answers, its result snapshot and
+its cohort participation, written by the app's own services (`quiz.store_completed`, as `rolefit demo`
+does), measured on SQLite (file growth after VACUUM) and PostgreSQL (growth of the tables with their
+indexes and TOAST, after VACUUM).
+
+    .venv/bin/python -m bench.storage [--n 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from app.db import Database
+from app.migrate import upgrade
+from app.models import ResultSnapshot, utcnow
+from app.services import accounts, hr
+from app.services.demo import add_simulated
+from bench.common import database
+from scoring import load_bank
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ("assessment", "answer", "result", "participation", "participation_rollup", "cohort")
+
+
+def size(db: Database) -> int:
+    if db.dialect == "sqlite":
+        raw = db.engine.raw_connection()  # no BEGIN (the engine's begin event would open one)
+        try:
+            raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        path = db.engine.url.database
+        assert path
+        return Path(path).stat().st_size
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for t in TABLES:
+            conn.exec_driver_sql(f"VACUUM {t}")
+        return sum(int(conn.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar_one()) for t in TABLES)
+
+
+def measure(url: str, n: int) -> dict[str, Any]:
+    db = Database(url)
+    upgrade(db.engine)
+    bank = load_bank(ROOT / "questions")
+    org, _ = accounts.create_org(db, "Storage", "storage@bench.test", utcnow())
+    cohort, _ = hr.create_cohort(db, org.id, name="Storage", departments=["Sales"], levels=["Senior"], now=utcnow())
+    before = size(db)
+    add_simulated(db, bank, org.id, cohort.id, n=n, rng=random.Random(3), now=utcnow())
+    after = size(db)
+    with db.read() as session:
+        snapshot = session.exec(text("SELECT data FROM result LIMIT 1")).scalar_one()  # type: ignore[call-overload]
+        one = session.get(ResultSnapshot, session.exec(text("SELECT assessment_id FROM result LIMIT 1")).scalar_one())  # type: ignore[call-overload]
+    assert one is not None
+    per_object: dict[str, int] = {}
+    if db.dialect == "sqlite":  # where the bytes are: every table and index (dbstat), per assessment
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").all()
+        per_object = {str(name): round(int(total) / n) for name, total in rows if int(total) / n >= 50}
+    db.dispose()
+    return {
+        "per_object_bytes_per_assessment": per_object,
+        "assessments": n,
+        "bytes_per_assessment": round((after - before) / n),
+        "result_json_bytes": len(json.dumps(one.data)),
+        "result_stored_bytes": len(bytes(snapshot)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000)
+    args = parser.parse_args()
+    report: dict[str, Any] = {"benchmark": "bytes per completed assessment", "target_bytes": 12 * 1024}
+    with tempfile.TemporaryDirectory() as tmp:
+        with database("sqlite", Path(tmp)) as url:
+            report["sqlite"] = measure(url, args.n)
+        if os.environ.get("ROLEFIT_BENCH_POSTGRES_URL"):
+            with database("postgresql", Path(tmp)) as url:
+                report["postgresql"] = measure(url, args.n)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
