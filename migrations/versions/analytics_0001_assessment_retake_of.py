@@ -26,6 +26,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("assessment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_assessment_retake_of"))
-        batch_op.drop_column("retake_of")
+    # in place, not batch_alter_table: on SQLite a rebuild of assessment drops the old table, which
+    # cascades to every answer, result and participation (foreign keys are on)
+    op.drop_index(op.f("ix_assessment_retake_of"), table_name="assessment")
+    op.drop_column("assessment", "retake_of")

@@ -48,5 +48,6 @@ def downgrade() -> None:
     op.drop_index("ix_personal_invitation_person_id", table_name="personal_invitation")
     op.drop_index("ix_personal_invitation_cohort_id", table_name="personal_invitation")
     op.drop_table("personal_invitation")
-    with op.batch_alter_table("invitation", schema=None) as batch_op:
-        batch_op.drop_column("expires_at")
+    # in place, not batch_alter_table: on SQLite a rebuild of invitation drops the old table, which
+    # cascades to its participations (foreign keys are on)
+    op.drop_column("invitation", "expires_at")
