@@ -1,4 +1,5 @@
-"""``rolefit`` command line (Typer): serve, questions check/export, score, simulate, psychometrics, calibrate."""
+"""``rolefit`` command line (Typer): serve, questions check/export, score, simulate, psychometrics, calibrate,
+rescore."""
 
 from __future__ import annotations
 
@@ -395,6 +396,49 @@ def calibrate_cmd(
         return
     written = analytics.write_params(analytics.params_path(Path(root), params), params)
     typer.echo(f"wrote {written} (the scoring engine does not read it yet)")
+
+
+@cli.command("rescore")
+def rescore_cmd(
+    to: Annotated[str, typer.Option("--to", help="Scoring version to re-score with (the installed engine's).")],
+    params_file: Annotated[
+        Path | None,
+        typer.Option("--params", help="A calibrated parameter file written by `rolefit calibrate`.", exists=True),
+    ] = None,
+    path: BankPath = None,
+) -> None:
+    """Re-score the stored results with the installed engine (and a parameter file); earlier snapshots are kept."""
+    import yaml
+
+    from app.services.rescore import RescoreError, rescore
+    from scoring import ParamsError, params_from_dict
+
+    bank = _bank(path)
+    params = None
+    if params_file is not None:
+        try:
+            params = params_from_dict(yaml.safe_load(params_file.read_text(encoding="utf-8")), bank)
+        except (ParamsError, yaml.YAMLError) as exc:
+            typer.echo(f"error: {params_file}: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    db, _ = _app_context()
+    try:
+        done = rescore(db, bank, to, params)
+    except RescoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    with_params = f" with parameters {params.version}" if params is not None else ""
+    typer.echo(
+        f"re-scored {done.rescored} of {done.results} stored results of bank {bank.version} "
+        f"with scoring {to}{with_params}; {done.current} were already scored so, {done.other_bank} of other banks"
+    )
+    typer.echo(
+        f"{done.changed} of {done.rescored} changed their call"
+        + (": " + ", ".join(f"{k} {v}" for k, v in done.moves.items()) if done.moves else "")
+    )
+    typer.echo("earlier snapshots kept in result_history")
 
 
 @cli.command("serve")

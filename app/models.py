@@ -56,8 +56,26 @@ class ResultSnapshot(SQLModel, table=True):
     )
     bank_version: str = Field(max_length=16)
     scoring_version: str = Field(max_length=16)
+    params_version: str | None = Field(default=None, max_length=64)  # calibrated parameter file, if any
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResultHistory(SQLModel, table=True):
+    """An earlier snapshot of a result, kept when ``rolefit rescore`` replaced it; it renders as it was scored."""
+
+    __tablename__ = "result_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    bank_version: str = Field(max_length=16)
+    scoring_version: str = Field(max_length=16)
+    params_version: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime  # when it was scored
+    replaced_at: datetime = Field(default_factory=utcnow)
 
 
 class ShareLink(SQLModel, table=True):

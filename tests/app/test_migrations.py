@@ -21,6 +21,7 @@ TABLES = {
     "assessment",
     "answer",
     "result",
+    "result_history",
     "share_link",
     "organisation",
     "hr_user",
