@@ -12,7 +12,7 @@ import typer
 import yaml
 
 from app.config import get_settings
-from scoring import AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
+from scoring import SCORING_VERSION, AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
 from scoring.model import Bank
 from scoring.serialize import codebook, plan_to_dict, result_to_dict
 from scoring.simulate import simulate as run_simulation
@@ -395,7 +395,7 @@ def calibrate_cmd(
     if dry_run:
         return
     written = analytics.write_params(analytics.params_path(Path(root), params), params)
-    typer.echo(f"wrote {written} (the scoring engine does not read it yet)")
+    typer.echo(f"wrote {written} (apply it: rolefit rescore --to {SCORING_VERSION} --params {written})")
 
 
 @cli.command("rescore")
