@@ -333,6 +333,9 @@ def psychometrics_cmd(
     org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
     boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
     ui_lang: Annotated[str, typer.Option("--ui-lang", help="Language of the html page (en, zh-Hans, vi).")] = "en",
+    save: Annotated[
+        bool, typer.Option("--save", help="Also store the report for the psychometrics page (of --org, or of all).")
+    ] = False,
     path: BankPath = None,
 ) -> None:
     """Evidence from the stored answers: usage, reliability, known groups, DIF, test-retest (minimum n applies)."""
@@ -350,6 +353,8 @@ def psychometrics_cmd(
     rows = _stored(bank_version, lang, org)
     report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot)
     report["filters"]["org"] = org
+    if save:
+        _save_report(report, org)
     if fmt == "json":
         _dump(report)
     elif fmt == "html":
@@ -360,6 +365,23 @@ def psychometrics_cmd(
         typer.echo(page.render(report=report, lang=ui_lang, dims=dims), nl=False)
     else:
         typer.echo(analytics.render_table(report), nl=False)
+
+
+def _save_report(report: dict[str, Any], org: str | None) -> None:
+    from app.models import Organisation, utcnow
+    from app.services import psychometrics
+
+    db, _ = _app_context()
+    try:
+        with db.read() as session:
+            known = org is None or session.get(Organisation, org) is not None
+        if not known:
+            typer.echo(f"error: no organisation {org!r}", err=True)
+            raise typer.Exit(2)
+        row = psychometrics.save(db, report, org, utcnow())
+    finally:
+        db.dispose()
+    typer.echo(f"stored the report of {row.n} assessments for {'organisation ' + org if org else 'all'}", err=True)
 
 
 @cli.command("calibrate")

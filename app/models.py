@@ -78,6 +78,22 @@ class ResultHistory(SQLModel, table=True):
     replaced_at: datetime = Field(default_factory=utcnow)
 
 
+class PsychometricsReport(SQLModel, table=True):
+    """A report computed by ``rolefit psychometrics --save`` (the web worker never imports the statistics):
+    for the whole installation (``org_id`` None) or one organisation's people. The page shows the newest."""
+
+    __tablename__ = "psychometrics_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    n: int  # stored assessments behind it
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ShareLink(SQLModel, table=True):
     """A link that shows a result to whoever holds it. Only the token's hash is stored."""
 

@@ -1,4 +1,4 @@
-"""result.params_version and result_history: re-scoring keeps every earlier snapshot
+"""result.params_version, result_history (re-scoring keeps every snapshot), psychometrics_report
 
 Revision ID: manual_0001
 Revises: analytics_0001
@@ -37,9 +37,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("result_history", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_result_history_assessment_id"), ["assessment_id"], unique=False)
+    op.create_table(
+        "psychometrics_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.String(length=32), nullable=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organisation.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("psychometrics_report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_psychometrics_report_org_id"), ["org_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("psychometrics_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_psychometrics_report_org_id"))
+    op.drop_table("psychometrics_report")
     with op.batch_alter_table("result_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_result_history_assessment_id"))
     op.drop_table("result_history")

@@ -22,6 +22,7 @@ TABLES = {
     "answer",
     "result",
     "result_history",
+    "psychometrics_report",
     "share_link",
     "organisation",
     "hr_user",
