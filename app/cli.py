@@ -384,6 +384,32 @@ def _save_report(report: dict[str, Any], org: str | None) -> None:
     typer.echo(f"stored the report of {row.n} assessments for {'organisation ' + org if org else 'all'}", err=True)
 
 
+@cli.command("manual")
+def manual_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder for manual.<lang>.html and .pdf.")] = Path("docs/manual"),
+    params_version: Annotated[
+        str | None, typer.Option("--params-version", help="The parameter file the results were re-scored with.")
+    ] = None,
+    boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDFs (WeasyPrint).")] = True,
+    path: BankPath = None,
+) -> None:
+    """The technical manual from the stored answers, in every language: an HTML page and a PDF each."""
+    from datetime import UTC, datetime
+
+    from app import manual
+
+    bank = _bank(path)
+    analytics = _analytics()
+    report = analytics.psychometrics(bank, _stored(bank.version, None), bank_version=bank.version, boot=boot)
+    today = datetime.now(UTC).date()
+    written = manual.write(
+        out, bank, report, bank.languages, generated_on=today, params_version=params_version, pdf=pdf
+    )
+    for f in written:
+        typer.echo(f"wrote {f}")
+
+
 @cli.command("calibrate")
 def calibrate_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write no file.")] = False,
