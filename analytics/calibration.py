@@ -18,24 +18,20 @@ uncalibrated loading), so scores stay on the familiar -100..100 scale. The
 posterior then weighs item ``i`` by ``a_i / s_i^2``: by its information.
 
 What-if re-scoring (:func:`call_changes`): every stored finished result is scored
-twice with the same decision rule (the engine's 1.x rule and thresholds from
-the bank: hybrid band, decision probability): once with the engine's
-uncalibrated weights (``a = 1``, ``s = item_error_sd``) and once with the
-calibrated ones; situations keep the engine's own information and score in
-both (1.x and 2.x engines alike, through :func:`_engine_keyed`). The
-report counts the calls that differ (the effect of calibration alone) and the
-calls that differ from the stored snapshot. The engine does not read the
-parameter file yet: the file is the input for wiring it in.
+twice by the engine itself (``scoring.score``): with the bank's uncalibrated
+weights (``a = 1``, ``s = item_error_sd``) and with the parameter file
+(``scoring.params_from_dict``); situations keep the engine's own choice model in
+both. The report counts the calls that differ (the effect of calibration alone)
+and the calls that differ from the stored snapshot. ``rolefit rescore --to VERSION
+--params FILE`` applies the file to the stored results, keeping the earlier snapshots.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +40,10 @@ import yaml
 from statsmodels.multivariate.factor import Factor
 
 from analytics import minimum
-from analytics.data import Response, item_score, keyed_matrix
+from analytics.data import Response, keyed_matrix
 from analytics.reliability import complete
-from scoring.model import AnswerValue, Bank, Item
+from scoring import params_from_dict, score
+from scoring.model import Answers, Bank
 
 METHOD = "one-factor maximum likelihood per dimension on keyed scores (statsmodels Factor), information = l^2 / u"
 
@@ -100,7 +97,7 @@ def calibrate(bank: Bank, responses: Sequence[Response], *, today: date | None =
         "calibrated_on": (today or date.today()).isoformat(),
         "n": len(rows),
         "method": METHOD,
-        "read_by_engine": False,
+        "read_by_engine": True,
         "dimensions": dims,
     }
 
@@ -114,7 +111,7 @@ def write_params(path: Path, params: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# rolefit item calibration, written by `rolefit calibrate` (analytics/calibration.py).\n"
-        "# Not read by the scoring engine yet: see docs/method.md, 'Evidence from real answers'.\n"
+        "# Read by the scoring engine: rolefit rescore --to VERSION --params <this file>.\n"
     )
     path.write_text(header + yaml.safe_dump(params, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
@@ -123,78 +120,24 @@ def write_params(path: Path, params: dict[str, Any]) -> Path:
 # --- what-if re-scoring ---------------------------------------------------------------------------
 
 
-@cache
-def _engine_keyed() -> Any:
-    """The engine's ``keyed``, as ``f(item, value, bank) -> {dim: (information, score)}``, or None.
-
-    Scoring 1.x: ``keyed(item, value) -> {dim: (a, y)}``, which adds ``a^2 / sigma^2`` to the precision and
-    ``a * y / sigma^2`` to the weighted sum. Scoring 2.x: ``keyed(item, value, bank) -> {dim: (I, u)}``,
-    the information and score themselves (docs/method.md). Both end up as ``(I, u)`` here.
-    """
-    from scoring import engine
-
-    keyed = getattr(engine, "keyed", None)
-    if keyed is None:  # pragma: no cover - an engine without it: situations are left out
-        return None
-    if len(inspect.signature(keyed).parameters) >= 3:
-        return keyed
-
-    def one_x(item: Item, value: AnswerValue, bank: Bank) -> dict[str, tuple[float, float]]:
-        s2 = bank.scoring.item_error_sd**2
-        return {d: (a * a / s2, a * y / s2) for d, (a, y) in keyed(item, value).items()}
-
-    return one_x
-
-
-def _situational(bank: Bank, item: Item, value: AnswerValue) -> dict[str, tuple[float, float]]:
-    """The engine's own ``(information, score)`` per dimension for a situation's answer."""
-    keyed = _engine_keyed()
-    if keyed is None or value is None:
-        return {}
-    return dict(keyed(item, value, bank))
-
-
-def _call(bank: Bank, values: dict[str, AnswerValue], params: dict[str, Any] | None) -> str:
-    """AM / PM / HYBRID under the 1.x decision rule, with calibrated (``params``) or uncalibrated item weights."""
-    c = bank.scoring
-    precision = {d.id: 1.0 / c.prior_sd**2 for d in bank.dimensions}
-    weighted = dict.fromkeys(precision, 0.0)
-    for item in bank.orientation_items:
-        value = values.get(item.id)
-        if value is None:
-            continue
-        if item.kind == "situational":
-            for dim, (info, u) in _situational(bank, item, value).items():
-                precision[dim] += info
-                weighted[dim] += u
-            continue
-        y_i = item_score(item, value)
-        if y_i is None or item.dimension is None:
-            continue
-        p = params["dimensions"][item.dimension]["items"].get(item.id) if params else None
-        a, s = (p["a"], p["error_sd"]) if p else (1.0, c.item_error_sd)
-        precision[item.dimension] += a * a / s**2
-        weighted[item.dimension] += a * y_i / s**2
-    total_w = sum(d.weight for d in bank.dimensions)
-    overall = sum(d.weight / total_w * 100.0 * weighted[d.id] / precision[d.id] for d in bank.dimensions)
-    var = sum((d.weight / total_w * 100.0) ** 2 / precision[d.id] for d in bank.dimensions)
-    p_am = 0.5 * (1.0 + math.erf(overall / math.sqrt(var) / math.sqrt(2.0)))
-    if overall >= c.hybrid_band and p_am >= c.decision_probability:
-        return "AM"
-    if overall <= -c.hybrid_band and p_am <= 1.0 - c.decision_probability:
-        return "PM"
-    return "HYBRID"
+def _answers(r: Response) -> Answers:
+    return Answers(lang=r.lang, current_role=r.current_role, values=dict(r.values), timings_ms=dict(r.times_ms))
 
 
 def call_changes(bank: Bank, responses: Sequence[Response], params: dict[str, Any]) -> dict[str, Any]:
-    """How many stored finished results would get another call if re-scored with ``params``."""
+    """How many stored finished results would get another call if re-scored with ``params``.
+
+    Both calls come from the engine itself (:func:`scoring.score`): without the parameter file and with it.
+    """
+    engine_params = params_from_dict(params, bank)
     rows = [r for r in responses if r.finished and r.bank_version == params["bank_version"]]
     moves: Counter[tuple[str, str]] = Counter()
     vs_stored = 0
     stored_n = 0
     for r in rows:
-        values = dict(r.values)
-        before, after = _call(bank, values, None), _call(bank, values, params)
+        answers = _answers(r)
+        before = score(bank, answers).recommendation
+        after = score(bank, answers, engine_params).recommendation
         moves[(before, after)] += 1
         if r.stored_call is not None:
             stored_n += 1

@@ -1,4 +1,5 @@
-"""``rolefit`` command line (Typer): serve, questions check/export, score, simulate, psychometrics, calibrate."""
+"""``rolefit`` command line (Typer): serve, questions check/export, score, simulate, psychometrics, calibrate,
+rescore."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 import yaml
 
 from app.config import get_settings
-from scoring import AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
+from scoring import SCORING_VERSION, AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
 from scoring.model import Bank
 from scoring.serialize import codebook, plan_to_dict, result_to_dict
 from scoring.simulate import simulate as run_simulation
@@ -333,6 +334,9 @@ def psychometrics_cmd(
     org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
     boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
     ui_lang: Annotated[str, typer.Option("--ui-lang", help="Language of the html page (en, zh-Hans, vi).")] = "en",
+    save: Annotated[
+        bool, typer.Option("--save", help="Also store the report for the psychometrics page (of --org, or of all).")
+    ] = False,
     path: BankPath = None,
 ) -> None:
     """Evidence from the stored answers: usage, reliability, known groups, DIF, test-retest (minimum n applies)."""
@@ -350,6 +354,8 @@ def psychometrics_cmd(
     rows = _stored(bank_version, lang, org)
     report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot)
     report["filters"]["org"] = org
+    if save:
+        _save_report(report, org)
     if fmt == "json":
         _dump(report)
     elif fmt == "html":
@@ -360,6 +366,49 @@ def psychometrics_cmd(
         typer.echo(page.render(report=report, lang=ui_lang, dims=dims), nl=False)
     else:
         typer.echo(analytics.render_table(report), nl=False)
+
+
+def _save_report(report: dict[str, Any], org: str | None) -> None:
+    from app.models import Organisation, utcnow
+    from app.services import psychometrics
+
+    db, _ = _app_context()
+    try:
+        with db.read() as session:
+            known = org is None or session.get(Organisation, org) is not None
+        if not known:
+            typer.echo(f"error: no organisation {org!r}", err=True)
+            raise typer.Exit(2)
+        row = psychometrics.save(db, report, org, utcnow())
+    finally:
+        db.dispose()
+    typer.echo(f"stored the report of {row.n} assessments for {'organisation ' + org if org else 'all'}", err=True)
+
+
+@cli.command("manual")
+def manual_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder for manual.<lang>.html and .pdf.")] = Path("docs/manual"),
+    params_version: Annotated[
+        str | None, typer.Option("--params-version", help="The parameter file the results were re-scored with.")
+    ] = None,
+    boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDFs (WeasyPrint).")] = True,
+    path: BankPath = None,
+) -> None:
+    """The technical manual from the stored answers, in every language: an HTML page and a PDF each."""
+    from datetime import UTC, datetime
+
+    from app import manual
+
+    bank = _bank(path)
+    analytics = _analytics()
+    report = analytics.psychometrics(bank, _stored(bank.version, None), bank_version=bank.version, boot=boot)
+    today = datetime.now(UTC).date()
+    written = manual.write(
+        out, bank, report, bank.languages, generated_on=today, params_version=params_version, pdf=pdf
+    )
+    for f in written:
+        typer.echo(f"wrote {f}")
 
 
 @cli.command("calibrate")
@@ -395,7 +444,50 @@ def calibrate_cmd(
     if dry_run:
         return
     written = analytics.write_params(analytics.params_path(Path(root), params), params)
-    typer.echo(f"wrote {written} (the scoring engine does not read it yet)")
+    typer.echo(f"wrote {written} (apply it: rolefit rescore --to {SCORING_VERSION} --params {written})")
+
+
+@cli.command("rescore")
+def rescore_cmd(
+    to: Annotated[str, typer.Option("--to", help="Scoring version to re-score with (the installed engine's).")],
+    params_file: Annotated[
+        Path | None,
+        typer.Option("--params", help="A calibrated parameter file written by `rolefit calibrate`.", exists=True),
+    ] = None,
+    path: BankPath = None,
+) -> None:
+    """Re-score the stored results with the installed engine (and a parameter file); earlier snapshots are kept."""
+    import yaml
+
+    from app.services.rescore import RescoreError, rescore
+    from scoring import ParamsError, params_from_dict
+
+    bank = _bank(path)
+    params = None
+    if params_file is not None:
+        try:
+            params = params_from_dict(yaml.safe_load(params_file.read_text(encoding="utf-8")), bank)
+        except (ParamsError, yaml.YAMLError) as exc:
+            typer.echo(f"error: {params_file}: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    db, _ = _app_context()
+    try:
+        done = rescore(db, bank, to, params)
+    except RescoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    with_params = f" with parameters {params.version}" if params is not None else ""
+    typer.echo(
+        f"re-scored {done.rescored} of {done.results} stored results of bank {bank.version} "
+        f"with scoring {to}{with_params}; {done.current} were already scored so, {done.other_bank} of other banks"
+    )
+    typer.echo(
+        f"{done.changed} of {done.rescored} changed their call"
+        + (": " + ", ".join(f"{k} {v}" for k, v in done.moves.items()) if done.moves else "")
+    )
+    typer.echo("earlier snapshots kept in result_history")
 
 
 @cli.command("serve")

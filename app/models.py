@@ -95,7 +95,41 @@ class ResultSnapshot(SQLModel, table=True):
     )
     bank_version: str = Field(max_length=16)
     scoring_version: str = Field(max_length=16)
+    params_version: str | None = Field(default=None, max_length=64)  # calibrated parameter file, if any
     data: dict[str, Any] = Field(sa_column=Column(PackedJSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResultHistory(SQLModel, table=True):
+    """An earlier snapshot of a result, kept when ``rolefit rescore`` replaced it; it renders as it was scored."""
+
+    __tablename__ = "result_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    bank_version: str = Field(max_length=16)
+    scoring_version: str = Field(max_length=16)
+    params_version: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime  # when it was scored
+    replaced_at: datetime = Field(default_factory=utcnow)
+
+
+class PsychometricsReport(SQLModel, table=True):
+    """A report computed by ``rolefit psychometrics --save`` (the web worker never imports the statistics):
+    for the whole installation (``org_id`` None) or one organisation's people. The page shows the newest."""
+
+    __tablename__ = "psychometrics_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    n: int  # stored assessments behind it
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -76,6 +76,7 @@ from scoring.model import (
     DimensionScore,
     Flag,
     Item,
+    Params,
     PersonFit,
     Result,
     SkillReadiness,
@@ -98,14 +99,23 @@ def keyed_value(item: Item, value: AnswerValue) -> float | None:
     return x if item.a.pole == "am" else -x
 
 
-def _observation(item: Item, value: AnswerValue, bank: Bank) -> dict[str, tuple[float, float]]:
+def item_params(bank: Bank, item: Item, params: Params | None) -> tuple[float, float]:
+    """``(a, sigma)`` of a statement or pair: calibrated if ``params`` names it, else ``(1, item_error_sd)``."""
+    p = params.items.get(item.id) if params is not None else None
+    return (p.a, p.error_sd) if p is not None else (1.0, bank.scoring.item_error_sd)
+
+
+def _observation(
+    item: Item, value: AnswerValue, bank: Bank, params: Params | None = None
+) -> dict[str, tuple[float, float]]:
     c = bank.scoring
     if item.kind in ("likert", "paired"):
         assert item.dimension is not None
         y = keyed_value(item, value)
         assert y is not None
-        inv = 1.0 / c.item_error_sd**2
-        return {item.dimension: (inv, y * inv)}
+        a, sigma = item_params(bank, item, params)
+        inv = 1.0 / sigma**2
+        return {item.dimension: (a * a * inv, a * y * inv)}
     chosen = next(o for o in item.options if o.id == value)
     beta = c.situation_slope
     out: dict[str, tuple[float, float]] = {}
@@ -119,35 +129,39 @@ Table = dict[AnswerValue, dict[str, tuple[float, float]]]
 
 
 @lru_cache(maxsize=16)
-def compiled(bank: Bank) -> tuple[tuple[Item, tuple[str, ...], Table], ...]:
+def compiled(bank: Bank, params: Params | None = None) -> tuple[tuple[Item, tuple[str, ...], Table], ...]:
     """Per orientation item: its dimensions and ``{value: {dimension: (I, u)}}`` for every possible answer.
 
-    Built once per bank (banks are read-only and compared by identity).
+    Built once per bank and parameter file (both read-only and compared by identity).
     """
     out = []
     for item in bank.orientation_items:
         values: list[AnswerValue] = (
             [o.id for o in item.options] if item.kind == "situational" else list(range(1, item.max_value() + 1))
         )
-        out.append((item, tuple(item.loadings()), {v: _observation(item, v, bank) for v in values}))
+        out.append((item, tuple(item.loadings()), {v: _observation(item, v, bank, params) for v in values}))
     return tuple(out)
 
 
-def keyed(item: Item, value: AnswerValue, bank: Bank) -> dict[str, tuple[float, float]]:
+def keyed(item: Item, value: AnswerValue, bank: Bank, params: Params | None = None) -> dict[str, tuple[float, float]]:
     """Return ``{dimension: (I, u)}`` for one answer (empty for a skipped or proficiency item)."""
     if value is None or item.kind == "proficiency":
         return {}
-    return _observation(item, value, bank)
+    return _observation(item, value, bank, params)
 
 
 def _excess(share: float, threshold: float) -> float:
     return max(0.0, (share - threshold) / (1.0 - threshold))
 
 
-def person_fit(bank: Bank, values: dict[str, AnswerValue], theta: dict[str, float]) -> PersonFit:
-    """Standardised chi-square of the statement, pair and situation residuals, dispersion and scale use."""
+def person_fit(
+    bank: Bank, values: dict[str, AnswerValue], theta: dict[str, float], params: Params | None = None
+) -> PersonFit:
+    """Standardised chi-square of the statement, pair and situation residuals, dispersion and scale use.
+
+    With calibrated ``params`` a statement's residual is ``y - a * theta`` over its own ``sigma``.
+    """
     c = bank.scoring
-    sigma2 = c.item_error_sd**2
     chi2, n, dims = 0.0, 0, set()
     likert: list[int] = []
     for item in bank.orientation_items:
@@ -155,7 +169,8 @@ def person_fit(bank: Bank, values: dict[str, AnswerValue], theta: dict[str, floa
         if y is None:
             continue
         assert item.dimension is not None
-        chi2 += (y - theta[item.dimension]) ** 2 / sigma2
+        a, sigma = item_params(bank, item, params)
+        chi2 += (y - a * theta[item.dimension]) ** 2 / sigma**2
         n += 1
         dims.add(item.dimension)
         if item.kind == "likert":
@@ -203,7 +218,9 @@ def style_factor(bank: Bank, fit: PersonFit) -> float:
     return max(c.midpoint_widening * mid, c.extreme_widening * ends)
 
 
-def score_dimensions(bank: Bank, values: dict[str, AnswerValue]) -> tuple[tuple[DimensionScore, ...], PersonFit]:
+def score_dimensions(
+    bank: Bank, values: dict[str, AnswerValue], params: Params | None = None
+) -> tuple[tuple[DimensionScore, ...], PersonFit]:
     """Posterior mean, model and reported error of every dimension (formulas in the module docstring)."""
     c = bank.scoring
     prior_precision = 1.0 / c.prior_sd**2
@@ -213,7 +230,7 @@ def score_dimensions(bank: Bank, values: dict[str, AnswerValue]) -> tuple[tuple[
     total: Counter[str] = Counter()
     contributions: dict[str, list[Contribution]] = {d: [] for d in sum_u}
     sigma2 = c.item_error_sd**2
-    for item, dims, table in compiled(bank):
+    for item, dims, table in compiled(bank, params):
         total.update(dims)
         value = values.get(item.id)
         if value is None:
@@ -224,7 +241,7 @@ def score_dimensions(bank: Bank, values: dict[str, AnswerValue]) -> tuple[tuple[
             answered[dim] += 1
             contributions[dim].append(Contribution(item.id, u * sigma2))
     theta = {d: max(-1.0, min(1.0, sum_u[d] / (sum_i[d] + prior_precision))) for d in sum_u}
-    fit = person_fit(bank, values, theta)
+    fit = person_fit(bank, values, theta, params)
     g = style_factor(bank, fit)
     out = []
     for d in bank.dimensions:
@@ -329,10 +346,16 @@ def quality_flags(
     return tuple(flags)
 
 
-def score(bank: Bank, answers: Answers) -> Result:
-    """Score a validated response. Pure: same bank and answers, same result."""
+def score(bank: Bank, answers: Answers, params: Params | None = None) -> Result:
+    """Score a validated response. Pure: same bank, answers and parameters, same result.
+
+    ``params`` (from :func:`scoring.params_from_dict`): calibrated loadings and errors of the statements and
+    pairs it names, in place of the bank's ``a = 1`` and ``item_error_sd``; the result names its version.
+    """
+    if params is not None and params.bank_version != bank.version:
+        raise ValueError(f"parameters for bank {params.bank_version} cannot score bank {bank.version}")
     values = dict(answers.values)
-    dimensions, fit = score_dimensions(bank, values)
+    dimensions, fit = score_dimensions(bank, values, params)
     orientation_answered = sum(1 for i in bank.orientation_items if values.get(i.id) is not None)
     enough = evidence(bank, dimensions, orientation_answered)
     weights = {d.id: d.weight for d in bank.dimensions}
@@ -376,4 +399,5 @@ def score(bank: Bank, answers: Answers) -> Result:
         scoring_version=SCORING_VERSION,
         evidence=enough,
         fit=fit,
+        params_version=params.version if params is not None else None,
     )

@@ -317,12 +317,33 @@ class Result:
     scoring_version: str
     evidence: Evidence | None = None  # None in 1.x snapshots
     fit: PersonFit | None = None  # None in 1.x snapshots
+    params_version: str | None = None  # the calibrated parameter file it was scored with (None: the bank's defaults)
 
     def dimension(self, dimension_id: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.id == dimension_id)
 
     def skill(self, skill_id: str) -> SkillReadiness:
         return next(r for r in self.readiness if r.skill == skill_id)
+
+
+@dataclass(frozen=True)
+class ItemParams:
+    """A statement's or pair's calibrated loading ``a`` and error ``error_sd`` in ``y = a * theta + e``."""
+
+    a: float
+    error_sd: float
+
+
+@dataclass(frozen=True, eq=False)
+class Params:
+    """A calibrated parameter file (``rolefit calibrate``), read by :func:`scoring.params_from_dict`.
+
+    Compared by identity (like a bank), so the engine can cache what it builds from one.
+    """
+
+    version: str
+    bank_version: str
+    items: Mapping[str, ItemParams]
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def result_from_dict(data: dict[str, Any]) -> Result:
         scoring_version=data["scoring_version"],
         evidence=None if ev is None else Evidence(**{**ev, "short": tuple(ev["short"])}),
         fit=None if fit is None else PersonFit(**fit),
+        params_version=data.get("params_version"),
     )
 
 

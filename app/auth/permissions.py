@@ -127,6 +127,7 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/invitations", NOT_FOUND),
     _write("POST", "/hr/invitations/{invitation_id}/revoke", NOT_FOUND),
     _write("GET", "/hr/users"),
+    _write("GET", "/hr/psychometrics"),
     _write("POST", "/hr/users"),
     _write("POST", "/hr/people"),
     _write("POST", "/hr/people/import"),

@@ -17,7 +17,7 @@ from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
 from app.models import HrUser
 from app.security import is_https
-from app.services import hr
+from app.services import hr, psychometrics
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
 from scoring.model import ROLES
@@ -422,6 +422,21 @@ def team_pdf(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, us
 
 
 # --- users (owners) --------------------------------------------------------------------------------
+
+
+@router.get("/hr/psychometrics", response_class=HTMLResponse)
+def psychometrics_page(request: Request, bank: BankDep, db: DbDep, user: OwnerDep) -> HTMLResponse:
+    """The newest stored psychometrics report of the owner's organisation (``rolefit psychometrics --save
+    --org ID`` computes it: the statistics stay out of the web worker); minimum-n suppression applied there."""
+    stored = psychometrics.latest(db, user.org_id)
+    context = {
+        "user": user,
+        "stored": stored,
+        "report": stored.data if stored is not None else None,
+        "dims": {d.id: d.name for d in bank.dimensions},
+        "lang": request.state.lang,
+    }
+    return render(request, "hr/psychometrics.html", context)
 
 
 @router.get("/hr/users", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.db import Database, Prepared
-from app.models import Answer, Assessment, Participation, ResultSnapshot, ShareLink, utcnow
+from app.models import Answer, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
 from scoring.answers import check_value
@@ -403,12 +403,14 @@ def _store_result(
             assessment_id=assessment_id,
             bank_version=result.bank_version,
             scoring_version=result.scoring_version,
+            params_version=result.params_version,
             data=data,
         )
     else:
         snapshot.data = data
         snapshot.bank_version = result.bank_version
         snapshot.scoring_version = result.scoring_version
+        snapshot.params_version = result.params_version
         snapshot.created_at = utcnow()
     session.add(snapshot)
     row = session.get(Assessment, assessment_id)
@@ -426,7 +428,7 @@ def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
         return session.get(ResultSnapshot, assessment_id)
 
 
-ERASED_TABLES = ("share_link", "participation", "result", "answer", "assessment")
+ERASED_TABLES = ("share_link", "participation", "result_history", "result", "answer", "assessment")
 
 
 def delete_assessment(db: Database, assessment_id: str) -> bool:
@@ -437,6 +439,7 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
     with db.write() as session:
         session.execute(delete(ShareLink).where(col(ShareLink.assessment_id) == assessment_id))
         session.execute(delete(Participation).where(col(Participation.assessment_id) == assessment_id))
+        session.execute(delete(ResultHistory).where(col(ResultHistory.assessment_id) == assessment_id))
         session.execute(delete(ResultSnapshot).where(col(ResultSnapshot.assessment_id) == assessment_id))
         session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
         gone = session.execute(delete(Assessment).where(col(Assessment.id) == assessment_id))

@@ -113,6 +113,7 @@ class ResultPage:
     chart_height: float
     chart_width: int
     stale_bank: bool
+    params_version: str | None = None  # the calibrated parameter file it was scored with (None: bank defaults)
     more_answers: int = 0  # NOCALL: how many more orientation answers could make a call
     short_dimensions: tuple[str, ...] = ()  # NOCALL: names of the dimensions that need answers
 
@@ -284,6 +285,7 @@ def build(
         chart_height=CHART_PAD * 2 + len(rows) * CHART_ROW,
         chart_width=CHART_WIDTH,
         stale_bank=result.bank_version != bank.version,
+        params_version=result.params_version,
         more_answers=result.evidence.more_answers if result.evidence else 0,
         short_dimensions=_dimension_names(bank, result.evidence.short if result.evidence else (), lang),
     )

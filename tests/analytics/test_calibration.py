@@ -13,7 +13,8 @@ import yaml
 from analytics import Response, Simulation, minimum, simulate_people
 from analytics.calibration import CalibrationError, calibrate, call_changes, params_path, write_params
 from analytics.simulate import ATTENTIVE_ONLY
-from scoring.model import Bank
+from scoring import params_from_dict, score
+from scoring.model import Answers, Bank
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def attentive(bank: Bank) -> Simulation:
 
 def test_recovers_generating_loadings_at_n_2000(bank: Bank, attentive: Simulation) -> None:
     params = calibrate(bank, attentive.responses(), today=date(2026, 12, 1))
-    assert params["n"] == 2000 and params["read_by_engine"] is False
+    assert params["n"] == 2000 and params["read_by_engine"] is True
     est, truth = [], []
     for dim in params["dimensions"].values():
         for item_id, fig in dim["items"].items():
@@ -73,21 +74,16 @@ def test_call_changes(bank: Bank, attentive: Simulation) -> None:
     assert 0 < marked["differ_from_stored_snapshot"] < 2000
 
 
-def test_situations_read_through_either_engine_interface(bank: Bank, monkeypatch: pytest.MonkeyPatch) -> None:
-    """1.x: keyed(item, value) -> (a, y); 2.x: keyed(item, value, bank) -> (information, score)."""
-    from analytics import calibration
-    from scoring import engine
-
-    item = next(i for i in bank.orientation_items if i.kind == "situational")
-    s2 = bank.scoring.item_error_sd**2
-    try:
-        monkeypatch.setattr(engine, "keyed", lambda item, value: {"scope": (0.5, -0.4)})
-        calibration._engine_keyed.cache_clear()
-        assert calibration._situational(bank, item, "a") == {"scope": (0.25 / s2, -0.2 / s2)}
-        monkeypatch.setattr(engine, "keyed", lambda item, value, bank: {"scope": (1.5, 0.3)})
-        calibration._engine_keyed.cache_clear()
-        assert calibration._situational(bank, item, "a") == {"scope": (1.5, 0.3)}
-        assert calibration._situational(bank, item, None) == {}
-    finally:
-        monkeypatch.undo()
-        calibration._engine_keyed.cache_clear()
+def test_what_if_is_the_engine_with_the_parameter_file(bank: Bank, attentive: Simulation) -> None:
+    """The counted calls are the engine's own: stored calls made by ``scoring.score`` differ in none."""
+    rows = attentive.responses()[:300]
+    params = calibrate(bank, attentive.responses())
+    engine_params = params_from_dict(params, bank)
+    calls = [
+        score(bank, Answers(r.lang, r.current_role, dict(r.values), timings_ms=dict(r.times_ms)), engine_params)
+        for r in rows
+    ]
+    assert {c.params_version for c in calls} == {f"{bank.version}-{params['calibrated_on']}"}
+    stored = [Response(**{**r.__dict__, "stored_call": c.recommendation}) for r, c in zip(rows, calls, strict=True)]
+    out = call_changes(bank, stored, params)
+    assert out["with_stored_snapshot"] == 300 and out["differ_from_stored_snapshot"] == 0

@@ -115,7 +115,7 @@ def test_calibrate_command(demo_db: Any, bank_copy: BankCopy, monkeypatch: pytes
     (written,) = (bank_copy.root / "params").glob("*.yaml")
     params = yaml.safe_load(written.read_text(encoding="utf-8"))
     assert written.name == f"{params['bank_version']}-{params['calibrated_on']}.yaml"
-    assert params["read_by_engine"] is False
+    assert params["read_by_engine"] is True
     assert len(params["dimensions"]) == 6
     dry = CliRunner().invoke(cli, ["calibrate", "--dry-run", "--path", str(bank_copy.root)])
     assert dry.exit_code == 0 and "wrote" not in dry.output

@@ -22,6 +22,8 @@ TABLES = {
     "assessment",
     "answer",
     "result",
+    "result_history",
+    "psychometrics_report",
     "share_link",
     "organisation",
     "hr_user",
