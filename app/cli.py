@@ -12,6 +12,7 @@ import yaml
 
 from app.config import get_settings
 from scoring import AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
+from scoring.labels import defaults, fill_texts
 from scoring.model import Bank
 from scoring.serialize import codebook, plan_to_dict, result_to_dict
 from scoring.simulate import simulate as run_simulation
@@ -65,12 +66,19 @@ def questions_check(path: BankPath = None) -> None:
 def questions_export(
     fmt: Annotated[str, typer.Option("--format", help="Output format (json).")] = "json",
     path: BankPath = None,
+    placeholders: Annotated[
+        bool, typer.Option("--placeholders", help="Keep {delivery}, {account}, ... instead of the default labels.")
+    ] = False,
 ) -> None:
-    """Print the whole bank as a JSON codebook."""
+    """Print the whole bank as a JSON codebook (role placeholders filled with each language's default labels)."""
     if fmt != "json":
         typer.echo(f"unsupported format {fmt!r}; use json", err=True)
         raise typer.Exit(2)
-    _dump(codebook(_bank(path)))
+    bank = _bank(path)
+    data = codebook(bank)
+    if not placeholders:
+        data = fill_texts(data, {lang: defaults(bank.tracks, lang) for lang in bank.languages})
+    _dump(data)
 
 
 @cli.command("score")
