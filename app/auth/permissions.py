@@ -126,6 +126,8 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/invitations/{invitation_id}/revoke", NOT_FOUND),
     _write("GET", "/hr/users"),
     _write("POST", "/hr/users"),
+    _write("GET", "/hr/labels"),
+    _write("POST", "/hr/labels"),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

@@ -32,6 +32,7 @@ TABLES = {
     "invitation",
     "participation",
     "audit_event",
+    "org_role_labels",
 }
 
 
