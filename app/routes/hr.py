@@ -54,6 +54,7 @@ def current_user(request: Request, db: DbDep) -> HrUser:
     if user is None:
         raise LoginRequired
     request.state.hr_user = user
+    request.state.role_labels = role_labels.of_org(db, user.org_id, request.state.lang)  # the org's own titles
     route = request.scope.get("route")
     if not auth.allows(request.method, getattr(route, "path", ""), user.role):
         raise Forbidden

@@ -100,6 +100,7 @@ def test_participants_of_a_cohort_see_their_organisations_titles(app: Any, bank:
     assert set_labels(owner, "zh-Hans", ZH).status_code == 200
     assert "Trưởng nhóm khách hàng" in owner.get("/hr/labels").text
     _, path = join_link(app, org)
+    assert "KAM, DL" in Browser(app, lang="vi").get(path).text  # the consent page names the organisation's titles
     member = take_part(app, bank, path, lang="vi")
     with app.state.db.read() as session:
         url = "/result/" + session.exec(select(Participation.assessment_id)).one()
