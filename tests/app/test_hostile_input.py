@@ -20,10 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from app.auth import accounts
 from app.inputs import clean_text
 from app.models import utcnow
 from app.security import CSRF_FIELD
-from app.services import accounts, hr, quiz, sharing
+from app.services import hr, quiz, sharing
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from tests.app.conftest import Browser
