@@ -157,3 +157,10 @@ def test_analysts_cannot_change_titles(app: Any) -> None:
     assert analyst.get("/hr/labels").status_code == 403
     assert set_labels(analyst, "vi", VI).status_code == 403
     assert labels.of_org(app.state.db, org, "vi") is None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_landing_page_names_the_roles_through_the_labels(app: Any) -> None:
+    page = Browser(app, lang="zh-Hans").get("/").text
+    assert "<title>rolefit：客户经理还是项目经理？</title>" in page and "<h1>客户经理还是项目经理？</h1>" in page
+    assert "{account" not in page and "{delivery" not in page
