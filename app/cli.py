@@ -364,7 +364,8 @@ def psychometrics_cmd(
 
         dims = {d.id: d.name for d in bank.dimensions}
         page = environment(ui_lang).get_template("psychometrics/report.html")
-        typer.echo(page.render(report=report, lang=ui_lang, dims=dims), nl=False)
+        html = page.render(report=report, lang=ui_lang, dims=dims, labels=defaults(bank.tracks, ui_lang))
+        typer.echo(html, nl=False)
     else:
         typer.echo(analytics.render_table(report), nl=False)
 
