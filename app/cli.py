@@ -13,6 +13,7 @@ import yaml
 
 from app.config import get_settings
 from scoring import SCORING_VERSION, AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
+from scoring.labels import defaults, fill_texts
 from scoring.model import Bank
 from scoring.serialize import codebook, plan_to_dict, result_to_dict
 from scoring.simulate import simulate as run_simulation
@@ -66,12 +67,19 @@ def questions_check(path: BankPath = None) -> None:
 def questions_export(
     fmt: Annotated[str, typer.Option("--format", help="Output format (json).")] = "json",
     path: BankPath = None,
+    placeholders: Annotated[
+        bool, typer.Option("--placeholders", help="Keep {delivery}, {account}, ... instead of the default labels.")
+    ] = False,
 ) -> None:
-    """Print the whole bank as a JSON codebook."""
+    """Print the whole bank as a JSON codebook (role placeholders filled with each language's default labels)."""
     if fmt != "json":
         typer.echo(f"unsupported format {fmt!r}; use json", err=True)
         raise typer.Exit(2)
-    _dump(codebook(_bank(path)))
+    bank = _bank(path)
+    data = codebook(bank)
+    if not placeholders:
+        data = fill_texts(data, {lang: defaults(bank.tracks, lang) for lang in bank.languages})
+    _dump(data)
 
 
 @cli.command("score")
@@ -363,7 +371,8 @@ def psychometrics_cmd(
 
         dims = {d.id: d.name for d in bank.dimensions}
         page = environment(ui_lang).get_template("psychometrics/report.html")
-        typer.echo(page.render(report=report, lang=ui_lang, dims=dims), nl=False)
+        html = page.render(report=report, lang=ui_lang, dims=dims, labels=defaults(bank.tracks, ui_lang))
+        typer.echo(html, nl=False)
     else:
         typer.echo(analytics.render_table(report), nl=False)
 

@@ -32,6 +32,9 @@ ERRORS: dict[str, str] = {
     "bad_scope": N_("Choose what the link shows: the recommendation only, or the full profile."),
     "bad_days": N_("A link can be valid for 1 to 90 days."),
     "too_many_links": N_("You have too many live links. Revoke one before creating another."),
+    "label_empty": N_("Please enter a title; it cannot be empty."),
+    "label_too_long": N_("A title can have at most %(max)s characters."),
+    "label_bad_character": N_("A title cannot contain control characters, braces or angle brackets."),
     "bad_email": N_("Please enter a valid e-mail address."),
     "email_taken": N_("This organisation already has an account with this e-mail address."),
     "password_length": N_(

@@ -159,6 +159,21 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class OrgRoleLabels(SQLModel, table=True):
+    """An organisation's titles for the two roles in one language (placeholders {account}, {delivery}, ...)."""
+
+    __tablename__ = "org_role_labels"
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    )
+    lang: str = Field(primary_key=True, max_length=16)
+    account: str = Field(max_length=40)
+    account_short: str = Field(max_length=40)
+    delivery: str = Field(max_length=40)
+    delivery_short: str = Field(max_length=40)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class HrUser(SQLModel, table=True):
     """An HR account. The e-mail is unique per organisation: one person may hold accounts in several."""
 

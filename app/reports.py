@@ -12,7 +12,7 @@ from app.config import ROOT
 from app.i18n import gettext_for
 from app.messages import N_
 from app.services.results import ResultPage
-from app.templating import environment, page_context
+from app.templating import environment, labels_for, page_context
 
 TITLES = {
     "AM": N_("rolefit result: %(track)s"),
@@ -29,9 +29,8 @@ def qr_data_uri(url: str) -> str:
 
 
 def track_label(request: Request, track: str) -> str:
-    bank = request.app.state.bank
-    short = "AM" if track == "am" else request.app.state.settings.delivery_label
-    name = bank.tracks[track]["name"][request.state.lang]
+    labels = labels_for(request, getattr(request.state, "role_labels", None))
+    short, name = labels.short(track), labels.name(track)
     return f"{name}（{short}）" if request.state.lang == "zh-Hans" else f"{name} ({short})"
 
 
@@ -54,7 +53,9 @@ def render_pdf(request: Request, page: ResultPage, *, shared: bool) -> bytes:
 
 def render_template_pdf(request: Request, template: str, context: Mapping[str, object]) -> bytes:
     env = environment(request.state.lang, request.app.state.settings.reload_templates)
-    return html_to_pdf(env.get_template(template).render(page_context(request) | dict(context)))
+    ctx = page_context(request) | dict(context)
+    ctx["delivery_label"] = ctx["labels"].delivery_short
+    return html_to_pdf(env.get_template(template).render(ctx))
 
 
 def html_to_pdf(html: str) -> bytes:

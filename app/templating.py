@@ -26,6 +26,7 @@ from app.i18n import (
     translations,
 )
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
+from scoring.labels import Labels, defaults, fill, with_overrides
 
 STATIC_VERSION = "2"
 
@@ -42,6 +43,29 @@ def _tx(ctx: Context, text: Mapping[str, str] | None) -> str:
     return text.get(ctx["lang"]) or text.get("en", "")
 
 
+def labels_for(request: Request, overrides: Mapping[str, str] | None = None) -> Labels:
+    """The role labels in the request's language: the bank's default, the deployment's override, then ``overrides``.
+
+    ``overrides`` are an organisation's labels in this language (placeholder name -> label).
+    """
+    base = defaults(request.app.state.bank.tracks, request.state.lang)
+    setting = request.app.state.settings.delivery_label
+    if setting:
+        base = with_overrides(base, {"delivery_short": setting})
+    return with_overrides(base, overrides)
+
+
+@pass_context
+def _finalize(ctx: Context, value: Any) -> Any:
+    """Every printed string gets its role placeholders ({delivery}, ...) filled with the page's labels."""
+    labels = ctx.get("labels")
+    if not isinstance(value, str) or "{" not in value or not isinstance(labels, Labels):
+        return value
+    if isinstance(value, Markup):  # already safe HTML: put escaped labels into it
+        return Markup(fill(value, Labels(*(str(escape(v)) for v in labels.as_dict().values()))))  # noqa: S704
+    return fill(value, labels)
+
+
 @cache
 def environment(lang: str, auto_reload: bool = False) -> Environment:
     """One Jinja environment per language, with that language's catalog installed (thread-safe)."""
@@ -53,6 +77,7 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
         auto_reload=auto_reload,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["tx"] = _tx
@@ -77,7 +102,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "lang": request.state.lang,
         "csrf_token": csrf_token(request),
         "bank": request.app.state.bank,
-        "delivery_label": request.app.state.settings.delivery_label,
+        "labels": labels_for(request, getattr(request.state, "role_labels", None)),
         "htmx": is_htmx(request),
         "current_path": request.url.path,
     }
@@ -113,11 +138,13 @@ def render_fragment(
         return render(request, template, {**shared, **personal}, block=block, status_code=status_code)
     values = {**personal, "csrf_token": csrf_token(request)}
     lang, bank = request.state.lang, request.app.state.bank
-    cache_key = (lang, template, block, key, bank, settings.delivery_label, frozenset(values))
+    labels = labels_for(request, getattr(request.state, "role_labels", None))
+    cache_key = (lang, template, block, key, bank, labels, frozenset(values))
     text = _FRAGMENTS.get(cache_key)
     if text is None:
         tmpl = environment(lang).get_template(template)
-        ctx = {"lang": lang, "htmx": True, "bank": bank, "delivery_label": settings.delivery_label, **shared}
+        ctx = {"lang": lang, "htmx": True, "bank": bank, "labels": labels, **shared}
+        ctx["delivery_label"] = ctx["labels"].delivery_short
         ctx.update({name: f"{_MARK}{name}{_MARK}" for name in values})
         text = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
         if len(_FRAGMENTS) >= FRAGMENT_CACHE_SIZE:
@@ -142,6 +169,7 @@ def render(
     tmpl = env.get_template(template)
     ctx = page_context(request)
     ctx.update(context or {})
+    ctx["delivery_label"] = ctx["labels"].delivery_short
     if block and ctx["htmx"]:
         body = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
     else:

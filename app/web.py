@@ -15,7 +15,7 @@ from app.db import Database
 from app.i18n import negotiate, normalise
 from app.models import Assessment
 from app.security import CSRF_FIELD, CSRF_HEADER, csrf_ok, is_https
-from app.services import quiz
+from app.services import labels, quiz
 from scoring.model import Bank
 
 LANG_COOKIE = "rolefit_lang"
@@ -114,7 +114,11 @@ def current_assessment(request: Request, db: Database) -> tuple[Assessment, Quiz
     if cookie is None:
         return None
     found = quiz.owned(db, cookie.assessment_id, cookie.secret)
-    return (found, cookie) if found is not None else None
+    if found is None:
+        return None
+    # a participant who joined through a cohort sees the organisation's role titles
+    request.state.role_labels = labels.for_assessment(db, found.id, request.state.lang)
+    return found, cookie
 
 
 async def check_csrf(request: Request) -> None:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, cast
 import yaml
 
 from scoring.glossary import Located, check_texts, parse_glossary
+from scoring.labels import Tracks, check_text, role_words
 from scoring.model import (
     PHASE_HOURS,
     PHASES,
@@ -205,6 +206,7 @@ class _Loader:
         self.check_actions(actions, skills)
         self.check_minimums(minimums, dimensions, items, skills, actions)
         self.check_glossary()
+        self.check_labels(tracks)
         if self.issues:
             return None
         return Bank(
@@ -666,6 +668,17 @@ class _Loader:
                 f"{hit.found!r} is not the bank's term: write {hit.expected!r} (glossary: {hit.term})",
                 "glossary",
             )
+
+    def check_labels(self, tracks: Tracks) -> None:
+        """Roles are named through placeholders ({delivery}, {account}, ...), never by a hard-coded title."""
+        if any(not all(text.values()) for entry in tracks.values() for text in entry.values()):
+            return  # the tracks' own texts are reported as missing already
+        words = role_words(tracks, ("CM",))
+        for where in self.texts:
+            if where.file == "bank.yaml":
+                continue  # bank.yaml's tracks ARE the default labels
+            for hit in check_text(where.text, words):
+                self.issue(where.file, where.item, f"{where.field}.{hit.lang}", hit.message, "role_label")
 
     def check_minimums(
         self,

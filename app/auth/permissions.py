@@ -135,6 +135,8 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/personal/preview", NOT_FOUND),
     _write("POST", "/hr/cohorts/{cohort_id}/personal/send", NOT_FOUND),
     _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
+    _write("GET", "/hr/labels"),
+    _write("POST", "/hr/labels"),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

@@ -15,8 +15,10 @@ from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
 from app.services import quiz, sharing
+from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
+from scoring.labels import fill_all
 from scoring.model import ROLES, Bank, Item
 from scoring.serialize import plan_to_dict, result_from_dict, result_to_dict
 
@@ -164,6 +166,11 @@ def _served_item(item: Item, bank: Bank, lang: str, assessment_id: str | None = 
 @router.get("/questions", summary="The question bank as served, in one language (no keys or weights)")
 def questions(request: Request, bank: BankDep) -> dict[str, Any]:
     lang = request.state.lang
+    served: dict[str, Any] = fill_all(_questions(bank, lang), labels_for(request))
+    return served
+
+
+def _questions(bank: Bank, lang: str) -> dict[str, Any]:
     return {
         "bank_version": bank.version,
         "lang": lang,
@@ -247,12 +254,14 @@ def finish(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) 
 def assessment_questions(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
     lang = request.state.lang
-    return {
+    served: dict[str, Any] = {
         "bank_version": bank.version,
         "lang": lang,
         "skip_label": bank.skip_label[lang],
         "items": [_served_item(bank.item(i), bank, lang, assessment.id) for i in quiz.question_order(bank)],
     }
+    filled: dict[str, Any] = fill_all(served, labels_for(request))
+    return filled
 
 
 @router.get(

@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import auth, reports
 from app.db import Database
-from app.i18n import fmt_wait
+from app.i18n import LANGS, fmt_wait
 from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
 from app.models import HrUser
 from app.security import is_https
 from app.services import hr, psychometrics
-from app.templating import render
+from app.services import labels as role_labels
+from app.templating import labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
 from scoring.model import ROLES
 
@@ -53,6 +54,7 @@ def current_user(request: Request, db: DbDep) -> HrUser:
     if user is None:
         raise LoginRequired
     request.state.hr_user = user
+    request.state.role_labels = role_labels.of_org(db, user.org_id, request.state.lang)  # the org's own titles
     route = request.scope.get("route")
     if not auth.allows(request.method, getattr(route, "path", ""), user.role):
         raise Forbidden
@@ -470,3 +472,53 @@ def invite_user(
         "new_link": link(request, f"/hr/set-password/{invited.token}"),
     }
     return render(request, "hr/users.html", context)
+
+
+def _labels_context(request: Request, db: Database, user: HrUser) -> dict[str, Any]:
+    """Each language's labels as the organisation's participants see them (the default where none are set)."""
+    current = {}
+    for lang in LANGS:
+        request.state.lang, shown = lang, request.state.lang
+        try:
+            current[lang] = labels_for(request, role_labels.of_org(db, user.org_id, lang)).as_dict()
+        finally:
+            request.state.lang = shown
+    return {"user": user, "current": current, "errors": {}, "error_lang": None, "saved": None}
+
+
+@router.get("/hr/labels", response_class=HTMLResponse)
+def labels_form(request: Request, db: DbDep, user: OwnerDep) -> HTMLResponse:
+    return render(request, "hr/labels.html", _labels_context(request, db, user))
+
+
+@router.post("/hr/labels", dependencies=[CsrfDep])
+def set_labels(
+    request: Request,
+    db: DbDep,
+    user: OwnerDep,
+    lang: Annotated[Line, Form(max_length=16)] = "",
+    account: Annotated[Line, Form(max_length=200)] = "",
+    account_short: Annotated[Line, Form(max_length=200)] = "",
+    delivery: Annotated[Line, Form(max_length=200)] = "",
+    delivery_short: Annotated[Line, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    """An owner sets the organisation's role titles in one language; 422 and nothing stored when one is bad."""
+    values = {
+        "account": account,
+        "account_short": account_short,
+        "delivery": delivery,
+        "delivery_short": delivery_short,
+    }
+    if lang not in LANGS:
+        context = _labels_context(request, db, user) | {"errors": {"lang": message("bad_lang", request.state.lang)}}
+        return render(request, "hr/labels.html", context, status_code=422)
+    found = role_labels.save(db, user.org_id, lang, values)
+    context = _labels_context(request, db, user)
+    if found:
+        ui_lang = request.state.lang
+        errors = {name: message(f"label_{code}", ui_lang, max=40) for name, code in found.items()}
+        context["current"][lang] = values
+        context |= {"errors": errors, "error_lang": lang}
+        return render(request, "hr/labels.html", context, status_code=422)
+    context["saved"] = lang
+    return render(request, "hr/labels.html", context)

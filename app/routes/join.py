@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.i18n import LANGS, normalise
 from app.inputs import Line, Token
 from app.messages import message
-from app.services import hr
+from app.services import hr, labels
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, QuizCookie, SettingsDep, set_lang_cookie, set_quiz_cookie
 from scoring.model import ROLES, Bank
@@ -35,6 +35,7 @@ async def consent_page(request: Request, token: Token, bank: BankDep, db: DbDep)
     found = hr.open_invitation(db, token, request.app.state.clock())
     if found is None:
         raise NotFound
+    request.state.role_labels = labels.of_org(db, found.cohort.org_id, request.state.lang)
     return render(request, "join.html", _context(bank, found, {}, {}) | {"token": token})
 
 
@@ -59,6 +60,7 @@ async def join(
     if found is None:
         raise NotFound
     ui = request.state.lang
+    request.state.role_labels = labels.of_org(db, found.cohort.org_id, ui)
     values = {
         "visibility": visibility, "display_name": display_name, "department": department, "level": level,
         "lang": lang, "current_role": current_role, "years_experience": years_experience,

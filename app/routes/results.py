@@ -14,7 +14,7 @@ from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment
 from app.security import is_https
-from app.services import hr, quiz, results, sharing
+from app.services import hr, labels, quiz, results, sharing
 from app.templating import is_htmx, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -156,6 +156,7 @@ def _shared(
     if found is None:
         raise NotFound
     link, assessment = found
+    request.state.role_labels = labels.for_assessment(db, assessment.id, request.state.lang)
     snapshot = quiz.result_of(db, assessment.id)
     if snapshot is None:
         raise NotFound

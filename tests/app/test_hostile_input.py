@@ -266,6 +266,7 @@ FORM_BASE = {
     "display_name": "", "department": "Sales", "level": "Junior", "scope": "full", "days": "7", "name": "Autumn",
     "departments": "", "levels": "", "closes_on": "", "max_participants": "", "email": "new@acme.test",
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
+    "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7}  # fmt: skip

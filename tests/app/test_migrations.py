@@ -39,6 +39,7 @@ TABLES = {
     "person",
     "personal_invitation",
     "participation_rollup",
+    "org_role_labels",
 }
 
 

@@ -75,6 +75,13 @@ def test_a_new_route_without_a_rule_fails_and_is_refused(app: Any) -> None:
 FORMS = {
     "/hr/cohorts": {"name": "Autumn"},
     "/hr/users": {"email": "new.colleague@example.test", "role": "analyst"},
+    "/hr/labels": {
+        "lang": "vi",
+        "account": "Client Lead",
+        "account_short": "CL",
+        "delivery": "Delivery Lead",
+        "delivery_short": "DL",
+    },
     "/hr/login": {"email": "nobody@example.test", "password": "not the password at all"},
     "/hr/people": {"name": "Linh", "email": "linh@example.test"},
     "/hr/people/import": {"content": "name,email\nAn,an@example.test\n"},
