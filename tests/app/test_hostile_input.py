@@ -8,6 +8,7 @@ gets a 4xx and changes no row in any table. The counts tried / failed are printe
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from app import auth
 from app.inputs import clean_text
 from app.models import utcnow
 from app.security import CSRF_FIELD
-from app.services import hr, quiz, sharing
+from app.services import hr, invitations, people, quiz, sharing
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from tests.app.conftest import Browser
@@ -239,6 +240,10 @@ def build_world(app: Any, bank: Bank) -> World:
         f"/api/v1/assessments/{created['id']}/shares", headers={"Authorization": f"Bearer {created['owner_token']}"}
     ).json()
     first_item = quiz.question_order(bank)[0]
+    person = {"name": "Minh", "email": "minh@acme.test", "lang": "vi"}
+    people.add_person(db, org.id, person, now)
+    invitations.create_links(db, org.id, cohort.id, auth.users_of(db, org.id)[0].id, now, "http://testserver/")
+    personal = invitations.status(db, org.id, cohort.id, now)[0]
     return World(
         owner=dict(owner.client.cookies.items()),
         taker=dict(taker.client.cookies.items()),
@@ -248,6 +253,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "cohort_id": cohort.id,
             "invitation_id": second.invitation.id,
             "participation_id": hr.memberships(db, assessment.id)[0].participation.id,
+            "personal_id": personal.id,
             "share_token": share.token,
             "join_token": second.token,
             "password_token": analyst.token,
@@ -266,6 +272,8 @@ FORM_BASE = {
     "display_name": "", "department": "Sales", "level": "Junior", "scope": "full", "days": "7", "name": "Autumn",
     "departments": "", "levels": "", "closes_on": "", "max_participants": "", "email": "new@acme.test",
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
+    "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
+    "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7}  # fmt: skip
