@@ -232,9 +232,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return respond
 
-    app.add_middleware(InputGuard, reject=reject_input)  # inside Language (the message's language) and the size limit
-    app.add_middleware(Language)
     uploads = dict.fromkeys(("/hr/people/import", "/hr/people/import/apply"), settings.max_import_bytes)
+    # inside Language (the message's language) and the size limit; multipart only where a file is uploaded
+    app.add_middleware(InputGuard, reject=reject_input, multipart=frozenset({"/hr/people/import"}))
+    app.add_middleware(Language)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, reject=reject_too_large, larger=uploads)
     app.add_middleware(SecurityHeaders)
     return app

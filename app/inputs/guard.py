@@ -12,6 +12,7 @@ from app.security import ASGIApp, Message, Receive, Scope, Send
 MAX_PATH_BYTES = 2048
 MAX_QUERY_BYTES = 4096
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -56,14 +57,17 @@ class InputGuard:
     - path or a query parameter that is not UTF-8 or holds a control character: 400 ``bad_characters``;
     - an HTML form body (outside ``/api/``) that is not URL-encoded: 415 ``media_type``; one whose names
       or values are not UTF-8 or hold a control character other than tab and line breaks: 400;
-    - a JSON API body whose declared type is not JSON: 415 (its content is checked by ``parse_json``).
+    - a JSON API body whose declared type is not JSON: 415 (its content is checked by ``parse_json``);
+    - ``multipart/form-data`` only on the paths given as ``multipart`` (file uploads): their text fields are
+      checked by the route's declared types, the file's bytes by the service that reads it.
 
     Sits inside the body-size limit, so a form body it reads is bounded.
     """
 
-    def __init__(self, app: ASGIApp, reject: Rejection) -> None:
+    def __init__(self, app: ASGIApp, reject: Rejection, multipart: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.reject = reject
+        self.multipart = multipart
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,6 +87,9 @@ class InputGuard:
                 if body.strip():
                     await self.reject(scope, 415, "media_type")(scope, receive, send)
                     return
+            await self.app(scope, receive, send)
+            return
+        if media == MULTIPART and scope["path"] in self.multipart:
             await self.app(scope, receive, send)
             return
         body, replay = await _buffered(receive)

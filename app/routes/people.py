@@ -11,9 +11,10 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
 from app.routes.hr import OwnerDep, UserDep
@@ -26,12 +27,7 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _page(request: Request, db: Any, user: Any, **extra: Any) -> dict[str, Any]:
-    search = (request.query_params.get("q") or "")[:100]
-    try:
-        offset = max(0, int(request.query_params.get("offset") or 0))
-    except ValueError:
-        offset = 0
+def _page(request: Request, db: Any, user: Any, search: str = "", offset: int = 0, **extra: Any) -> dict[str, Any]:
     listing = people.list_people(db, user.org_id, search=search, limit=PAGE, offset=offset)
     context: dict[str, Any] = {
         "user": user,
@@ -60,9 +56,17 @@ def _describe_rows(preview: people.Preview, lang: str) -> list[dict[str, Any]]:
 
 
 @router.get("/hr/people", response_class=HTMLResponse)
-def people_page(request: Request, db: DbDep, user: UserDep) -> HTMLResponse:
-    done = request.query_params.get("imported")
-    return render(request, "hr/people.html", _page(request, db, user, done=done))
+def people_page(
+    request: Request,
+    db: DbDep,
+    user: UserDep,
+    q: Annotated[Line, Query(max_length=100)] = "",
+    offset: Annotated[Line, Query(max_length=9)] = "",
+    imported: Annotated[Line, Query(max_length=9)] = "",
+) -> HTMLResponse:
+    start = parse_int(offset, 0, 10**9) or 0  # a page link: anything but a number starts at the top
+    done = parse_int(imported, 0, 10**9)
+    return render(request, "hr/people.html", _page(request, db, user, search=q, offset=start, done=done))
 
 
 @router.post("/hr/people", dependencies=[CsrfDep])
@@ -70,12 +74,12 @@ def add_person(
     request: Request,
     db: DbDep,
     user: OwnerDep,
-    name: Annotated[str, Form(max_length=500)] = "",
-    email: Annotated[str, Form(max_length=500)] = "",
-    department: Annotated[str, Form(max_length=500)] = "",
-    level: Annotated[str, Form(max_length=500)] = "",
-    lang: Annotated[str, Form(max_length=20)] = "",
-    manager_email: Annotated[str, Form(max_length=500)] = "",
+    name: Annotated[Line, Form(max_length=200)] = "",
+    email: Annotated[Line, Form(max_length=254)] = "",
+    department: Annotated[Line, Form(max_length=100)] = "",
+    level: Annotated[Line, Form(max_length=100)] = "",
+    lang: Annotated[Line, Form(max_length=20)] = "",
+    manager_email: Annotated[Line, Form(max_length=254)] = "",
 ) -> Any:
     values = {
         "name": name,
@@ -106,7 +110,7 @@ async def import_preview(
     db: DbDep,
     user: OwnerDep,
     file: Annotated[UploadFile | None, File()] = None,
-    content: Annotated[str, Form(max_length=1_000_000)] = "",
+    content: Annotated[Text, Form(max_length=1_000_000)] = "",
 ) -> HTMLResponse:
     data, filename = await _read_upload(file, content)
     lang = request.state.lang
@@ -132,8 +136,8 @@ def import_apply(
     request: Request,
     db: DbDep,
     user: OwnerDep,
-    payload: Annotated[str, Form(max_length=8 * 1024 * 1024)] = "",
-    filename: Annotated[str, Form(max_length=200)] = "people.csv",
+    payload: Annotated[Line, Form(max_length=12 * 1024 * 1024)] = "",
+    filename: Annotated[Line, Form(max_length=200)] = "people.csv",
 ) -> Any:
     lang = request.state.lang
     try:
@@ -174,13 +178,23 @@ def _invite_context(
 
 
 @router.get("/hr/cohorts/{cohort_id}/personal", response_class=HTMLResponse)
-def personal_invitations(request: Request, cohort_id: str, db: DbDep, user: UserDep, settings: SettingsDep) -> Any:
-    queued = request.query_params.get("queued")
-    return render(request, "hr/invite.html", _invite_context(request, db, user, cohort_id, settings, queued=queued))
+def personal_invitations(
+    request: Request,
+    cohort_id: PublicId,
+    db: DbDep,
+    user: UserDep,
+    settings: SettingsDep,
+    queued: Annotated[Line, Query(max_length=9)] = "",
+) -> Any:
+    return render(
+        request,
+        "hr/invite.html",
+        _invite_context(request, db, user, cohort_id, settings, queued=parse_int(queued, 0, 10**9)),
+    )
 
 
 @router.post("/hr/cohorts/{cohort_id}/personal/preview", dependencies=[CsrfDep])
-def personal_preview(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
+def personal_preview(request: Request, cohort_id: PublicId, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
     now = request.app.state.clock()
     if hr.cohort_of(db, user.org_id, cohort_id) is None:
         raise NotFound
@@ -201,7 +215,7 @@ def personal_preview(request: Request, cohort_id: str, db: DbDep, user: OwnerDep
 
 
 @router.post("/hr/cohorts/{cohort_id}/personal/send", dependencies=[CsrfDep])
-def personal_send(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
+def personal_send(request: Request, cohort_id: PublicId, db: DbDep, user: OwnerDep, settings: SettingsDep) -> Any:
     now = request.app.state.clock()
     if hr.cohort_of(db, user.org_id, cohort_id) is None:
         raise NotFound
@@ -219,7 +233,7 @@ def personal_send(request: Request, cohort_id: str, db: DbDep, user: OwnerDep, s
 
 
 @router.post("/hr/personal-invitations/{personal_id}/revoke", dependencies=[CsrfDep])
-def personal_revoke(request: Request, personal_id: str, db: DbDep, user: OwnerDep) -> Any:
+def personal_revoke(request: Request, personal_id: PublicId, db: DbDep, user: OwnerDep) -> Any:
     cohort_id = invitations.cohort_of(db, user.org_id, personal_id)
     if cohort_id is None or not invitations.revoke(db, user.org_id, personal_id, request.app.state.clock()):
         raise NotFound

@@ -22,10 +22,14 @@ from sqlmodel import Session, col, func, or_, select
 
 from app.db import Database
 from app.i18n import gettext_for, normalise
+from app.inputs.types import has_control  # the types alone: the guard is web-side
 from app.models import Person
 from app.tokens import new_public_id
 
 MAX_ROWS = 20_000
+MAX_COLUMNS = 50
+MAX_CELL = 1_000  # characters in any cell, read or not
+FORMULA = ("=", "+", "-", "@")  # a cell a spreadsheet would run as a formula when the list is exported again
 FIELDS = ("name", "email", "department", "level", "lang", "manager_email")
 LIMITS = {"name": 200, "email": 254, "department": 100, "level": 100, "manager_email": 254}
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -53,6 +57,9 @@ MESSAGES = {
     "unreadable": N_("The file could not be read: upload a CSV (UTF-8) or an XLSX file."),
     "no_header": N_("The first row must name the columns; at least name and e-mail."),
     "too_many_rows": N_("The file has more than 20,000 rows; split it."),
+    "too_many_columns": N_("The file has more than 50 columns."),
+    "control_characters": N_("This value contains control characters."),
+    "formula": N_("This value starts like a spreadsheet formula (=, +, - or @)."),
     "missing_email": N_("The e-mail is missing."),
     "bad_email": N_("This is not an e-mail address."),
     "missing_name": N_("The name is missing."),
@@ -135,16 +142,27 @@ def _table(data: bytes, filename: str) -> list[list[str]]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:  # a cell over the csv module's field limit (128 KiB) or a stray NUL: the file can't be read
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise PeopleError("unreadable") from exc
 
 
 def _clean(raw: dict[str, str]) -> tuple[dict[str, str | None], list[RowError]]:
     errors: list[RowError] = []
     values: dict[str, str | None] = {k: (raw.get(k) or "").strip() or None for k in FIELDS}
+    for key in FIELDS:
+        value = values[key]
+        if value is not None and has_control(value):
+            errors.append(RowError(key, "control_characters"))
+            values[key] = None  # not shown back, never stored
+        elif value is not None and value.startswith(FORMULA):
+            errors.append(RowError(key, "formula"))
     for key, limit in LIMITS.items():
         value = values[key]
         if value is not None and len(value) > limit:
             errors.append(RowError(key, "too_long"))
+            values[key] = value[:limit]
     email = (values["email"] or "").lower()
     values["email"] = email or None
     if not email:
@@ -177,12 +195,16 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[PreviewRow]]:
         raise PeopleError("no_header")
     if len(table) - 1 > MAX_ROWS:
         raise PeopleError("too_many_rows")
+    if any(len(row) > MAX_COLUMNS for row in table):
+        raise PeopleError("too_many_columns")
     rows: list[PreviewRow] = []
     for number, cells in enumerate(table[1:], start=2):
         if not any(cells):
             continue
         raw = {k: cells[i] for i, k in enumerate(keys) if k is not None and i < len(cells)}
         values, errors = _clean(raw)
+        if any(len(cell) > MAX_CELL for cell in cells) and not any(e.code == "too_long" for e in errors):
+            errors.append(RowError("", "too_long"))
         rows.append(PreviewRow(number, values, "error" if errors else "new", errors))
     return [k for k in FIELDS if k in keys], rows
 

@@ -8,6 +8,7 @@ gets a 4xx and changes no row in any table. The counts tried / failed are printe
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from app import auth
 from app.inputs import clean_text
 from app.models import utcnow
 from app.security import CSRF_FIELD
-from app.services import hr, quiz, sharing
+from app.services import hr, invitations, people, quiz, sharing
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from tests.app.conftest import Browser
@@ -239,6 +240,10 @@ def build_world(app: Any, bank: Bank) -> World:
         f"/api/v1/assessments/{created['id']}/shares", headers={"Authorization": f"Bearer {created['owner_token']}"}
     ).json()
     first_item = quiz.question_order(bank)[0]
+    person = {"name": "Minh", "email": "minh@acme.test", "lang": "vi"}
+    people.add_person(db, org.id, person, now)
+    invitations.create_links(db, org.id, cohort.id, auth.users_of(db, org.id)[0].id, now, "http://testserver/")
+    personal = invitations.status(db, org.id, cohort.id, now)[0]
     return World(
         owner=dict(owner.client.cookies.items()),
         taker=dict(taker.client.cookies.items()),
@@ -248,6 +253,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "cohort_id": cohort.id,
             "invitation_id": second.invitation.id,
             "participation_id": hr.memberships(db, assessment.id)[0].participation.id,
+            "personal_id": personal.id,
             "share_token": share.token,
             "join_token": second.token,
             "password_token": analyst.token,
@@ -267,6 +273,8 @@ FORM_BASE = {
     "departments": "", "levels": "", "closes_on": "", "max_participants": "", "email": "new@acme.test",
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
+    "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
+    "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7}  # fmt: skip
@@ -449,3 +457,70 @@ def test_issue_16_probes_are_refused(app: Any, bank: Bank) -> None:
             failed.append(f"{name}: {res.status_code}")
     print(f"issue 16 probes: {len(PROBES)} tried, {len(failed)} failed")
     assert not failed
+
+
+# --- hostile files on the import routes: the preview (multipart upload) and its confirmation (base64) -----
+
+HEAD = b"name,email,department\n"
+# (file bytes, the message the HR user must see): file-level refusals answer 422, row errors show in the preview
+FILES: dict[str, tuple[bytes, str]] = {
+    "invalid_utf8": (HEAD + b"\xff\xfe,bad@acme.test,Sales\n", "unreadable"),
+    "overlong_utf8": (HEAD + b"\xc0\xaf,bad@acme.test,Sales\n", "unreadable"),
+    "nul": (HEAD + b"A\x00B,nul@acme.test,Sales\n", "control_characters"),
+    "escape_in_email": (HEAD + b"Esc,a\x1b[2J@acme.test,Sales\n", "control_characters"),
+    "c1_in_department": (HEAD + "C1,c1@acme.test,Sa\x85les\n".encode(), "control_characters"),
+    "bom_then_nul": (b"\xef\xbb\xbf" + HEAD + b"Bom\x00,bom@acme.test,Sales\n", "control_characters"),
+    "huge_cell": (HEAD + b"x" * 200_000 + b",huge@acme.test,Sales\n", "unreadable"),
+    "long_cell": (HEAD + b"x" * 5_000 + b",long@acme.test,Sales\n", "too_long"),
+    "long_unread_cell": (b"name,email,notes\nLong,long@acme.test," + b"y" * 5_000 + b"\n", "too_long"),
+    "formula": (HEAD + b'=HYPERLINK("http://evil.test"),formula@acme.test,Sales\n', "formula"),
+    "formula_at": (HEAD + b"Ann,ann@acme.test,@SUM(A1)\n", "formula"),
+    "rows_20001": (HEAD + b"".join(b"P%d,p%d@acme.test,Sales\n" % (i, i) for i in range(20_001)), "too_many_rows"),
+    "columns_60": (HEAD.rstrip(b"\n") + b"".join(b",c%d" % i for i in range(57)) + b"\nA,a@acme.test\n",
+                   "too_many_columns"),
+    "not_xlsx": (b"PK\x03\x04" + b"\x00" * 100, "unreadable"),
+    "empty": (b"", "no_header"),
+}  # fmt: skip
+
+
+def test_hostile_files_on_the_import_routes(app: Any, bank: Bank, record_property: Any) -> None:
+    """Each hostile file: no 5xx, the reason in the HR user's words, and nothing stored by the confirmation."""
+    world = build_world(app, bank)
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False)
+    for name, cookie in world.owner.items():
+        client.cookies.set(name, cookie)
+    headers = {"Origin": "http://testserver"}
+    csrf = {CSRF_FIELD: client.cookies.get("rolefit_csrf") or ""}
+    # the base: a valid CSV upload is previewed (nothing stored), then imported
+    valid = HEAD + b"Ba,ba@acme.test,Sales\n"
+    before = fingerprint(app)
+    res = client.post(
+        "/hr/people/import", data=csrf, files={"file": ("people.csv", valid, "text/csv")}, headers=headers
+    )
+    assert res.status_code == 200 and "ba@acme.test" in res.text and fingerprint(app) == before, res.text[:300]
+    applied = client.post("/hr/people/import/apply", data=csrf | {"payload": base64.b64encode(valid).decode()},
+                          headers=headers)  # fmt: skip
+    assert applied.status_code == 303 and applied.headers["location"] == "/hr/people?imported=1"
+    failures: list[str] = []
+    tried = 0
+    for label, (data, code) in FILES.items():
+        for lang in ("en", "vi"):
+            expected = people.describe(people.PeopleError(code), lang).split(": ")[-1]
+            before = fingerprint(app)
+            tried += 1
+            res = client.post(f"/hr/people/import?lang={lang}", data=csrf,
+                              files={"file": ("people.csv", data, "text/csv")}, headers=headers)  # fmt: skip
+            if res.status_code >= 500 or expected not in res.text or fingerprint(app) != before:
+                failures.append(
+                    f"preview {label} {lang}: {res.status_code}, {expected!r} shown: {expected in res.text}"
+                )
+            tried += 1
+            payload = base64.b64encode(data).decode()
+            res = client.post(f"/hr/people/import/apply?lang={lang}", data=csrf | {"payload": payload}, headers=headers)
+            stored = fingerprint(app) != before
+            if res.status_code >= 500 or stored or not (400 <= res.status_code < 500 or res.status_code == 303):
+                failures.append(f"apply {label} {lang}: {res.status_code}, rows changed: {stored}")
+    summary = f"hostile files: {tried} tried, {len(failures)} failed"
+    print(summary)
+    record_property("hostile_files", summary)
+    assert not failures, summary + "\n" + "\n".join(failures)
