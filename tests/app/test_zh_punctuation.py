@@ -104,8 +104,12 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     cohort = cohort_with_people(app, bank, org, 12)
     hr = Browser(app, lang="zh-Hans")
     assert hr.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"}).status_code == 303
-    for path in ("/hr", f"/hr/cohorts/{cohort}", f"/hr/dashboard?cohort={cohort}", "/hr/users"):
-        pages[path] = hr.get(path).text
+    hr_pages = ("/hr", f"/hr/cohorts/{cohort}", f"/hr/dashboard?cohort={cohort}", "/hr/users", "/hr/people")
+    hr_pages += (f"/hr/cohorts/{cohort}/personal", "/hr/labels", "/hr/psychometrics")
+    for path in hr_pages:
+        got = hr.get(path)
+        assert got.status_code == 200, path
+        pages[path] = got.text
 
     problems = {}
     for name, html in pages.items():
