@@ -16,7 +16,6 @@ from scoring import SCORING_VERSION, AnswerError, BankError, check_bank, load_ba
 from scoring.labels import defaults, fill_texts
 from scoring.model import Bank
 from scoring.serialize import codebook, plan_to_dict, result_to_dict
-from scoring.simulate import simulate as run_simulation
 
 cli = typer.Typer(help="rolefit: Account Manager or Project Manager?", no_args_is_help=True, add_completion=False)
 questions = typer.Typer(help="Validate and export the question bank.", no_args_is_help=True)
@@ -132,6 +131,7 @@ def simulate_cmd(
 ) -> None:
     """Score synthetic respondents under every profile and response style; print (or write) the figures."""
     from scoring.simulate import STYLES, replace_table, table
+    from scoring.simulate import simulate as run_simulation
 
     unknown = sorted(set(style or ()) - set(STYLES))
     if unknown:

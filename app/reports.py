@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import segno
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,6 +24,8 @@ TITLES = {
 
 def qr_data_uri(url: str) -> str:
     """The link as an SVG QR code in a data: URI (allowed by the CSP's img-src)."""
+    import segno  # a quarter of a second to import: only the result page's QR code needs it
+
     return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#111827"))
 
 

@@ -5,9 +5,10 @@ and the app started exactly as a user does (`rolefit serve`, one per database: S
 ROLEFIT_BENCH_POSTGRES_URL is set) are all up at once and measured in interleaved rounds (ceiling,
 SQLite, PostgreSQL, ceiling, ...); the report gives each round and the medians with their ranges. The
 app's request is the real answer POST: CSRF token, htmx request, row upserted, next-question fragment
-rendered, from 64 prepared quiz sessions.
+rendered, from 64 prepared quiz sessions. The peer column (bench/peer.py: django-survey-and-report in a
+temporary virtualenv, gunicorn with the same worker count) runs in the same rounds unless `--no-peer`.
 
-    .venv/bin/python -m bench.http [--seconds 10] [--rounds 3] [--dbs sqlite postgresql]
+    .venv/bin/python -m bench.http [--seconds 10] [--rounds 3] [--dbs sqlite postgresql] [--no-peer]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import httpx
 
 from app.services.quiz import question_order
 from bench.common import ROOT, database, server, wrk
+from bench.peer import peer_server
 from scoring import load_bank
 
 SESSIONS = 64
@@ -107,6 +109,7 @@ def main() -> None:
         default="asyncio",
         help="asyncio: as `rolefit serve`; uvloop: to compare",
     )
+    parser.add_argument("--no-peer", dest="peer", action="store_false", help="leave out django-survey")
     args = parser.parse_args()
     report: dict[str, Any] = {
         "benchmark": "answer save vs bare ASGI ceiling (wrk, 64 connections, 2 threads), interleaved rounds",
@@ -133,14 +136,17 @@ def main() -> None:
                     script = Path(tmp) / f"answer-{db}-{workers}.lua"
                     lua_script(script, base, prepare_sessions(base, SESSIONS))
                     apps[db] = (base, script)
+                if args.peer:
+                    apps["peer"] = stack.enter_context(peer_server(workers, Path(tmp)))
                 rounds: list[dict[str, Any]] = []
                 for _ in range(args.rounds):
                     one: dict[str, Any] = {"ceiling": wrk(ceiling_base + "/", seconds=args.seconds)}
                     for db, (base, script) in apps.items():
                         one[db] = wrk(base + "/", seconds=args.seconds, script=script)
                     rounds.append(one)
-            for db in args.dbs:
+            for db in [*args.dbs, *(["peer"] if args.peer else [])]:
                 ratios = [r[db]["rps"] / r["ceiling"]["rps"] for r in rounds]
+                over_peer = [r[db]["rps"] / r["peer"]["rps"] for r in rounds] if args.peer else []
                 p99s = [r[db]["p99_ms"] or 1e9 for r in rounds]
                 report["runs"].append(
                     {
@@ -151,22 +157,25 @@ def main() -> None:
                         "answer_save": _summary([r[db] for r in rounds]),
                         "ratio_to_ceiling": round(statistics.median(ratios), 4),
                         "ratio_range": [round(min(ratios), 4), round(max(ratios), 4)],
+                        "times_peer": round(statistics.median(over_peer), 1) if over_peer else None,
+                        "times_peer_range": [round(min(over_peer), 1), round(max(over_peer), 1)] if over_peer else None,
                         "goals_met": statistics.median(ratios) >= 0.07
                         and statistics.median(p99s) < 100
                         and all(r[db]["errors"] == 0 for r in rounds)
-                        if workers == 2
+                        and (not over_peer or statistics.median(over_peer) >= 12)
+                        if workers == 2 and db != "peer"
                         else None,
                     }
                 )
     print(json.dumps(report, indent=2))
     print()
     print(
-        f"{'workers':>7} {'db':>10} {'ceiling r/s':>12} {'save r/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+        f"{'workers':>7} {'db':>10} {'ceiling r/s':>12} {'save r/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'x peer':>6}"
     )
     for r in report["runs"]:
         s = r["answer_save"]
         print(
-            f"{r['workers']:>7} {r['db']:>10} {r['ceiling']['rps']:>12} {s['rps']:>9} {r['ratio_to_ceiling']:>6} {s['p50_ms']:>7} {s['p99_ms']:>7} {s['errors']:>6}"
+            f"{r['workers']:>7} {r['db']:>10} {r['ceiling']['rps']:>12} {s['rps']:>9} {r['ratio_to_ceiling']:>6} {s['p50_ms']:>7} {s['p99_ms']:>7} {s['errors']:>6} {r['times_peer'] or '':>6}"
         )
 
 

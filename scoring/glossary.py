@@ -112,15 +112,17 @@ def parse_glossary(raw: Any, languages: tuple[str, ...]) -> tuple[list[Term], li
 def check_texts(terms: Iterable[Term], texts: Iterable[Located]) -> list[GlossaryHit]:
     """Every forbidden variant found in ``texts``, in text order."""
     rules = [
-        (term, lang, _pattern(variant))
+        (term, lang, _pattern(variant), variant.casefold())
         for term in terms
         for lang, variants in term.forbidden.items()
         for variant in variants
     ]
     hits: list[GlossaryHit] = []
     for where in texts:
-        for term, lang, pattern in rules:
-            match = pattern.search(where.text.get(lang, ""))
+        folded = {lang: text.casefold() for lang, text in where.text.items()}
+        for term, lang, pattern, needle in rules:
+            # a plain substring test first: most texts hold no variant, and the bank loads at every start-up
+            match = pattern.search(where.text[lang]) if needle in folded.get(lang, "") else None
             if match:
                 hits.append(
                     GlossaryHit(
