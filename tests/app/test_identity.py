@@ -460,3 +460,42 @@ def test_sessions_are_ended_in_the_database_on_deactivation(app: Any) -> None:
     assert auth.lifecycle.deactivate(app.state.db, org, boss, ana, utcnow()) == 2
     with app.state.db.read() as session:
         assert session.exec(select(HrSession).where(HrSession.user_id == ana)).all() == []
+
+
+# --- a person's own data -----------------------------------------------------------------------------------
+
+
+def test_a_person_downloads_all_their_data_and_nobody_else_can(app: Any, bank: Bank) -> None:
+    org, _ = make_org(app)
+    _, path = join_link(app, org)
+    person, result_url, aid = participant(app, bank, path, "Lan Tran")
+    page = person.get(result_url).text
+    assert f"/result/{aid}/export.json" in page
+    got = person.get(f"/result/{aid}/export.json")
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    assert got.headers["cache-control"] == "no-store"
+    data = got.json()
+    assert data["assessment"]["id"] == aid and data["result"]["data"]
+    assert len(data["answers"]) > 20 and all(a["question"] for a in data["answers"])
+    assert data["plan"]
+    assert data["cohorts"][0]["display_name"] == "Lan Tran" and data["cohorts"][0]["organisation"] == "Acme"
+    assert len(data["share_links"]) == 1 and "token" not in str(data["share_links"]).lower()
+    # someone else's browser, or an HR owner: not found
+    assert Browser(app).get(f"/result/{aid}/export.json").status_code == 404
+    assert signed_in(app, "owner@acme.test").get(f"/result/{aid}/export.json").status_code == 404
+
+
+def test_the_api_export_needs_the_owner_token(app: Any) -> None:
+    api = Browser(app).client
+    created = api.post("/api/v1/assessments", json={"lang": "vi", "current_role": "pm"}).json()
+    aid, token = created["id"], created["owner_token"]
+    assert api.get(f"/api/v1/assessments/{aid}/export").status_code == 404
+    assert api.get(f"/api/v1/assessments/{aid}/export", headers={"Authorization": "Bearer wrong"}).status_code == 404
+    res = api.get(f"/api/v1/assessments/{aid}/export", headers={"Authorization": f"Bearer {token}"})
+    assert res.status_code == 200
+    body = res.json()
+    assert body["format"] == "rolefit-personal-data/1" and body["assessment"]["lang"] == "vi"
+    assert body["answers"] == [] and body["result"]["data"]["overall"] == 0.0 and body["plan"] is not None
+    other = api.post("/api/v1/assessments", json={"current_role": "pm"}).json()
+    crossed = api.get(f"/api/v1/assessments/{aid}/export", headers={"Authorization": f"Bearer {other['owner_token']}"})
+    assert crossed.status_code == 404
