@@ -37,8 +37,13 @@ class Enrolment:
     qr: str  # an SVG data URI
 
 
-def propose(user: HrUser, org_name: str) -> Enrolment:
-    secret = pyotp.random_base32()
+def plausible_secret(secret: str) -> bool:
+    """A key as :func:`propose` makes them: 32 base32 characters."""
+    return len(secret) == 32 and all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in secret)
+
+
+def propose(user: HrUser, org_name: str, secret: str | None = None) -> Enrolment:
+    secret = secret if secret and plausible_secret(secret) else pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=f"{ISSUER} ({org_name})"[:60])
     qr = str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#111827"))
     return Enrolment(secret, uri, qr)

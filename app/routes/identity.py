@@ -168,7 +168,7 @@ def _setup_context(user: HrUser, db: Any, error: str | None = None, proposal: An
     org_name = dict(auth.organisations_of(db, user.email)).get(user.org_id, "")
     return {
         "user": user,
-        "enrolment": proposal or auth.mfa.propose(user, org_name),
+        "enrolment": auth.mfa.propose(user, org_name, proposal.secret if proposal else None),
         "error": error,
         "codes": None,
         "enabled": user.totp_enabled_at is not None,
@@ -190,9 +190,15 @@ def enrolling_user(request: Request, db: DbDep) -> HrUser:
 EnrollingDep = Annotated[HrUser, Depends(enrolling_user)]
 
 
+def _enrolling(request: Request, db: Any) -> dict[str, Any]:
+    """In the ``enrol`` stage the HR menu is hidden: none of it opens before the second factor is set up."""
+    _, stage = _pending(request, db)
+    return {"enrolling": True} if stage == auth.ENROL else {}
+
+
 @router.get("/hr/mfa/setup", response_class=HTMLResponse)
 def mfa_setup_form(request: Request, db: DbDep, user: EnrollingDep) -> HTMLResponse:
-    return render(request, "hr/mfa_setup.html", _setup_context(user, db))
+    return render(request, "hr/mfa_setup.html", _setup_context(user, db) | _enrolling(request, db))
 
 
 @router.post("/hr/mfa/setup", dependencies=[CsrfDep])
@@ -209,14 +215,16 @@ def mfa_setup(
     delay = auth.throttle.begin(db, checks, now)
     if delay:
         text = message("rate_limited", lang, wait=fmt_wait(delay, lang))
-        limited = render(request, "hr/mfa_setup.html", _setup_context(user, db, text), status_code=429)
+        context = _setup_context(user, db, text) | _enrolling(request, db)
+        limited = render(request, "hr/mfa_setup.html", context, status_code=429)
         limited.headers["Retry-After"] = str(delay)
         return limited
     codes = auth.mfa.enable(db, user.id, secret.strip().upper(), code, now, client_address(request))
     if codes is None:
-        return render(
-            request, "hr/mfa_setup.html", _setup_context(user, db, message("mfa_bad_code", lang)), status_code=422
-        )
+        # a typo: the same key again (the app already holds it), if it is one we could have proposed
+        kept = auth.mfa.propose(user, "", secret) if auth.mfa.plausible_secret(secret) else None
+        context = _setup_context(user, db, message("mfa_bad_code", lang), kept) | _enrolling(request, db)
+        return render(request, "hr/mfa_setup.html", context, status_code=422)
     auth.throttle.succeeded(db, checks, now)
     context = _setup_context(user, db) | {"codes": codes, "enabled": True}
     response = render(request, "hr/mfa_setup.html", context)

@@ -499,3 +499,20 @@ def test_the_api_export_needs_the_owner_token(app: Any) -> None:
     other = api.post("/api/v1/assessments", json={"current_role": "pm"}).json()
     crossed = api.get(f"/api/v1/assessments/{aid}/export", headers={"Authorization": f"Bearer {other['owner_token']}"})
     assert crossed.status_code == 404
+
+
+def test_a_typo_at_enrolment_keeps_the_key_and_enrolment_hides_the_menu(app: Any) -> None:
+    org, _ = make_org(app)
+    owner = signed_in(app, "owner@acme.test")
+    assert owner.post("/hr/settings", {"require_mfa": "yes"}).status_code == 200
+    add_user(app, org, "ana@acme.test")
+    b = Browser(app)
+    b.post("/hr/login", {"email": "ana@acme.test", "password": PASSWORD})
+    page = b.get("/hr/mfa/setup").text
+    assert 'class="hr-nav"' not in page  # nothing to open before enrolment
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', page)
+    assert secret is not None
+    typo = b.post("/hr/mfa/setup", {"secret": secret[1], "code": "12345"})
+    assert typo.status_code == 422 and f'value="{secret[1]}"' in typo.text
+    forged = b.post("/hr/mfa/setup", {"secret": "not base32 at all", "code": "123456"})
+    assert forged.status_code == 422
