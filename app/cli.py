@@ -541,7 +541,13 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
     def smtp() -> mail.SmtpConfig:
         return mail.SmtpConfig.from_settings(settings)
 
-    return {"mail.send": mail.job_handler(smtp), invitation.KIND: invitation.handler(database, settings.base_url, smtp)}
+    from app.services import retention
+
+    return {
+        "mail.send": mail.job_handler(smtp),
+        invitation.KIND: invitation.handler(database, settings.base_url, smtp),
+        retention.KIND: retention.job_handler(database),
+    }
 
 
 @cli.command("worker")
@@ -572,6 +578,10 @@ def worker_cmd(
         poll=settings.job_poll_seconds,
         retry_base=settings.job_retry_base_seconds,
     )
+    from app.models import utcnow
+    from app.services import retention
+
+    retention.schedule(database, utcnow())  # the daily retention purge: queued once, it re-queues itself
     if not settings.smtp_host:
         typer.echo("note: ROLEFIT_SMTP_HOST is not set; mail jobs wait and retry until it is", err=True)
     typer.echo(f"worker {worker.name}: running {', '.join(sorted(worker.handlers))}", err=True)
@@ -635,6 +645,24 @@ def mail_test(
         typer.echo(f"error: not sent: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"sent {message.message_id} to {to} via {config.host}:{config.port}")
+
+
+@cli.command("purge")
+def purge_cmd(
+    org: Annotated[str | None, typer.Option(help="Only this organisation's id.")] = None,
+) -> None:
+    """Erase participations past their organisation's retention now (the worker also does it daily)."""
+    from app.db import Database
+    from app.models import utcnow
+    from app.services import retention
+
+    database = Database(get_settings().database_url)
+    try:
+        erased = retention.purge(database, utcnow(), org_id=org)
+    finally:
+        database.dispose()
+    total = sum(erased.values())
+    typer.echo(f"erased {total} participation(s) in {len(erased)} organisation(s) with a retention setting")
 
 
 def main() -> None:

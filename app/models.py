@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     Dialect,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -157,6 +159,12 @@ class Organisation(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    # every user must sign in with a second factor (TOTP); users without one enrol at their next sign-in
+    require_mfa: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # retention (app/services/retention.py): days after finishing (or joining) that a participation is kept;
+    # None keeps it until the person withdraws or the cohort is deleted
+    retain_identified_days: int | None = None
+    retain_aggregate_days: int | None = None
 
 
 class OrgRoleLabels(SQLModel, table=True):
@@ -190,6 +198,22 @@ class HrUser(SQLModel, table=True):
     lang: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None  # picks the account when one e-mail and password fit several
+    deactivated_at: datetime | None = None  # cannot sign in; sessions ended when it was set
+    totp_secret: str | None = Field(default=None, max_length=64)  # base32 (RFC 6238)
+    totp_enabled_at: datetime | None = None
+    totp_last_step: int | None = None  # the last time step accepted: a code is never accepted twice
+
+
+class HrRecoveryCode(SQLModel, table=True):
+    """A single-use MFA recovery code; only its hash is stored."""
+
+    __tablename__ = "hr_recovery_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    used_at: datetime | None = None
 
 
 class PasswordToken(SQLModel, table=True):
@@ -214,6 +238,8 @@ class HrSession(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow)
+    # full: signed in; mfa: password right, the second factor still due; enrol: must set up a second factor
+    stage: str = Field(default="full", sa_column=Column(String(8), nullable=False, server_default="full"))
 
 
 class HrDevice(SQLModel, table=True):
@@ -254,6 +280,7 @@ class Cohort(SQLModel, table=True):
     closes_at: datetime | None = None
     max_participants: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    archived_at: datetime | None = None  # closed and out of the cohort list; its data stays until deleted
     # kept by database triggers on participation (migration scale_0001), in the same transaction as
     # every insert, delete (withdrawal, cascades) and finish: /hr reads them instead of counting people
     participants: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
@@ -404,7 +431,11 @@ for _bit in range(GAP_BITS):  # per skill: how many have a gap on it for the tra
 
 
 class AuditEvent(SQLModel, table=True):
+    """Append-only from the app: nothing updates or deletes these rows (the organisation's own deletion
+    aside). The viewer (app/routes/audit.py) reads them newest first through ``ix_audit_event_org_at``."""
+
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_org_at", "org_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: str | None = Field(default=None, max_length=32, index=True)
@@ -412,6 +443,7 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=60)
     detail: str = Field(default="", max_length=500)
     at: datetime = Field(default_factory=utcnow)
+    address: str | None = Field(default=None, max_length=64)  # the client's address, when from a request
 
 
 class Job(SQLModel, table=True):

@@ -6,7 +6,7 @@ FastAPI, no templates) and nothing of the other services; the routes and the CLI
 
 from __future__ import annotations
 
-from app.auth import throttle
+from app.auth import lifecycle, mfa, throttle
 from app.auth.accounts import (
     ROLES,
     AccountError,
@@ -16,6 +16,7 @@ from app.auth.accounts import (
     create_org,
     invite,
     normalise_email,
+    organisations_of,
     password_token_user,
     set_password,
     users_of,
@@ -23,11 +24,24 @@ from app.auth.accounts import (
 from app.auth.passwords import MAX_LENGTH as MAX_PASSWORD
 from app.auth.passwords import MIN_LENGTH as MIN_PASSWORD
 from app.auth.permissions import MATRIX, Outcome, Rule, allows, rule_for
-from app.auth.sessions import end_all_sessions, end_session, remember_device, session_user, start_session
+from app.auth.sessions import (
+    ENROL,
+    FULL,
+    MFA,
+    end_all_sessions,
+    end_session,
+    pending_user,
+    remember_device,
+    session_user,
+    start_session,
+)
 
 __all__ = [
+    "ENROL",
+    "FULL",
     "MATRIX",
     "MAX_PASSWORD",
+    "MFA",
     "MIN_PASSWORD",
     "ROLES",
     "AccountError",
@@ -41,8 +55,12 @@ __all__ = [
     "end_all_sessions",
     "end_session",
     "invite",
+    "lifecycle",
+    "mfa",
     "normalise_email",
+    "organisations_of",
     "password_token_user",
+    "pending_user",
     "remember_device",
     "rule_for",
     "session_user",

@@ -1,15 +1,17 @@
 """HR accounts: organisations, users, setting a password, signing in (with the throttle), the audit log.
 
 One e-mail may hold accounts in several organisations (``hr_user`` is unique per organisation), so an
-invitation answers the same whatever other organisations hold. Signing in with such an e-mail: the
-password is checked against its accounts in this order, and the first that matches is signed in:
+invitation answers the same whatever other organisations hold. Signing in with such an e-mail checks the
+password against ONE account, so that the time taken says nothing about how many organisations the
+e-mail belongs to (one argon2 check always; a dummy one when there is no account):
 
-1. the account this browser signed in to before (its device cookie),
-2. then the most recently signed-in account, then the newest.
+1. the organisation the sign-in form names (its optional "organisation" field, or the organisation
+   switcher), matched by name or id; none matching: the dummy check;
+2. else the account this browser signed in to before (its device cookie),
+3. else the most recently signed-in account, then the newest.
 
-So when one password fits several accounts, the one used last wins; choosing between organisations
-after signing in is the organisation switcher's job (issue 18). A wrong password costs one argon2
-check per account with that e-mail (one dummy check when there is none).
+Another organisation's account is then reached through the switcher (its own password, its own second
+factor). A deactivated account answers like a wrong password.
 """
 
 from __future__ import annotations
@@ -55,9 +57,13 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def audit(db: Database, org_id: str | None, user_id: str | None, action: str, detail: str = "") -> None:
+def audit(
+    db: Database, org_id: str | None, user_id: str | None, action: str, detail: str = "", address: str | None = None
+) -> None:
     with db.write() as session:
-        session.add(AuditEvent(org_id=org_id, user_id=user_id, action=action, detail=detail[:500]))
+        session.add(
+            AuditEvent(org_id=org_id, user_id=user_id, action=action, detail=detail[:500], address=(address or None))
+        )
 
 
 def _password_token(session: Any, user_id: str, now: datetime) -> str:
@@ -149,7 +155,13 @@ def set_password(db: Database, token: str, password: str, now: datetime) -> HrUs
 
 
 def authenticate(
-    db: Database, email: str, password: str, address: str, now: datetime, device: str | None = None
+    db: Database,
+    email: str,
+    password: str,
+    address: str,
+    now: datetime,
+    device: str | None = None,
+    org: str = "",
 ) -> HrUser:
     """The user for these credentials, or :class:`AccountError` ``bad_login`` (never says which part was
     wrong) or ``rate_limited`` (with ``retry_after``).
@@ -166,9 +178,13 @@ def authenticate(
     except AccountError:
         email = email.strip().lower()[:254]
     with db.read() as session:
-        accounts = list(
-            session.exec(select(HrUser).where(HrUser.email == email, col(HrUser.password_hash).is_not(None)))
+        rows = session.exec(
+            select(HrUser, Organisation.name)
+            .join(Organisation, col(Organisation.id) == col(HrUser.org_id))
+            .where(HrUser.email == email, col(HrUser.password_hash).is_not(None))
         )
+        wanted = org.strip().casefold()[:200]
+        accounts = [user for user, name in rows if not wanted or wanted in (user.org_id.casefold(), name.casefold())]
         trusted_id = device_user_id(session, device, now)
     checks: list[throttle.Check]
     if any(user.id == trusted_id for user in accounts):
@@ -179,11 +195,12 @@ def authenticate(
     if delay:
         raise AccountError("rate_limited", retry_after=delay)
     accounts.sort(key=lambda u: (u.id == trusted_id, u.last_login_at or _EPOCH, u.created_at), reverse=True)
-    matched = next((user for user in accounts if passwords.verify(user.password_hash, password)), None)
-    if not accounts:
-        passwords.verify(None, password)  # the same time as a wrong password for a real account
-    if matched is None:
+    chosen = accounts[0] if accounts else None
+    # one check whatever the number of accounts (a dummy one when there is none): the same time for all
+    right = passwords.verify(chosen.password_hash if chosen else None, password)
+    if chosen is None or not right or chosen.deactivated_at is not None:
         raise AccountError("bad_login")
+    matched = chosen
     with db.write() as session:
         # this attempt is forgiven; the failures before it too, on the path that succeeded (never the
         # address's: one colleague signing in does not reset a guesser behind the same address)
@@ -196,3 +213,15 @@ def authenticate(
                 fresh.password_hash = passwords.hash_password(password)
             session.add(fresh)
     return matched
+
+
+def organisations_of(db: Database, email: str) -> list[tuple[str, str]]:
+    """(id, name) of every organisation where ``email`` has an active account, by name."""
+    with db.read() as session:
+        rows = session.exec(
+            select(Organisation.id, Organisation.name)
+            .join(HrUser, col(HrUser.org_id) == col(Organisation.id))
+            .where(HrUser.email == email, col(HrUser.deactivated_at).is_(None))
+            .order_by(col(Organisation.name))
+        )
+        return [(org_id, name) for org_id, name in rows]

@@ -87,6 +87,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("POST", "/result/{assessment_id}/shares/{share_id}/revoke", "quiz cookie (CSRF)"),
     _open("POST", "/result/{assessment_id}/withdraw/{participation_id}", "quiz cookie (CSRF)"),
     _open("POST", "/result/{assessment_id}/delete", "quiz cookie (CSRF)"),
+    _open("GET", "/result/{assessment_id}/export.json", "quiz cookie"),
     _open("GET", "/s/{token}", "share token"),
     _open("GET", "/s/{token}/report.pdf", "share token"),
     _open("GET", "/join/{token}", "invitation token"),
@@ -101,6 +102,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("POST", "/api/v1/assessments/{assessment_id}/finish", "owner token"),
     _open("GET", "/api/v1/assessments/{assessment_id}", "owner token"),
     _open("GET", "/api/v1/assessments/{assessment_id}/questions", "owner token"),
+    _open("GET", "/api/v1/assessments/{assessment_id}/export", "owner token"),
     _open("POST", "/api/v1/assessments/{assessment_id}/shares", "owner token"),
     _open("DELETE", "/api/v1/shares/{share_id}", "owner token"),
     _open("DELETE", "/api/v1/assessments/{assessment_id}", "owner token"),
@@ -112,6 +114,11 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/hr/set-password/{token}", "set-password token"),
     _open("POST", "/hr/set-password/{token}", "set-password token (CSRF)"),
     _read("POST", "/hr/logout-everywhere"),
+    _open("GET", "/hr/mfa", "a password-checked sign-in awaiting its code (pending session)"),
+    _open("POST", "/hr/mfa", "a password-checked sign-in awaiting its code, throttled (CSRF)"),
+    _read("GET", "/hr/mfa/setup"),  # also a sign-in the organisation sends to enrolment
+    _read("POST", "/hr/mfa/setup"),
+    _read("GET", "/hr/switch"),
     # --- HR: reading (analysts and owners) ----------------------------------------------------------------
     #      method  path                                          other organisation's owner
     _read("GET", "/hr"),
@@ -137,6 +144,20 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
     _write("GET", "/hr/labels"),
     _write("POST", "/hr/labels"),
+    # --- HR: identity and governance (owners; app/routes/identity.py) ------------------------------------
+    _write("POST", "/hr/users/{user_id}/role", NOT_FOUND),
+    _write("POST", "/hr/users/{user_id}/deactivate", NOT_FOUND),
+    _write("POST", "/hr/users/{user_id}/reactivate", NOT_FOUND),
+    _write("POST", "/hr/users/{user_id}/mfa-reset", NOT_FOUND),
+    _write("POST", "/hr/users/{user_id}/remove", NOT_FOUND),
+    _write("GET", "/hr/settings"),
+    _write("POST", "/hr/settings"),
+    _write("GET", "/hr/audit"),
+    _write("GET", "/hr/audit.csv"),
+    _write("POST", "/hr/cohorts/{cohort_id}/close", NOT_FOUND),
+    _write("POST", "/hr/cohorts/{cohort_id}/archive", NOT_FOUND),
+    _write("GET", "/hr/cohorts/{cohort_id}/delete", NOT_FOUND),
+    _write("POST", "/hr/cohorts/{cohort_id}/delete", NOT_FOUND),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

@@ -27,13 +27,34 @@ def _plausible(token: str | None) -> bool:
     return bool(token) and len(token or "") <= 100
 
 
-def start_session(db: Database, user: HrUser, now: datetime) -> str:
+FULL, MFA, ENROL = "full", "mfa", "enrol"
+
+
+def start_session(db: Database, user: HrUser, now: datetime, stage: str = FULL, address: str | None = None) -> str:
+    """A new session token. ``stage`` ``mfa`` or ``enrol``: the password was right but the second factor is
+    still due (see :mod:`app.auth.mfa`); such a session reaches only the second-factor pages."""
     token = new_token()
     with db.write() as session:
-        session.add(HrSession(token_hash=hash_token(token), user_id=user.id, created_at=now, last_seen=now))
-        session.add(AuditEvent(org_id=user.org_id, user_id=user.id, action="user.login"))
+        row = HrSession(token_hash=hash_token(token), user_id=user.id, created_at=now, last_seen=now, stage=stage)
+        session.add(row)
+        action = "user.login" if stage == FULL else f"user.login_{stage}"
+        session.add(AuditEvent(org_id=user.org_id, user_id=user.id, action=action, address=address))
         _prune(session, now)
     return token
+
+
+def pending_user(db: Database, token: str | None, now: datetime) -> tuple[HrUser, str] | None:
+    """The user and stage of a live session of any stage (the second-factor pages), or None."""
+    if not _plausible(token):
+        return None
+    with db.read() as session:
+        row = session.get(HrSession, hash_token(token or ""))
+        if row is None or now - row.last_seen > IDLE or now - row.created_at > ABSOLUTE:
+            return None
+        user = session.get(HrUser, row.user_id)
+        if user is None or user.deactivated_at is not None:
+            return None
+        return user, row.stage
 
 
 def _prune(session: Any, now: datetime) -> None:
@@ -58,6 +79,8 @@ def session_user(db: Database, token: str | None, now: datetime) -> HrUser | Non
         else:
             expired = False
             user = session.get(HrUser, row.user_id)
+            if row.stage != FULL or user is None or user.deactivated_at is not None:
+                return None
         touch = not expired and now - row.last_seen > TOUCH_EVERY
     if expired:
         end_session(db, token)

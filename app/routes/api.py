@@ -14,7 +14,7 @@ from app.i18n import LANGS, normalise
 from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
-from app.services import quiz, sharing
+from app.services import personal_data, quiz, sharing
 from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
@@ -297,6 +297,31 @@ def read(
         "result": snapshot.data if snapshot is not None else None,
         "plan": plan_out,
     }
+
+
+@router.get(
+    "/assessments/{assessment_id}/export",
+    summary="All data held on this assessment: answers, result, plan, share links, cohorts (GDPR art. 15, 20)",
+    responses=_errors(404),
+)
+def export_mine(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> JSONResponse:
+    assessment = _owned(request, db, assessment_id)
+    return JSONResponse(personal_export(request, bank, db, assessment.id), headers={"Cache-Control": "no-store"})
+
+
+def personal_export(request: Request, bank: Bank, db: Any, assessment_id: str) -> dict[str, Any]:
+    """The person's data (app/services/personal_data.py) with the transition plan in their language."""
+    lang = request.state.lang
+    data = personal_data.export(db, bank, assessment_id, lang)
+    if data is None:
+        raise NotFound
+    snapshot = quiz.result_of(db, assessment_id)
+    if snapshot is not None:
+        transition = plan(bank, result_from_dict(snapshot.data), data["assessment"]["current_role"], None)
+        data["plan"] = fill_all(plan_to_dict(bank, transition, lang), labels_for(request))
+    else:
+        data["plan"] = None
+    return data
 
 
 class ShareIn(BaseModel):

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -84,6 +85,16 @@ def _take_flash(request: Request, response: Response, path: str) -> None:
         response.delete_cookie(FLASH, path=path)
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host[:64] if request.client else None
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        hr_cookie_name(request), token, httponly=True, samesite="lax", secure=is_https(request), path="/"
+    )
+
+
 def link(request: Request, path: str) -> str:
     return str(request.base_url).rstrip("/") + path
 
@@ -96,7 +107,7 @@ def login_form(request: Request) -> HTMLResponse:
     return render(
         request,
         "hr/login.html",
-        {"error": None, "email": "", "next": safe_next(request.query_params.get("next"), "/hr")},
+        {"error": None, "email": "", "org": "", "next": safe_next(request.query_params.get("next"), "/hr")},
     )
 
 
@@ -107,24 +118,30 @@ def login(
     email: Annotated[Line, Form(max_length=254)] = "",
     password: Annotated[Line, Form(max_length=1000)] = "",
     next: Annotated[Line, Form(max_length=500)] = "/hr",
+    org: Annotated[Line, Form(max_length=200)] = "",
 ) -> Response:
     address = request.client.host if request.client else "unknown"
     now = request.app.state.clock()
     device = request.cookies.get(device_cookie_name(request))
     try:
-        user = auth.authenticate(db, email, password, address, now, device=device)
+        user = auth.authenticate(db, email, password, address, now, device=device, org=org)
     except auth.AccountError as err:
         lang = request.state.lang
         if err.code == "rate_limited":
             text = message(err.code, lang, wait=fmt_wait(err.retry_after, lang))
-            context = {"error": text, "email": email[:254], "next": safe_next(next, "/hr")}
+            context = {"error": text, "email": email[:254], "org": org, "next": safe_next(next, "/hr")}
             limited = render(request, "hr/login.html", context, status_code=429)
             limited.headers["Retry-After"] = str(err.retry_after)
             return limited
-        context = {"error": message(err.code, lang), "email": email[:254], "next": safe_next(next, "/hr")}
+        context = {"error": message(err.code, lang), "email": email[:254], "org": org, "next": safe_next(next, "/hr")}
         return render(request, "hr/login.html", context, status_code=401)
-    token = auth.start_session(db, user, now)
-    response = RedirectResponse(safe_next(next, "/hr"), status_code=303)
+    stage = auth.mfa.stage_for(db, user)
+    token = auth.start_session(db, user, now, stage=stage, address=address)
+    # the second factor first, when one is set up (or the organisation requires one): see app/routes/identity.py
+    target = {auth.MFA: "/hr/mfa", auth.ENROL: "/hr/mfa/setup"}.get(stage, safe_next(next, "/hr"))
+    if stage == auth.MFA:
+        target += "?next=" + quote(safe_next(next, "/hr"))
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         hr_cookie_name(request), token, httponly=True, samesite="lax", secure=is_https(request), path="/"
     )
@@ -309,7 +326,7 @@ def cohort_page(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep,
     row = hr.cohort_row(db, user.org_id, cohort.id)
     token = request.cookies.get(FLASH)
     new_link = link(request, f"/join/{token}") if token and len(token) < 100 else None
-    context = {"user": user, "cohort": cohort, "row": row, "new_link": new_link}
+    context = {"user": user, "cohort": cohort, "row": row, "new_link": new_link, "now": request.app.state.clock()}
     context |= _board_context(request, db, bank, user, cohort.id)
     status = 422 if context["filter_error"] else 200  # the board without the refused filter, and why
     response = render(request, "hr/cohort.html", context, block="board", status_code=status)

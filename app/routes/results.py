@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -13,6 +14,7 @@ from app.db import Database
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment
+from app.routes.api import personal_export
 from app.security import is_https
 from app.services import hr, labels, quiz, results, sharing
 from app.templating import is_htmx, render
@@ -202,3 +204,18 @@ async def delete_my_data(request: Request, assessment_id: PublicId, db: DbDep) -
     response = RedirectResponse("/?deleted=1", status_code=303)
     clear_quiz_cookie(request, response)
     return response
+
+
+@router.get("/result/{assessment_id}/export.json")
+def download_my_data(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> Response:
+    """Everything rolefit holds about this result, as JSON (the same document as the API's export)."""
+    assessment = _owned(request, db, assessment_id)
+    body = json.dumps(personal_export(request, bank, db, assessment.id), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="rolefit-{assessment.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )

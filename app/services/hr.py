@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, or_, update
+from sqlalchemy import ColumnElement, Table, and_, case, delete, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -291,13 +291,25 @@ def memberships(db: Database, assessment_id: str) -> list[Membership]:
 
 def withdraw(db: Database, assessment_id: str, participation_id: str) -> bool:
     """The person leaves the cohort: their row is deleted at once, so HR no longer sees or counts them."""
-    with db.write() as session:
+    with db.read() as session:
         row = session.get(Participation, participation_id)
         if row is None or row.assessment_id != assessment_id:
             return False
-        session.delete(row)
-    db.erased(("participation",))  # after the commit: no copy left in SQLite's WAL
-    return True
+    return erase_participations(db, [participation_id]) == 1
+
+
+def erase_participations(db: Database, ids: Sequence[str]) -> int:
+    """Delete these participations (a withdrawal, a retention purge, a deleted cohort) and leave no copy:
+    the triggers (scale_0001) keep the cohort counters and rollups right; :meth:`Database.erased` after the
+    commit removes the older copies (SQLite's WAL, PostgreSQL's dead tuples)."""
+    if not ids:
+        return 0
+    with db.write() as session:
+        gone = session.execute(delete(Participation).where(col(Participation.id).in_(list(ids))))
+        count = int(getattr(gone, "rowcount", 0) or 0)
+    if count:
+        db.erased(("participation",))
+    return count
 
 
 def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime) -> None:

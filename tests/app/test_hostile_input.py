@@ -104,7 +104,8 @@ JSON_CONFUSION: dict[str, Any] = {
     "unicode_text": "Trần 中文",
 }
 # routes whose handler ends something: their tolerated values run last (the world is gone after the first)
-ENDING = ("/delete", "/withdraw/", "/revoke", "/logout", "/finish", "/set-password/", "DELETE ")
+ENDING = ("/delete", "/withdraw/", "/revoke", "/logout", "/finish", "/set-password/", "DELETE ", "/remove",
+          "/deactivate", "/archive", "/close")  # fmt: skip
 # parameters read from the request by hand (not declared): sent to the routes that read them
 READ_BY_HAND = {
     "/result/{assessment_id}": ["plan"],
@@ -257,6 +258,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "share_token": share.token,
             "join_token": second.token,
             "password_token": analyst.token,
+            "user_id": analyst.user.id,
             "api_assessment_id": created["id"],
             "api_share_id": api_share["id"],
             "number": "1",
@@ -275,6 +277,7 @@ FORM_BASE = {
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
     "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
+    "org": "", "secret": "JBSWY3DPEHPK3PXP", "require_mfa": "", "identified_days": "365", "aggregate_days": "",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7}  # fmt: skip

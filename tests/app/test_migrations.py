@@ -30,6 +30,7 @@ TABLES = {
     "password_token",
     "hr_session",
     "hr_device",
+    "hr_recovery_code",
     "login_attempt",
     "cohort",
     "invitation",

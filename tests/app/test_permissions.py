@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from fastapi import Request
 
 from app import auth
@@ -86,7 +87,11 @@ FORMS = {
     "/hr/people": {"name": "Linh", "email": "linh@example.test"},
     "/hr/people/import": {"content": "name,email\nAn,an@example.test\n"},
     "/hr/people/import/apply": {"payload": "bmFtZSxlbWFpbApBbixhbkBleGFtcGxlLnRlc3QK", "filename": "people.csv"},
+    "/hr/users/{user_id}/role": {"role": "owner"},
+    "/hr/settings": {"identified_days": "365", "aggregate_days": ""},
+    "/hr/cohorts/{cohort_id}/delete": {"confirm": "Cohort"},
 }
+MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PLACEHOLDERS = {
     "token": "no-such-token",
     "assessment_id": "no-such-assessment",
@@ -117,8 +122,12 @@ def _check(outcome: Outcome, res: Any, where: str) -> None:
         assert res.status_code < 400 and not to_login, where
 
 
-def _order(rule: Rule) -> tuple[bool, str]:
-    return (rule.path.startswith("/hr/logout"), rule.path)  # signing out last: the browsers are reused
+ENDING = ("/close", "/archive", "/delete", "/remove")
+
+
+def _order(rule: Rule) -> tuple[bool, bool, str]:
+    # signing out last (the browsers are reused); before it, what closes, archives or deletes the objects
+    return (rule.path.startswith("/hr/logout"), rule.path.endswith(ENDING), rule.path)
 
 
 def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None:
@@ -132,7 +141,14 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
     people.add_person(db, org_a, {"name": "Linh", "email": "linh@a.test"}, utcnow())
     invitations.create_links(db, org_a, cohort, "test", utcnow(), "http://testserver")
     personal = invitations.status(db, org_a, cohort, utcnow())[0].id
-    values = PLACEHOLDERS | {"cohort_id": cohort, "invitation_id": invitation, "personal_id": personal}
+    target = auth.invite(db, org_a, "target@a.test", "analyst", utcnow(), by="test").user.id
+    values = PLACEHOLDERS | {
+        "cohort_id": cohort,
+        "invitation_id": invitation,
+        "personal_id": personal,
+        "user_id": target,
+    }
+    FORMS["/hr/mfa/setup"] = {"secret": MFA_SECRET, "code": pyotp.TOTP(MFA_SECRET).now()}
     browsers = {
         "anonymous": Browser(app),
         "other_owner": signed_in(app, "owner@b.test"),
