@@ -14,7 +14,7 @@ from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment
 from app.security import is_https
-from app.services import hr, labels, quiz, results, sharing
+from app.services import hr, labels, norms, quiz, results, sharing
 from app.templating import is_htmx, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -65,10 +65,13 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
     page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
     token = request.cookies.get(NEW_SHARE_COOKIE)
+    scores = {d.id: d.exact for d in page.dimensions if d.sufficient}
+    min_n = request.app.state.settings.compare_min_n
     context = {
         "page": page,
         "resume_code": mine[1].resume_code if mine else "",
         "memberships": hr.memberships(db, assessment.id),
+        "comparison": norms.compare(db, page.bank_version, assessment.locale, scores, min_n),
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     response = render(request, "result.html", context, block="plan")

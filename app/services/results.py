@@ -48,6 +48,7 @@ class DimensionRow:
     bar_w: float
     ci_x1: float
     ci_x2: float
+    exact: float = 0.0  # the score unrounded (for the comparison's bucket)
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ def build(
                 bar_w=max(abs(xs - x0), 1.5),
                 ci_x1=chart_x(low),
                 ci_x2=chart_x(high),
+                exact=d.score,
             )
         )
     by_skill = {i.skill: i for i in bank.proficiency_items}

@@ -40,6 +40,8 @@ TABLES = {
     "personal_invitation",
     "participation_rollup",
     "org_role_labels",
+    "norm_point",
+    "result_norm",
 }
 
 
