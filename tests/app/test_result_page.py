@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,18 @@ def test_counts_follow_changes_and_deletion(app: Any, bank: Bank) -> None:
     assert before.n == 1
     quiz.delete_assessment(db, started.assessment.id)
     assert norms.compare(db, bank.version, "en", scores, 5).n == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_pdf_leads_with_the_summary_and_says_what_would_change(app: Any, bank: Bank, tmp_path: Path) -> None:
+    from tests.app.test_pdf import pages, poppler, report
+
+    pdf, _, _ = report(app, bank, tmp_path, "en", "am")
+    text = " ".join(poppler("pdftotext", pdf).split())
+    assert "In one sentence: you are more at home in AM work than in PM work" in text
+    assert text.index("In one sentence") < text.index("The six dimensions")
+    assert "What it means:" in text and "Your next three steps towards AM:" in text
+    assert "What would change my result" in text and text.count("Had you answered") >= 3
+    assert "What this means" not in text  # not a link on paper, so not printed as one
+    assert "Show the plan's steps" not in text  # folded sections are open on paper
+    assert 2 <= pages(pdf) <= 4
