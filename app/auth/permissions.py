@@ -89,6 +89,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("POST", "/result/{assessment_id}/delete", "quiz cookie (CSRF)"),
     _open("GET", "/s/{token}", "share token"),
     _open("GET", "/s/{token}/report.pdf", "share token"),
+    _open("GET", "/s/{token}/card.png", "share token"),
     _open("GET", "/join/{token}", "invitation token"),
     _open("POST", "/join/{token}", "invitation token (CSRF)"),
     # --- the JSON API: the owner token as Bearer ---------------------------------------------------------

@@ -177,3 +177,48 @@ def test_the_pdf_leads_with_the_summary_and_says_what_would_change(app: Any, ban
     assert "What this means" not in text  # not a link on paper, so not printed as one
     assert "Show the plan's steps" not in text  # folded sections are open on paper
     assert 2 <= pages(pdf) <= 4
+
+
+def _share(b: Browser, url: str, scope: str) -> str:
+    aid = url.rsplit("/", 1)[1]
+    res = b.post(f"/result/{aid}/shares", {"scope": scope, "days": "7"})
+    assert res.status_code == 303
+    token = b.client.cookies.get("rolefit_new_share")
+    assert token
+    b.client.cookies.delete("rolefit_new_share")
+    return str(token)
+
+
+def test_the_share_card_shows_no_more_than_the_link_s_scope(app: Any, bank: Bank) -> None:
+    from PIL import Image
+
+    # two people with the same recommendation but different dimension scores
+    strong, strong_url = finished(app, bank, "am", skills=4)
+    values = dict(pattern(bank, "am").values)
+    for item in bank.orientation_items[:8]:
+        if item.kind == "likert":
+            values[item.id] = 4 if item.key == "am" else 2  # milder on a few statements: other dimension scores
+    mild = Browser(app)
+    start(mild, role="pm")
+    order = quiz.question_order(bank)
+    full_values = {**pattern(bank, "am", skills=4).values, **values}
+    for n, item_id in enumerate(order, start=1):
+        mild.post(f"/quiz/{n}", {"item_id": item_id, "value": str(full_values[item_id])})
+    mild_url = mild.post("/quiz/finish").headers["location"]
+    cards: dict[tuple[str, str], bytes] = {}
+    for who, b, url in (("strong", strong, strong_url), ("mild", mild, mild_url)):
+        for scope in ("recommendation", "full"):
+            token = _share(b, url, scope)
+            page = Browser(app).get(f"/s/{token}").text
+            assert f'<meta property="og:image" content="http://testserver/s/{token}/card.png">' in page
+            res = Browser(app).get(f"/s/{token}/card.png")
+            assert res.status_code == 200 and res.headers["content-type"] == "image/png"
+            assert res.headers["cache-control"] == "no-store"
+            assert Image.open(__import__("io").BytesIO(res.content)).size == (1200, 630)
+            cards[(who, scope)] = res.content
+    # the recommendation-only card carries nothing of the dimensions: the same picture for both people
+    assert cards[("strong", "recommendation")] == cards[("mild", "recommendation")]
+    # the full card shows the dimension bars, so it differs between them and from the narrow card
+    assert cards[("strong", "full")] != cards[("mild", "full")]
+    assert cards[("strong", "full")] != cards[("strong", "recommendation")]
+    assert Browser(app).get("/s/not-a-token-at-all-xxxxxxxxxxxxxxxxxxxxxxxx/card.png").status_code == 404
