@@ -58,7 +58,7 @@ def test_the_summary_comes_first_and_says_it_plainly(app: Any, bank: Bank) -> No
     for anchor in ('id="share"', 'id="continue"', 'id="delete"', 'id="plan"', 'id="track"', 'id="change"'):
         assert anchor in html
     # a table of contents whose every link has its section
-    toc = html[html.index('class="toc"') : html.index("</nav>", html.index('class="toc"'))]
+    toc = html[html.index('class="toc more"') : html.index("</nav>", html.index('class="toc more"'))]
     for target in re.findall(r'href="#([a-z-]+)"', toc):
         assert f'id="{target}"' in html
     assert "Jump to a section" in html
