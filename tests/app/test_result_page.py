@@ -222,3 +222,30 @@ def test_the_share_card_shows_no_more_than_the_link_s_scope(app: Any, bank: Bank
     assert cards[("strong", "full")] != cards[("mild", "full")]
     assert cards[("strong", "full")] != cards[("strong", "recommendation")]
     assert Browser(app).get("/s/not-a-token-at-all-xxxxxxxxxxxxxxxxxxxxxxxx/card.png").status_code == 404
+
+
+def finish_with(app: Any, bank: Bank, values: dict[str, Any]) -> tuple[Browser, str]:
+    b = Browser(app)
+    start(b, role="pm")
+    for n, item_id in enumerate(quiz.question_order(bank), start=1):
+        if item_id in values:
+            b.post(f"/quiz/{n}", {"item_id": item_id, "value": str(values[item_id])})
+    return b, b.post("/quiz/finish").headers["location"]
+
+
+def test_the_one_sentence_is_honest_for_a_hybrid_and_for_no_call(app: Any, bank: Bank) -> None:
+    from tests.scoring.test_sensitivity import _borderline
+
+    _, hybrid = _borderline(bank, "am")
+    assert score(bank, hybrid).recommendation == "HYBRID"
+    b, url = finish_with(app, bank, dict(hybrid.values))
+    words = text_of(b.get(url).text)
+    assert "In one sentence: you sit between the two tracks, leaning a little towards AM" in words
+    assert "your answers are not clear enough to pick one" in words
+    few = dict(list(pattern(bank, "am").values.items())[:6])
+    b, url = finish_with(app, bank, few)
+    words = text_of(b.get(url).text)
+    assert re.search(r"In one sentence: it is too early to say; answer at least \d+ more questions", words)
+    assert "Your next three steps" not in words  # no call, no steps towards a track
+    assert "Until you answer more questions, changing one of your answers cannot make a call." in words
+    assert "Once your answers make a call, you will see here where you stand" in words
