@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 300.0
     job_poll_seconds: float = 1.0
     job_retry_base_seconds: float = 30.0
+    # Compared with others (result page): people in the same language and bank version needed before a
+    # percentile is shown (docs/method.md says why 30); never fewer than 5.
+    compare_min_n: int = Field(default=30, ge=5)
 
 
 @lru_cache

@@ -517,3 +517,37 @@ class PersonalInvitation(SQLModel, table=True):
     job_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class NormPoint(SQLModel, table=True):
+    """One finished result's score on one dimension, as a bucket of the comparison counts (``result_norm``).
+
+    Written by the app with the result (deleted and inserted again when the result changes); deleted with the
+    assessment by the cascade. Database triggers (migration result_0001) keep ``result_norm`` in step.
+    """
+
+    __tablename__ = "norm_point"
+
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    dimension: str = Field(sa_column=Column(String(48), primary_key=True))
+    bank_version: str = Field(max_length=16)
+    lang: str = Field(max_length=8)
+    bucket: int
+
+
+class ResultNorm(SQLModel, table=True):
+    """How many finished results (per bank version, language and dimension) scored in each 5-point bucket.
+
+    The comparison on the result page reads at most a few hundred of these rows, never the results.
+    Kept by triggers on ``norm_point``; never written by the app.
+    """
+
+    __tablename__ = "result_norm"
+
+    bank_version: str = Field(sa_column=Column(String(16), primary_key=True))
+    lang: str = Field(sa_column=Column(String(8), primary_key=True))
+    dimension: str = Field(sa_column=Column(String(48), primary_key=True))
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    n: int = 0

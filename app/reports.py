@@ -12,7 +12,9 @@ from app.i18n import gettext_for
 from app.messages import N_
 from app.services.results import ResultPage
 from app.templating import environment, labels_for, page_context
+from scoring.labels import fill
 
+DESCRIPTION = N_("{account} or {delivery}? A result shared from rolefit.")
 TITLES = {
     "AM": N_("rolefit result: %(track)s"),
     "PM": N_("rolefit result: %(track)s"),
@@ -45,6 +47,13 @@ def og_title(request: Request, page: ResultPage) -> str:
     if page.lean:
         return tr(TITLES["HYBRID_LEAN"]) % {"track": track_label(request, page.lean)}
     return tr(TITLES["HYBRID"])
+
+
+def og_description(request: Request) -> str:
+    """What a preview card says under the title (the same words as the shared page's og:description)."""
+    return fill(
+        gettext_for(request.state.lang)(DESCRIPTION), labels_for(request, getattr(request.state, "role_labels", None))
+    )
 
 
 def render_pdf(request: Request, page: ResultPage, *, shared: bool) -> bytes:

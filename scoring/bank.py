@@ -34,6 +34,7 @@ from scoring.model import (
     Skill,
     Text,
     TrackId,
+    TrackProfile,
 )
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -200,6 +201,7 @@ class _Loader:
         items = self.load_items()
         context = self.load_context()
         actions = self.load_actions()
+        profiles = self.load_profiles()
 
         self.check_ids()
         self.check_items(items, dimensions, skills)
@@ -222,6 +224,7 @@ class _Loader:
             skills=tuple(skills),
             context=tuple(context),
             actions=tuple(actions),
+            profiles=profiles,
         )
 
     def load_tracks(self, meta: dict[str, Any]) -> dict[TrackId, dict[str, Text]]:
@@ -478,6 +481,42 @@ class _Loader:
             )
         if "current_role" not in {c.field for c in out}:
             self.issue("context.yaml", "", "field", "a context question for current_role is required", "missing_field")
+        return out
+
+    def load_profiles(self) -> dict[TrackId, TrackProfile]:
+        """tracks.yaml: one profile per track (texts in every language, titles per language)."""
+        out: dict[TrackId, TrackProfile] = {}
+        for file, raw in self.entries("tracks.yaml", "tracks"):
+            tid = raw.get("id")
+            if tid not in TRACKS or tid in out:
+                self.issue(file, str(tid), "id", "must be am or pm, once each", "bad_id")
+                continue
+            titles: dict[str, tuple[str, ...]] = {}
+            given = self.mapping(raw.get("titles"), file, tid, "titles")
+            for lang in self.languages:
+                names = given.get(lang)
+                if not isinstance(names, list) or not names or not all(isinstance(t, str) and t.strip() for t in names):
+                    self.issue(file, tid, f"titles.{lang}", "needs a list of job titles", "language")
+                    names = []
+                titles[lang] = tuple(str(t) for t in names)
+            out[tid] = TrackProfile(
+                id=tid,
+                source=self.source(raw, file, tid),
+                summary=self.text(raw.get("summary"), file, tid, "summary"),
+                day_to_day=tuple(
+                    self.text(t, file, tid, f"day_to_day[{i}]")
+                    for i, t in enumerate(self.seq(raw.get("day_to_day"), file, tid, "day_to_day"))
+                ),
+                works_with=self.text(raw.get("works_with"), file, tid, "works_with"),
+                measured_by=tuple(
+                    self.text(t, file, tid, f"measured_by[{i}]")
+                    for i, t in enumerate(self.seq(raw.get("measured_by"), file, tid, "measured_by"))
+                ),
+                titles=titles,
+            )
+        for track in TRACKS:
+            if track not in out:
+                self.issue("tracks.yaml", track, "", "every track needs a profile", "missing_field")
         return out
 
     def load_actions(self) -> list[Action]:

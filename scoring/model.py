@@ -134,6 +134,19 @@ class Action:
 
 
 @dataclass(frozen=True)
+class TrackProfile:
+    """What a track is like (tracks.yaml): for people reading their result, not for scoring."""
+
+    id: TrackId
+    source: str
+    summary: Text
+    day_to_day: tuple[Text, ...]
+    works_with: Text
+    measured_by: tuple[Text, ...]
+    titles: Mapping[Lang, tuple[str, ...]]  # typical job titles as that language's market writes them
+
+
+@dataclass(frozen=True)
 class ScoringConstants:
     item_error_sd: float = 0.5
     prior_sd: float = 1.0
@@ -172,6 +185,7 @@ class Bank:
     skills: tuple[Skill, ...]
     context: tuple[ContextQuestion, ...]
     actions: tuple[Action, ...]
+    profiles: Mapping[TrackId, TrackProfile] = field(default_factory=dict)  # tracks.yaml (empty: none loaded)
 
     _items_by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
     _skills_by_id: dict[str, Skill] = field(init=False, repr=False, compare=False)

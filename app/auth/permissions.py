@@ -90,6 +90,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/result/{assessment_id}/export.json", "quiz cookie"),
     _open("GET", "/s/{token}", "share token"),
     _open("GET", "/s/{token}/report.pdf", "share token"),
+    _open("GET", "/s/{token}/card.png", "share token"),
     _open("GET", "/join/{token}", "invitation token"),
     _open("POST", "/join/{token}", "invitation token (CSRF)"),
     # --- the JSON API: the owner token as Bearer ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -19,7 +20,8 @@ from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
 from scoring.labels import fill_all
-from scoring.model import ROLES, Bank, Item
+from scoring.model import ROLES, Answers, Bank, Item
+from scoring.sensitivity import levers
 from scoring.serialize import plan_to_dict, result_from_dict, result_to_dict
 
 Lang = Literal["en", "zh-Hans", "vi"]
@@ -113,6 +115,12 @@ class AssessmentOut(BaseModel):
     total: int
     result: dict[str, Any] | None
     plan: dict[str, Any] | None
+    what_would_change: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="the answers that moved the overall orientation most, each re-scored neutral and opposite: "
+        "change is same, less_sure (a clear call would become HYBRID), flip (the other track) or call "
+        "(a HYBRID would become a clear call); a NOCALL stays NOCALL",
+    )
 
 
 class ApiError(Exception):
@@ -284,9 +292,13 @@ def read(
     answers = quiz.answers_of(db, bank, assessment.id)
     track = plan_for
     plan_out = None
+    changes = None
     if snapshot is not None:
         transition = plan(bank, result_from_dict(snapshot.data), assessment.current_role, track)
         plan_out = plan_to_dict(bank, transition, request.state.lang)
+        if snapshot.bank_version == bank.version:
+            known = Answers(lang=assessment.locale, current_role=assessment.current_role, values=answers)
+            changes = [asdict(lever) for lever in levers(bank, known)]
     return {
         "id": assessment.id,
         "status": "finished" if snapshot is not None else "in_progress",
@@ -296,6 +308,7 @@ def read(
         "total": len(quiz.question_order(bank)),
         "result": snapshot.data if snapshot is not None else None,
         "plan": plan_out,
+        "what_would_change": changes,
     }
 
 

@@ -9,15 +9,15 @@ import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import reports
+from app import cards, reports
 from app.db import Database
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment
 from app.routes.api import personal_export
 from app.security import is_https
-from app.services import hr, labels, quiz, results, sharing
-from app.templating import is_htmx, render
+from app.services import hr, labels, norms, quiz, results, sharing
+from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
 
@@ -67,10 +67,13 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
     page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
     token = request.cookies.get(NEW_SHARE_COOKIE)
+    scores = {d.id: d.exact for d in page.dimensions if d.sufficient}
+    min_n = request.app.state.settings.compare_min_n
     context = {
         "page": page,
         "resume_code": mine[1].resume_code if mine else "",
         "memberships": hr.memberships(db, assessment.id),
+        "comparison": norms.compare(db, page.bank_version, assessment.locale, scores, min_n),
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     response = render(request, "result.html", context, block="plan")
@@ -172,8 +175,30 @@ async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) 
     prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
     page, scope = _shared(request, bank, db, token, count_view=not prefetch)
     title = reports.og_title(request, page)
-    context = {"page": page, "scope": scope, "og_title": title, "pdf_url": f"/s/{token}/report.pdf"}
+    context = {
+        "page": page,
+        "scope": scope,
+        "og_title": title,
+        "og_image": share_url(request, token) + "/card.png",
+        "pdf_url": f"/s/{token}/report.pdf",
+    }
     return render(request, "shared.html", context, headers=SHARED_HEADERS)
+
+
+@router.get("/s/{token}/card.png")
+def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
+    """The link preview's picture: the recommendation, and the dimension bars only when the link shares them."""
+    page, scope = _shared(request, bank, db, token, count_view=False)
+    labels = labels_for(request, getattr(request.state, "role_labels", None))
+    bars = tuple((d.name, d.score) for d in page.dimensions) if scope == "full" else ()
+    png = cards.share_card(
+        request.state.lang,
+        reports.og_title(request, page),
+        reports.og_description(request),
+        bars,
+        (labels.delivery_short, labels.account_short) if bars else ("", ""),
+    )
+    return Response(png, media_type="image/png", headers=SHARED_HEADERS)
 
 
 @router.get("/s/{token}/report.pdf")

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, Prepared
 from app.models import Answer, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
+from app.services import norms
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
 from scoring.answers import check_value
@@ -421,6 +422,7 @@ def _store_result(
     from app.services import hr  # the cohort summaries follow the result (imported here: hr imports quiz)
 
     hr.sync_summary(session, bank, assessment_id, result, now)
+    norms.record(session, assessment_id, row.locale if row is not None else "en", result)
 
 
 def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:

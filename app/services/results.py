@@ -8,7 +8,8 @@ from typing import Literal
 
 from app.models import ResultSnapshot
 from scoring import plan as make_plan
-from scoring.model import AnswerValue, Bank, Item, Result, TrackId, TransitionPlan
+from scoring.model import Answers, AnswerValue, Bank, Item, Result, TrackId, TransitionPlan
+from scoring.sensitivity import Counterfactual, Lever, levers
 from scoring.serialize import result_from_dict
 
 CHART_WIDTH = 420
@@ -47,6 +48,7 @@ class DimensionRow:
     bar_w: float
     ci_x1: float
     ci_x2: float
+    exact: float = 0.0  # the score unrounded (for the comparison's bucket)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,42 @@ class PlanView:
 
 
 @dataclass(frozen=True)
+class WhatIf:
+    """One counterfactual answer, ready to print."""
+
+    answer: str  # the answer label ("" when the counterfactual is leaving it unanswered)
+    overall: int
+    recommendation: str
+    change: str  # same | less_sure | flip | call
+
+
+@dataclass(frozen=True)
+class LeverView:
+    """An answer that moved the result most, and what changing it would do."""
+
+    item_id: str
+    kind: str
+    question: str  # the statement, the pair ("A" / "B") or the situation
+    answer: str  # the answer given, as the person saw it
+    towards: TrackId  # the side it pulled towards
+    pull: int
+    neutral: WhatIf
+    opposite: WhatIf
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What a track is like, in one language."""
+
+    track: TrackId
+    summary: str
+    day_to_day: tuple[str, ...]
+    works_with: str
+    measured_by: tuple[str, ...]
+    titles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ResultPage:
     assessment_id: str
     lang: str
@@ -116,6 +154,16 @@ class ResultPage:
     params_version: str | None = None  # the calibrated parameter file it was scored with (None: bank defaults)
     more_answers: int = 0  # NOCALL: how many more orientation answers could make a call
     short_dimensions: tuple[str, ...] = ()  # NOCALL: names of the dimensions that need answers
+    changes: tuple[LeverView, ...] = ()  # what would change my result (owner only: it reads back answers)
+    profiles: dict[str, ProfileView] | None = None  # what each track is like
+    next_actions: tuple[ActionView, ...] = ()  # the plan's first three actions
+
+    @property
+    def summary_track(self) -> TrackId | None:
+        """The track the summary describes: the call, else the lean (None: balanced or no call)."""
+        if self.recommendation in ("AM", "PM"):
+            return "am" if self.recommendation == "AM" else "pm"
+        return self.lean if self.recommendation == "HYBRID" else None
 
 
 def _side(score: float) -> Literal["am", "pm", "middle"]:
@@ -172,10 +220,8 @@ def plan_view(bank: Bank, plan: TransitionPlan, lang: str) -> PlanView:
         chosen_by=plan.chosen_by,
         phases=phases,
         strengths=tuple(name(s) for s in plan.strengths if _has_skill(bank, s)),
-        strength_dimensions=tuple(
-            (bank.dimension(d).am_pole if plan.target == "am" else bank.dimension(d).pm_pole)[lang]
-            for d in plan.strength_dimensions
-        ),
+        # the dimensions whose answers already point to the target, by name (never mixed into the skills)
+        strength_dimensions=_dimension_names(bank, plan.strength_dimensions, lang),
         gaps=tuple((name(s), g) for s, g in plan.gaps if _has_skill(bank, s)),
         unrated=tuple(name(s) for s in plan.unrated if _has_skill(bank, s)),
     )
@@ -188,6 +234,60 @@ def _dimension_names(bank: Bank, ids: tuple[str, ...], lang: str) -> tuple[str, 
 
 def _has_skill(bank: Bank, skill_id: str) -> bool:
     return any(s.id == skill_id for s in bank.skills)
+
+
+def _answer_label(bank: Bank, item: Item, value: AnswerValue, lang: str) -> str:
+    if value is None:
+        return ""
+    if item.kind == "situational":
+        return next(o.text[lang] for o in item.options if o.id == value)
+    assert isinstance(value, int)
+    return bank.scales[item.kind][value - 1][lang]
+
+
+def _question(item: Item, lang: str) -> str:
+    if item.kind == "paired":
+        assert item.a is not None and item.b is not None
+        return f"A: {item.a.text[lang]} / B: {item.b.text[lang]}"
+    return item.text[lang]
+
+
+def lever_views(bank: Bank, found: tuple[Lever, ...], lang: str) -> tuple[LeverView, ...]:
+    """The engine's levers in ``lang`` (answers of items the bank no longer has are left out)."""
+
+    def what_if(item: Item, cf: Counterfactual) -> WhatIf:
+        return WhatIf(_answer_label(bank, item, cf.value, lang), round(cf.overall), cf.recommendation, cf.change)
+
+    out = []
+    for lv in found:
+        item = bank.item(lv.item_id)
+        out.append(
+            LeverView(
+                item_id=lv.item_id,
+                kind=item.kind,
+                question=_question(item, lang),
+                answer=_answer_label(bank, item, lv.value, lang),
+                towards="am" if lv.pull > 0 else "pm",
+                pull=round(lv.pull),
+                neutral=what_if(item, lv.neutral),
+                opposite=what_if(item, lv.opposite),
+            )
+        )
+    return tuple(out)
+
+
+def profile_views(bank: Bank, lang: str) -> dict[str, ProfileView]:
+    return {
+        t: ProfileView(
+            track=t,
+            summary=p.summary[lang],
+            day_to_day=tuple(x[lang] for x in p.day_to_day),
+            works_with=p.works_with[lang],
+            measured_by=tuple(x[lang] for x in p.measured_by),
+            titles=p.titles.get(lang, ()),
+        )
+        for t, p in bank.profiles.items()
+    }
 
 
 def build(
@@ -237,6 +337,7 @@ def build(
                 bar_w=max(abs(xs - x0), 1.5),
                 ci_x1=chart_x(low),
                 ci_x2=chart_x(high),
+                exact=d.score,
             )
         )
     by_skill = {i.skill: i for i in bank.proficiency_items}
@@ -258,10 +359,15 @@ def build(
             )
         )
     transition = make_plan(bank, result, current_role, target)
+    changes: tuple[LeverView, ...] = ()
+    known = {k: v for k, v in values.items() if bank.has_item(k)}
+    if not shared and known and result.bank_version == bank.version:
+        changes = lever_views(bank, levers(bank, Answers(lang=lang, current_role=current_role, values=known)), lang)
     if shared:
         # what a share link may show: never the answers, nor what can be read back from them
         skills = []
         transition = replace(transition, gaps=(), unrated=())
+    planned = plan_view(bank, transition, lang)
     return ResultPage(
         assessment_id=snapshot.assessment_id,
         lang=lang,
@@ -274,7 +380,7 @@ def build(
         dimensions=tuple(rows),
         skills=tuple(skills),
         track_readiness={k: (None if v is None else round(v)) for k, v in result.track_readiness.items()},
-        plan=plan_view(bank, transition, lang),
+        plan=planned,
         other_track="pm" if transition.target == "am" else "am",
         flags=tuple(f.code for f in result.flags),
         answered=result.answered,
@@ -288,4 +394,7 @@ def build(
         params_version=result.params_version,
         more_answers=result.evidence.more_answers if result.evidence else 0,
         short_dimensions=_dimension_names(bank, result.evidence.short if result.evidence else (), lang),
+        changes=changes,
+        profiles=profile_views(bank, lang),
+        next_actions=tuple(a for phase in planned.phases for a in phase.actions)[:3],
     )

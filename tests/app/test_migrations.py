@@ -41,6 +41,8 @@ TABLES = {
     "personal_invitation",
     "participation_rollup",
     "org_role_labels",
+    "norm_point",
+    "result_norm",
 }
 
 
