@@ -3,7 +3,7 @@ version, language, dimension and 5-point bucket (result_norm), kept by triggers 
 transaction as every write, cascades included.
 
 Revision ID: result_0001
-Revises: label_0001
+Revises: identity_0001
 Create Date: 2026-12-02 03:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "result_0001"
-down_revision: str | Sequence[str] | None = "label_0001"
+down_revision: str | Sequence[str] | None = "identity_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
