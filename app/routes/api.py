@@ -148,7 +148,7 @@ def _owned(request: Request, db: DbDep, assessment_id: str) -> Assessment:
 
 def _served_item(item: Item, bank: Bank, lang: str, assessment_id: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id, "kind": item.kind, "text": item.text[lang]}
-    if item.kind == "likert":
+    if item.kind in ("likert", "check"):
         out["options"] = [{"value": n + 1, "label": label[lang]} for n, label in enumerate(bank.scales["likert"])]
     elif item.kind == "paired":
         assert item.a is not None and item.b is not None

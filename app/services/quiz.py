@@ -37,7 +37,8 @@ def question_order(bank: Bank) -> tuple[str, ...]:
     """Item ids in the order they are asked.
 
     Orientation items first, each kind spread evenly through the sequence
-    (likert round-robin across dimensions, a mirrored pair far apart), then the
+    (likert round-robin across dimensions, a mirrored pair far apart), the
+    instructed-response checks at even intervals among them, then the
     skill questions in the bank's skill order.
     """
     likert_by_dim: dict[str, list[str]] = {}
@@ -61,6 +62,9 @@ def question_order(bank: Bank) -> tuple[str, ...]:
         for k, item_id in enumerate(group):
             placed.append(((k + 0.5) / len(group), rank, item_id))
     orientation = [item_id for _, _, item_id in sorted(placed)]
+    checks = bank.check_items  # instructed-response items at 1/(m+1), 2/(m+1), ... of the orientation part
+    for k, item in reversed(list(enumerate(checks))):
+        orientation.insert(round((k + 1) / (len(checks) + 1) * len(orientation)), item.id)
     skills = {i.skill: i.id for i in bank.proficiency_items}
     return tuple(orientation + [skills[s.id] for s in bank.skills])
 
