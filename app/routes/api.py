@@ -206,7 +206,7 @@ async def create(request: Request, bank: BankDep, db: DbDep) -> Any:
             normalise(payload.get("lang") if isinstance(payload.get("lang"), str) else None) or request.state.lang
         )
     try:
-        started, result = quiz.create_scored(db, bank, payload)
+        started, result = quiz.create_scored(db, bank, payload, request.app.state.params)
     except AnswerError as err:
         raise ApiError(422, err.code, err.item, **err.params) from err
     return {
@@ -242,7 +242,7 @@ async def put_answer(
 @router.post("/assessments/{assessment_id}/finish", summary="Score the answers given so far", responses=_errors(404))
 def finish(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
-    result = quiz.finish(db, bank, assessment)
+    result = quiz.finish(db, bank, assessment, request.app.state.params)
     return {"id": assessment.id, "result": result_to_dict(result)}
 
 
