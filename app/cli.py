@@ -269,6 +269,42 @@ def org_create(
     typer.echo(f"{base}/hr/set-password/{invited.token}")
 
 
+operator_cli = typer.Typer(
+    help="The operator: HR accounts that may read the site-wide psychometrics and manual (/ops).",
+    no_args_is_help=True,
+)
+cli.add_typer(operator_cli, name="operator")
+
+
+def _operator(action: str, email: str) -> None:
+    from app.services import operators
+
+    db, _ = _app_context()
+    try:
+        count = operators.grant(db, email) if action == "grant" else operators.revoke(db, email)
+    finally:
+        db.dispose()
+    if action == "grant" and count == 0:
+        typer.echo(f"error: no HR account with the e-mail {email!r}", err=True)
+        raise typer.Exit(2)
+    done = "granted to" if action == "grant" else "revoked from"
+    typer.echo(f"operator {done} {count} HR account(s) with the e-mail {email.strip().lower()}")
+
+
+@operator_cli.command("grant")
+def operator_grant(email: Annotated[str, typer.Argument(help="The HR account's e-mail (every organisation).")]) -> None:
+    """Make the HR account(s) with this e-mail operators: /ops/psychometrics and /ops/manual, all organisations."""
+    _operator("grant", email)
+
+
+@operator_cli.command("revoke")
+def operator_revoke(
+    email: Annotated[str, typer.Argument(help="The HR account's e-mail (every organisation).")],
+) -> None:
+    """Take the operator pages away from the HR account(s) with this e-mail."""
+    _operator("revoke", email)
+
+
 @cli.command("demo")
 def demo(
     n: Annotated[int, typer.Option("--n", min=1, max=100_000, help="Simulated participants.")] = 200,

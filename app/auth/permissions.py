@@ -137,6 +137,9 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
     _write("GET", "/hr/labels"),
     _write("POST", "/hr/labels"),
+    # --- the operator (an HR account granted by `rolefit operator grant EMAIL`): all organisations ---------
+    Rule("GET", "/ops/psychometrics", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
+    Rule("GET", "/ops/manual", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}
