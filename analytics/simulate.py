@@ -152,6 +152,9 @@ def _answer(
         if item.kind == "situational":
             return item.options[int(rng.integers(len(item.options)))].id
         return int(rng.integers(1, item.max_value() + 1))
+    if item.kind == "check":  # an attentive reader gives the instructed answer (3 % miss it)
+        assert item.expect is not None
+        return int(rng.integers(1, 6)) if rng.random() < 0.03 else item.expect
     if item.kind in CATEGORIES:
         assert item.dimension is not None
         delta = truth.dif.get(item.id, {}).get(lang, 0.0)

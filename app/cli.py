@@ -269,6 +269,42 @@ def org_create(
     typer.echo(f"{base}/hr/set-password/{invited.token}")
 
 
+operator_cli = typer.Typer(
+    help="The operator: HR accounts that may read the site-wide psychometrics and manual (/ops).",
+    no_args_is_help=True,
+)
+cli.add_typer(operator_cli, name="operator")
+
+
+def _operator(action: str, email: str) -> None:
+    from app.services import operators
+
+    db, _ = _app_context()
+    try:
+        count = operators.grant(db, email) if action == "grant" else operators.revoke(db, email)
+    finally:
+        db.dispose()
+    if action == "grant" and count == 0:
+        typer.echo(f"error: no HR account with the e-mail {email!r}", err=True)
+        raise typer.Exit(2)
+    done = "granted to" if action == "grant" else "revoked from"
+    typer.echo(f"operator {done} {count} HR account(s) with the e-mail {email.strip().lower()}")
+
+
+@operator_cli.command("grant")
+def operator_grant(email: Annotated[str, typer.Argument(help="The HR account's e-mail (every organisation).")]) -> None:
+    """Make the HR account(s) with this e-mail operators: /ops/psychometrics and /ops/manual, all organisations."""
+    _operator("grant", email)
+
+
+@operator_cli.command("revoke")
+def operator_revoke(
+    email: Annotated[str, typer.Argument(help="The HR account's e-mail (every organisation).")],
+) -> None:
+    """Take the operator pages away from the HR account(s) with this e-mail."""
+    _operator("revoke", email)
+
+
 @cli.command("demo")
 def demo(
     n: Annotated[int, typer.Option("--n", min=1, max=100_000, help="Simulated participants.")] = 200,
@@ -423,6 +459,10 @@ def manual_cmd(
 @cli.command("calibrate")
 def calibrate_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write no file.")] = False,
+    activate: Annotated[
+        bool,
+        typer.Option("--activate", help="Make the written file the one live scoring uses (<bank>/params/ACTIVE)."),
+    ] = False,
     path: BankPath = None,
 ) -> None:
     """Fit item parameters on the stored answers of the installed bank version and write
@@ -453,7 +493,16 @@ def calibrate_cmd(
     if dry_run:
         return
     written = analytics.write_params(analytics.params_path(Path(root), params), params)
-    typer.echo(f"wrote {written} (apply it: rolefit rescore --to {SCORING_VERSION} --params {written})")
+    if not activate:
+        typer.echo(f"wrote {written} (apply it: rolefit rescore --to {SCORING_VERSION} --params {written})")
+        return
+    from app.services.params import activate as make_active
+
+    active = make_active(Path(root), written, bank)
+    typer.echo(
+        f"wrote {written}; live scoring uses {active.version} from the next start "
+        f"(re-score stored results: rolefit rescore --to {SCORING_VERSION})"
+    )
 
 
 @cli.command("rescore")
@@ -461,27 +510,39 @@ def rescore_cmd(
     to: Annotated[str, typer.Option("--to", help="Scoring version to re-score with (the installed engine's).")],
     params_file: Annotated[
         Path | None,
-        typer.Option("--params", help="A calibrated parameter file written by `rolefit calibrate`.", exists=True),
+        typer.Option(
+            "--params",
+            help="A calibrated parameter file written by `rolefit calibrate` (default: the active one, as live "
+            "scoring uses it; see --defaults).",
+            exists=True,
+        ),
     ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Score with the bank's defaults even when a parameter file is active.")
+    ] = False,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=10_000, help="Results per transaction.")] = 200,
     path: BankPath = None,
 ) -> None:
     """Re-score the stored results with the installed engine (and a parameter file); earlier snapshots are kept."""
-    import yaml
-
+    from app.services.params import active_params, read_params
     from app.services.rescore import RescoreError, rescore
-    from scoring import ParamsError, params_from_dict
+    from scoring import ParamsError
 
-    bank = _bank(path)
+    settings = get_settings()
+    root = path or settings.bank_path
+    bank = _bank(root)
     params = None
-    if params_file is not None:
-        try:
-            params = params_from_dict(yaml.safe_load(params_file.read_text(encoding="utf-8")), bank)
-        except (ParamsError, yaml.YAMLError) as exc:
-            typer.echo(f"error: {params_file}: {exc}", err=True)
-            raise typer.Exit(2) from exc
+    try:
+        if params_file is not None:
+            params = read_params(params_file, bank)
+        elif not defaults:
+            params = active_params(Path(root), bank, settings.scoring_params)
+    except ParamsError as exc:
+        typer.echo(f"error: {params_file or 'active parameters'}: {exc}", err=True)
+        raise typer.Exit(2) from exc
     db, _ = _app_context()
     try:
-        done = rescore(db, bank, to, params)
+        done = rescore(db, bank, to, params, batch=batch)
     except RescoreError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{ROOT / 'var' / 'rolefit.sqlite3'}"
     bank_path: Path = ROOT / "questions"
+    # a calibrated parameter file for live scoring (default: the one <bank_path>/params/ACTIVE names, if any)
+    scoring_params: Path | None = None
     # overrides the short delivery label of every language (default: the bank's, PM in en/zh-Hans, CM in vi)
     delivery_label: Literal["PM", "CM"] | None = None
     base_url: str = "http://127.0.0.1:8000"  # for links printed by the CLI (set-password links)

@@ -23,9 +23,10 @@ from app.db import Database
 from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, identity, join, pages, people, quiz, results
+from app.routes import api, health, hr, identity, join, ops, pages, people, quiz, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
+from app.services.params import active_params
 from app.templating import render
 from app.web import CsrfError, NotFound, request_lang
 from scoring import load_bank
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.bank = load_bank(settings.bank_path)  # loaded once per process, read-only
+    # the calibrated parameters live scoring uses (None: bank defaults), read once per process
+    app.state.params = active_params(settings.bank_path, app.state.bank, settings.scoring_params)
     app.state.db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     app.state.clock = utcnow  # tests move it to check expiry
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
@@ -167,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(people.router)
     app.include_router(identity.router)
+    app.include_router(ops.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

@@ -167,6 +167,15 @@ class Organisation(SQLModel, table=True):
     retain_aggregate_days: int | None = None
 
 
+class OperatorGrant(SQLModel, table=True):
+    """An HR account the operator of this installation trusts with the site-wide psychometrics and manual
+    (all organisations). Granted and revoked only by ``rolefit operator grant|revoke EMAIL``."""
+
+    __tablename__ = "operator_grant"
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), primary_key=True))
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
 class OrgRoleLabels(SQLModel, table=True):
     """An organisation's titles for the two roles in one language (placeholders {account}, {delivery}, ...)."""
 

@@ -1,6 +1,6 @@
 """rolefit's measurement: question bank, scoring engine, transition plans. Pure Python, no I/O but reading the bank."""
 
-SCORING_VERSION = "2.0.0"
+SCORING_VERSION = "2.1.0"
 
 from scoring.answers import AnswerError, parse_answers  # noqa: E402
 from scoring.bank import BankError, BankIssue, check_bank, load_bank  # noqa: E402

@@ -41,7 +41,7 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{2,47}$")
 OPTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_+-]{0,15}$")
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
-KINDS = ("likert", "paired", "situational", "proficiency")
+KINDS = ("likert", "paired", "situational", "proficiency", "check")
 
 
 class BankIssue(NamedTuple):
@@ -271,6 +271,8 @@ class _Loader:
             "extreme_style_share": (0.1, 1.0),
             "midpoint_widening": (0.0, 5.0),
             "extreme_widening": (0.0, 5.0),
+            "careless_fit_cut": (-5.0, 10.0),
+            "careless_fit_alone_cut": (0.0, 20.0),
         }
         for f in fields(ScoringConstants):
             value = raw.get(f.name, getattr(defaults, f.name))
@@ -404,6 +406,18 @@ class _Loader:
                 dimension=str(self.req(raw, "dimension", file, iid)),
                 a=sides[0],
                 b=sides[1],
+            )
+        if kind == "check":
+            expect = raw.get("expect")
+            if isinstance(expect, bool) or not isinstance(expect, int) or not 1 <= expect <= 5:
+                self.issue(file, iid, "expect", "must be the instructed answer, 1 to 5", "bad_expect")
+                expect = 1
+            return Item(
+                id=iid,
+                kind="check",
+                source=source,
+                text=self.text(raw.get("text"), file, iid, "text"),
+                expect=expect,
             )
         if kind == "situational":
             return Item(

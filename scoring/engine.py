@@ -62,7 +62,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from scoring import SCORING_VERSION
@@ -292,6 +292,44 @@ def readiness(
     return tuple(rows), track
 
 
+def failed_checks(bank: Bank, values: Mapping[str, AnswerValue]) -> tuple[str, ...]:
+    """The instructed-response items answered on the wrong side of the scale.
+
+    An answer passes when it is on the side the text asks for (``expect`` 2 = "Disagree": 1 or 2;
+    4 = "Agree": 4 or 5; 3: only 3), so that a reader who uses the ends of the scale passes.
+    A skipped check is neither passed nor failed.
+    """
+    out = []
+    for item in bank.check_items:
+        v = values.get(item.id)
+        if isinstance(v, int) and item.expect is not None:
+            side = (v > 3) - (v < 3)
+            if side != (item.expect > 3) - (item.expect < 3):
+                out.append(item.id)
+    return tuple(out)
+
+
+def careless_evidence(
+    bank: Bank, values: Mapping[str, AnswerValue], fit: PersonFit | None
+) -> tuple[str, tuple[str, ...]] | None:
+    """The careless-answering rule (docs/method.md), without answer times; None when it does not fire.
+
+    With ``f`` instructed-response items failed and person-fit ``z``: careless when ``f >= 2``, or
+    ``f == 1`` and ``z > careless_fit_cut``, or ``z > careless_fit_alone_cut`` (for responses without
+    the checks, such as a one-shot API call that leaves them out). Returns the reason and the items.
+    """
+    c = bank.scoring
+    failed = failed_checks(bank, values)
+    z = fit.statistic if fit is not None else None
+    if len(failed) >= 2:
+        return f"{len(failed)} instructed answers were not given", failed
+    if failed and z is not None and z > c.careless_fit_cut:
+        return f"an instructed answer was not given and the answers fit poorly (z = {z:.2f})", failed
+    if z is not None and z > c.careless_fit_alone_cut:
+        return f"the answers fit the model very poorly (person-fit z = {z:.2f})", failed
+    return None
+
+
 def quality_flags(
     bank: Bank, answers: Answers, dimensions: Iterable[DimensionScore], fit: PersonFit | None = None
 ) -> tuple[Flag, ...]:
@@ -334,6 +372,9 @@ def quality_flags(
     timed = [ms for item_id, ms in answers.timings_ms.items() if values.get(item_id) is not None]
     if len(timed) >= 10 and statistics.median(timed) < c.fast_median_ms:
         flags.append(Flag("too_fast", f"median {statistics.median(timed):.0f} ms per answer"))
+    careless = careless_evidence(bank, values, fit)
+    if careless is not None:
+        flags.append(Flag("careless", careless[0], careless[1]))
     if fit is not None and fit.statistic is not None:
         if fit.statistic > c.person_fit_cut:
             flags.append(

@@ -14,7 +14,7 @@ Lang = str
 Text = Mapping[Lang, str]
 TrackId = Literal["am", "pm"]
 Recommendation = Literal["AM", "PM", "HYBRID", "NOCALL"]
-Kind = Literal["likert", "paired", "situational", "proficiency"]
+Kind = Literal["likert", "paired", "situational", "proficiency", "check"]
 
 TRACKS: tuple[TrackId, ...] = ("am", "pm")
 ROLES: tuple[str, ...] = ("am", "pm", "engineer", "sales", "other", "student")
@@ -59,6 +59,8 @@ class Item:
     - paired: ``dimension``, ``a``, ``b``; ``text`` is the prompt.
     - situational: ``options`` with weights; ``text`` is the stem.
     - proficiency: ``skill``, five ``anchors``; ``text`` is the question.
+    - check: an instructed-response statement ("choose Disagree here") on the 1-5 scale; ``expect`` is
+      the instructed answer. It measures nothing: it only tells attentive from random answering.
     """
 
     id: str
@@ -73,6 +75,7 @@ class Item:
     options: tuple[Option, ...] = ()
     skill: str | None = None
     anchors: tuple[Text, ...] = ()
+    expect: int | None = None
 
     def loadings(self) -> dict[str, float]:
         """Loading ``a`` of this item on each dimension it measures.
@@ -169,6 +172,8 @@ class ScoringConstants:
     extreme_style_share: float = 0.8
     midpoint_widening: float = 0.5
     extreme_widening: float = 0.35
+    careless_fit_cut: float = 0.0
+    careless_fit_alone_cut: float = 1.75
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one bank per process
@@ -221,6 +226,11 @@ class Bank:
     @property
     def proficiency_items(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.kind == "proficiency")
+
+    @property
+    def check_items(self) -> tuple[Item, ...]:
+        """The instructed-response items (attention checks), in bank order."""
+        return tuple(i for i in self.items if i.kind == "check")
 
 
 AnswerValue = int | str | None

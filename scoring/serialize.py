@@ -102,6 +102,8 @@ def codebook(bank: Bank) -> dict[str, Any]:
             out.update(dimension=i.dimension, a=asdict(i.a), b=asdict(i.b), scale=[1, 4])
         elif i.kind == "situational":
             out["options"] = [{"id": o.id, "weights": dict(o.weights), "text": dict(o.text)} for o in i.options]
+        elif i.kind == "check":
+            out.update(expect=i.expect, scale=[1, 5])
         else:
             out.update(skill=i.skill, anchors=[dict(a) for a in i.anchors], scale=[1, 5])
         return out

@@ -63,6 +63,7 @@ PAIRED_B = (-1.0, 0.0, 1.0)
 RHO = 0.3
 ATTENTIVE_MS = 7000.0  # median answer time of an attentive answer (log-normal, sd of log 0.6)
 CARELESS_MS = 1100.0  # median answer time of a random answer (log-normal, sd of log 0.4)
+ATTENTIVE_LAPSE = 0.03  # chance that an attentive person misses an instructed-response item (answers at random)
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,18 @@ def respondent(
         else:
             values[item.id] = answer_item(item, theta, rng, style, shift)
             timings[item.id] = round(rng.lognormvariate(math.log(ATTENTIVE_MS), 0.6))
+    checks = bank.check_items
+    for k, item in enumerate(checks):  # shown at (k + 1) / (m + 1) of the orientation questions
+        at = (k + 1) / (len(checks) + 1)
+        if rng.random() < skip or (keep is not None and rng.random() >= 0.35):
+            values[item.id] = None
+        elif style == "careless" or (style == "half_careless" and at >= 0.5) or rng.random() < ATTENTIVE_LAPSE:
+            values[item.id] = _random_answer(item, rng)
+        else:
+            assert item.expect is not None
+            top = item.max_value()
+            ends = 1 if item.expect < 3 else top if item.expect > 3 else 3
+            values[item.id] = ends if style == "extreme" else item.expect
     for item in bank.proficiency_items:
         skill = bank.skill(item.skill or "")
         direction = 1.0 if skill.required["am"] >= skill.required["pm"] else -1.0
@@ -282,11 +295,12 @@ def cronbach_alpha(rows: list[list[float]]) -> float:
     return k / (k - 1) * (1 - item_var / total_var) if total_var > 0 else float("nan")
 
 
-CARELESS_FLAGS = frozenset({"misfit", "contradictory", "straight_lining", "too_fast"})
+CARELESS_FLAGS = frozenset({"careless", "straight_lining"})  # from the answers alone, no answer times
 
 
-def _flagged(result: Result) -> bool:
-    return any(f.code in CARELESS_FLAGS for f in result.flags)
+def _flagged(result: Result, timed: bool = False) -> bool:
+    codes = CARELESS_FLAGS | {"too_fast"} if timed else CARELESS_FLAGS
+    return any(f.code in codes for f in result.flags)
 
 
 def _ci(result: Result, truth: float) -> bool:
@@ -336,6 +350,7 @@ def condition(bank: Bank, profile: str, style: str, n: int, seed: int) -> dict[s
     out["coverage_dimension"] = round(statistics.fmean(covered(r, res) for r, res in people), 4)
     out["coverage_overall"] = share(lambda r, res: _ci(res, r.true_overall))
     out["flagged"] = share(lambda r, res: _flagged(res))
+    out["flagged_timed"] = share(lambda r, res: _flagged(res, timed=True))
     out["misfit"] = share(lambda r, res: any(f.code == "misfit" for f in res.flags))
     ece = calibration_error([(res.p_am, r.true_overall > 0) for r, res in people])
     out["calibration_error"] = None if ece is None else round(ece, 4)
@@ -412,14 +427,15 @@ def table(report: dict[str, Any]) -> str:
         f"scoring {report['scoring_version']}; `rolefit simulate --table docs/method.md` rewrites this block.",
         "",
         "| profile | style | right | confident wrong | HYBRID | no call | 95% CI covers (dim / overall) "
-        "| flagged careless | misfit | calibration error P(AM) |",
+        "| flagged careless (answers / + times) | misfit | calibration error P(AM) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in report["conditions"]:
         lines.append(
             f"| {c['profile']} | {c['style']} | {_pct(c['right']) or '-'} | {_pct(c['wrong'])} | {_pct(c['hybrid'])} "
             f"| {_pct(c['nocall'])} | {_pct(c['coverage_dimension'])} / {_pct(c['coverage_overall'])} "
-            f"| {_pct(c['flagged'])} | {_pct(c['misfit'])} | {c['calibration_error']:.3f} |"
+            f"| {_pct(c['flagged'])} / {_pct(c['flagged_timed'])} | {_pct(c['misfit'])} "
+            f"| {c['calibration_error']:.3f} |"
         )
     alpha = ", ".join(f"{k} {v}" for k, v in report["cronbach_alpha"].items())
     lines += ["", f"Cronbach's alpha per dimension (clear and borderline mix, attentive): {alpha}."]

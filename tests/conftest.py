@@ -71,6 +71,8 @@ def pattern(bank: Bank, lean: str, *, role: str = "other", skills: int | None = 
             sign = 1 if lean == "am" else -1
             best = max(item.options, key=lambda o: sign * sum(o.weights.values()))
             values[item.id] = best.id
+    for item in bank.check_items:  # an attentive reader follows the instruction
+        values[item.id] = item.expect
     if skills is not None:
         for item in bank.proficiency_items:
             values[item.id] = skills

@@ -159,6 +159,9 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/archive", NOT_FOUND),
     _write("GET", "/hr/cohorts/{cohort_id}/delete", NOT_FOUND),
     _write("POST", "/hr/cohorts/{cohort_id}/delete", NOT_FOUND),
+    # --- the operator (an HR account granted by `rolefit operator grant EMAIL`): all organisations ---------
+    Rule("GET", "/ops/psychometrics", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
+    Rule("GET", "/ops/manual", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
 )
 
 _BY_ROUTE: dict[tuple[str, str], Rule] = {(rule.method, rule.path): rule for rule in MATRIX}

@@ -21,6 +21,7 @@ from scoring.model import Bank
 __all__ = ["write"]
 
 CSS = "app/static/css/manual.css"
+WEB_CSS = "/static/css/manual.css"  # the same file, as the web page (/ops/manual) links it
 
 
 def _figures(bank: Bank, report: dict[str, Any]) -> dict[str, Any]:

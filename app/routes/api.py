@@ -156,7 +156,7 @@ def _owned(request: Request, db: DbDep, assessment_id: str) -> Assessment:
 
 def _served_item(item: Item, bank: Bank, lang: str, assessment_id: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id, "kind": item.kind, "text": item.text[lang]}
-    if item.kind == "likert":
+    if item.kind in ("likert", "check"):
         out["options"] = [{"value": n + 1, "label": label[lang]} for n, label in enumerate(bank.scales["likert"])]
     elif item.kind == "paired":
         assert item.a is not None and item.b is not None
@@ -214,7 +214,7 @@ async def create(request: Request, bank: BankDep, db: DbDep) -> Any:
             normalise(payload.get("lang") if isinstance(payload.get("lang"), str) else None) or request.state.lang
         )
     try:
-        started, result = quiz.create_scored(db, bank, payload)
+        started, result = quiz.create_scored(db, bank, payload, request.app.state.params)
     except AnswerError as err:
         raise ApiError(422, err.code, err.item, **err.params) from err
     return {
@@ -250,7 +250,7 @@ async def put_answer(
 @router.post("/assessments/{assessment_id}/finish", summary="Score the answers given so far", responses=_errors(404))
 def finish(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
-    result = quiz.finish(db, bank, assessment)
+    result = quiz.finish(db, bank, assessment, request.app.state.params)
     return {"id": assessment.id, "result": result_to_dict(result)}
 
 

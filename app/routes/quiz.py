@@ -247,7 +247,7 @@ async def finish(request: Request, bank: BankDep, db: DbDep) -> Response:
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
-    quiz.finish(db, bank, mine[0])
+    quiz.finish(db, bank, mine[0], request.app.state.params)
     url = f"/result/{mine[0].id}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, delete, func, or_, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, delete, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -312,8 +312,8 @@ def erase_participations(db: Database, ids: Sequence[str]) -> int:
     return count
 
 
-def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime) -> None:
-    """Copy the result's summary into the person's participations (for SQL aggregates)."""
+def summary_values(bank: Bank, result: Result, finished_at: datetime) -> dict[str, Any]:
+    """The result's summary as the participation columns hold it (for SQL aggregates)."""
     masks = {"am": 0, "pm": 0}
     skill_index = {s.id: i for i, s in enumerate(bank.skills)}
     for row in result.readiness:
@@ -333,8 +333,25 @@ def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Resul
         "gaps_fit": masks["am"] if result.overall >= 0 else masks["pm"],
         "bank_version": result.bank_version,
     }
-    values |= {f"d_{d}": dims.get(d) for d in DIMENSIONS}
+    return values | {f"d_{d}": dims.get(d) for d in DIMENSIONS}
+
+
+def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime) -> None:
+    """Copy the result's summary into the person's participations (for SQL aggregates)."""
+    values = summary_values(bank, result, finished_at)
     session.execute(update(Participation).where(col(Participation.assessment_id) == assessment_id).values(**values))
+
+
+def sync_summaries(session: Session, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """:func:`sync_summary` for many results in one executemany: ``(assessment id, summary_values(...))``."""
+    if not rows:
+        return
+    table = Participation.__table__  # type: ignore[attr-defined]
+    names = list(rows[0][1])
+    stmt = (
+        update(table).where(table.c.assessment_id == bindparam("_aid")).values({n: bindparam(f"_{n}") for n in names})
+    )
+    session.execute(stmt, [{"_aid": aid, **{f"_{n}": v[n] for n in names}} for aid, v in rows])
 
 
 # --- the dashboard -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from app.services import norms
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
 from scoring.answers import check_value
-from scoring.model import ROLES, Answers, AnswerValue, Bank, Item, Option, Result
+from scoring.model import ROLES, Answers, AnswerValue, Bank, Item, Option, Params, Result
 from scoring.serialize import result_to_dict
 
 
@@ -38,7 +38,8 @@ def question_order(bank: Bank) -> tuple[str, ...]:
     """Item ids in the order they are asked.
 
     Orientation items first, each kind spread evenly through the sequence
-    (likert round-robin across dimensions, a mirrored pair far apart), then the
+    (likert round-robin across dimensions, a mirrored pair far apart), the
+    instructed-response checks at even intervals among them, then the
     skill questions in the bank's skill order.
     """
     likert_by_dim: dict[str, list[str]] = {}
@@ -62,6 +63,9 @@ def question_order(bank: Bank) -> tuple[str, ...]:
         for k, item_id in enumerate(group):
             placed.append(((k + 0.5) / len(group), rank, item_id))
     orientation = [item_id for _, _, item_id in sorted(placed)]
+    checks = bank.check_items  # instructed-response items at 1/(m+1), 2/(m+1), ... of the orientation part
+    for k, item in reversed(list(enumerate(checks))):
+        orientation.insert(round((k + 1) / (len(checks) + 1) * len(orientation)), item.id)
     skills = {i.skill: i.id for i in bank.proficiency_items}
     return tuple(orientation + [skills[s.id] for s in bank.skills])
 
@@ -364,10 +368,14 @@ def timings_of(db: Database, bank: Bank, assessment: Assessment) -> dict[str, fl
     """
     with db.read() as session:
         rows = [(r[0], r[1]) for r in session.execute(_TIMES, {"aid": assessment.id})]
+    return answer_times(bank, assessment, rows)
+
+
+def answer_times(bank: Bank, assessment: Assessment, rows: Iterable[tuple[str, datetime]]) -> dict[str, float]:
+    """:func:`timings_of` on ``(item id, answered at)`` rows already read (in any order)."""
     out: dict[str, float] = {}
     previous = _naive_utc(assessment.started_at)
-    for item_id, at in rows:
-        at = _naive_utc(at)
+    for item_id, at in sorted(((i, _naive_utc(t)) for i, t in rows), key=lambda r: (r[1], r[0])):
         ms = (at - previous).total_seconds() * 1000.0
         previous = at
         if ms > 0 and bank.has_item(item_id):
@@ -386,9 +394,12 @@ def stored_answers(db: Database, bank: Bank, assessment: Assessment) -> Answers:
     )
 
 
-def finish(db: Database, bank: Bank, assessment: Assessment) -> Result:
-    """Score what was answered, with the stored answer times, and store the snapshot (again, if answers changed)."""
-    result = score(bank, stored_answers(db, bank, assessment))
+def finish(db: Database, bank: Bank, assessment: Assessment, params: Params | None = None) -> Result:
+    """Score what was answered, with the stored answer times, and store the snapshot (again, if answers changed).
+
+    ``params``: the active calibrated parameters (``app.state.params``), None for the bank's defaults.
+    """
+    result = score(bank, stored_answers(db, bank, assessment), params)
     with db.write() as session:
         _store_result(session, bank, assessment.id, result)
     return result
@@ -451,11 +462,13 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
     return bool(gone.rowcount)
 
 
-def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple[Started, Result]:
+def create_scored(
+    db: Database, bank: Bank, payload: Mapping[str, Any], params: Params | None = None
+) -> tuple[Started, Result]:
     """The JSON API's one-shot create: validate everything first, then store it all in one transaction."""
     answers = parse_answers(bank, payload)
     started = new_assessment(bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience)
-    result = score(bank, answers)
+    result = score(bank, answers, params)
     order = question_order(bank)
     answered = [i for i in order if i in answers.values]
     started.assessment.position = max((order.index(i) + 1 for i in answered), default=0)

@@ -25,7 +25,7 @@ from app import auth
 from app.inputs import clean_text
 from app.models import utcnow
 from app.security import CSRF_FIELD
-from app.services import hr, invitations, people, quiz, sharing
+from app.services import hr, invitations, operators, people, quiz, sharing
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from tests.app.conftest import Browser
@@ -214,6 +214,7 @@ def build_world(app: Any, bank: Bank) -> World:
     db, now = app.state.db, utcnow()
     org, invited = auth.create_org(db, "Acme", "owner@acme.test", now)
     auth.set_password(db, invited.token, PASSWORD, now)
+    operators.grant(db, "owner@acme.test")  # the owner is also the operator: the /ops pages are walked too
     cohort, invitation = hr.create_cohort(db, org.id, name="Spring", departments=["Sales"], levels=["Junior"], now=now)
     owner = Browser(app)
     assert owner.post("/hr/login", {"email": "owner@acme.test", "password": PASSWORD}).status_code == 303

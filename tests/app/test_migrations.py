@@ -24,6 +24,7 @@ TABLES = {
     "result",
     "result_history",
     "psychometrics_report",
+    "operator_grant",
     "share_link",
     "organisation",
     "hr_user",

@@ -86,7 +86,7 @@ def test_question_page_and_fragment(browser: Browser, bank: Bank) -> None:
     assert full.status_code == 200 and "<html" in full.text
     first = bank.item(quiz.question_order(bank)[0])
     assert first.text["en"] in full.text
-    assert "Question 1 of 73" in full.text
+    assert "Question 1 of 75" in full.text
     assert full.headers["vary"].startswith("HX-Request")
     frag = browser.get("/quiz/1", htmx=True)
     assert frag.status_code == 200 and "<html" not in frag.text
@@ -159,7 +159,7 @@ def test_whole_quiz_strong_am_ends_on_am(browser: Browser, bank: Bank) -> None:
     start(browser, role="pm")
     answer_all(browser, bank, "am")
     review = browser.get("/quiz/review")
-    assert "You answered 73 of 73 questions." in review.text
+    assert "You answered 75 of 75 questions." in review.text
     res = browser.post("/quiz/finish")
     assert res.status_code == 303
     page = browser.get(res.headers["location"])
@@ -226,7 +226,7 @@ def test_result_is_private_and_deletable(browser: Browser, app: Any, bank: Bank)
     stranger = Browser(app)
     assert stranger.get(url).status_code == 404
     assert stranger.post(url + "/delete").status_code == 404
-    assert rows(app)["answer"] == 73
+    assert rows(app)["answer"] == 75
     res = browser.post(url + "/delete")
     assert res.status_code == 303 and res.headers["location"] == "/?deleted=1"
     assert rows(app) == {"assessment": 0, "answer": 0, "result": 0, "share_link": 0}

@@ -95,8 +95,10 @@ def test_rescore_keeps_every_snapshot_and_counts_changed_calls(
     changed = 0 if before[old_id].data["recommendation"] == "AM" else 1
     assert f"{changed} of 1 changed their call" in res.output
 
-    # with the calibrated parameter file: every result again, each earlier snapshot kept
-    res = run("rescore", "--to", SCORING_VERSION, "--params", str(params_file), "--path", str(bank_copy.root))
+    # with the calibrated parameter file: every result again, each earlier snapshot kept (7 per transaction)
+    res = run(
+        "rescore", "--to", SCORING_VERSION, "--params", str(params_file), "--path", str(bank_copy.root), "--batch", "7"
+    )
     assert res.exit_code == 0, res.output
     assert f"re-scored {finished} of {finished} stored results" in res.output
     assert f"with parameters {version}" in res.output

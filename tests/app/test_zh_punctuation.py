@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from app.services import quiz
+from app.services import operators, quiz
 from scoring.model import Bank
 from tests.app.conftest import Browser
 from tests.app.test_hr import PASSWORD, cohort_with_people, make_org
@@ -107,6 +107,8 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     hr_pages = ("/hr", f"/hr/cohorts/{cohort}", f"/hr/dashboard?cohort={cohort}", "/hr/users", "/hr/people")
     hr_pages += (f"/hr/cohorts/{cohort}/personal", "/hr/labels", "/hr/psychometrics")
     hr_pages += ("/hr/settings", "/hr/audit", "/hr/switch", "/hr/mfa/setup", f"/hr/cohorts/{cohort}/delete")
+    operators.grant(app.state.db, email)
+    hr_pages += ("/ops/psychometrics",)  # the operator's page (no report stored: its empty state)
     for path in hr_pages:
         got = hr.get(path)
         assert got.status_code == 200, path

@@ -192,6 +192,14 @@ CASES: list[tuple[str, Callable[[BankCopy], None], str, str, str | None, str | N
         "id",
     ),
     (
+        "instructed answer out of range",
+        set_field("items/check.yaml", "items", "ck_read_agree", "expect", 7),
+        "bad_expect",
+        "items/check.yaml",
+        "ck_read_agree",
+        "expect",
+    ),
+    (
         "unknown kind",
         set_field(LIKERT, "items", "lk_scope_am_2", "kind", "essay"),
         "unknown_kind",

@@ -20,6 +20,8 @@ def value_for(item: Item, lean: str, n: int = 0) -> str:
         return "5" if item.key == lean else "1"
     if item.kind == "paired":
         return "1" if item.a is not None and item.a.pole == lean else "4"
+    if item.kind == "check":  # an attentive reader follows the instruction
+        return str(item.expect)
     if item.kind == "situational":
         sign = 1 if lean == "am" else -1
         return max(item.options, key=lambda o: sign * sum(o.weights.values())).id

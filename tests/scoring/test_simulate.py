@@ -67,8 +67,8 @@ def test_the_person_fit_cut_sits_near_five_percent_of_attentive_people(bank: Ban
 
 
 def test_partial_answers_are_not_called(bank: Bank) -> None:
-    c = condition(bank, "clear", "partial", 100, seed=4)
-    assert c["nocall"] >= 0.3
+    c = condition(bank, "clear", "partial", 200, seed=4)
+    assert c["nocall"] >= 0.15  # about 23 % in the table (docs/method.md)
     assert c["wrong"] == 0
 
 
