@@ -129,6 +129,12 @@ def simulate_cmd(
         typer.Option("--table", help="Rewrite the marked simulation table in this Markdown file (docs/method.md)."),
     ] = None,
     path: BankPath = None,
+    adaptive: Annotated[
+        bool,
+        typer.Option(
+            "--adaptive", help="Run the adaptive short form against the full form on the same people (issue 20)."
+        ),
+    ] = False,
 ) -> None:
     """Score synthetic respondents under every profile and response style; print (or write) the figures."""
     from scoring.simulate import STYLES, replace_table, table
@@ -137,12 +143,20 @@ def simulate_cmd(
     if unknown:
         typer.echo(f"error: unknown style {', '.join(unknown)}; expected {', '.join(STYLES)}", err=True)
         raise typer.Exit(2)
-    report = run_simulation(_bank(path), n=n, seed=seed, styles=style or None)
+    from scoring import simulate_adaptive
+
+    if adaptive:
+        report = simulate_adaptive.simulate_adaptive(_bank(path), n=n, seed=seed, styles=style or None)
+        block = simulate_adaptive.table(report)
+    else:
+        report = run_simulation(_bank(path), n=n, seed=seed, styles=style or None)
+        block = table(report)
     if table_path is None:
         _dump(report)
         return
     try:
-        text = replace_table(table_path.read_text(encoding="utf-8"), table(report))
+        text = table_path.read_text(encoding="utf-8")
+        text = simulate_adaptive.replace_block(text, block) if adaptive else replace_table(text, block)
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -46,11 +46,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from scoring.engine import compiled, score
-from scoring.model import Answers, AnswerValue, Bank, Item, Params, Recommendation, Result
+from scoring.model import Answers, AnswerValue, Bank, Flag, Item, Params, Recommendation, Result
 
 CARELESS = frozenset({"misfit", "contradictory", "straight_lining", "too_fast"})
 
@@ -270,3 +270,16 @@ def replay(
         order[chosen] = values[chosen]
         pool.discard(chosen)
     return tuple(order)
+
+
+def short_form_flags(bank: Bank, result: Result, values: Mapping[str, AnswerValue]) -> Result:
+    """``result`` of an adaptive form with "too many skipped" judged on the questions asked, not the whole bank.
+
+    A question the form never asked was not skipped; one asked and not answered was.
+    """
+    asked = [i.id for i in bank.orientation_items if i.id in values]
+    skipped = [i for i in asked if values[i] is None]
+    flags = tuple(f for f in result.flags if f.code != "too_many_skipped")
+    if asked and len(skipped) / len(asked) > bank.scoring.max_skipped_share:
+        flags += (Flag("too_many_skipped", f"{len(skipped)} of {len(asked)} questions asked were not answered"),)
+    return replace(result, flags=flags)

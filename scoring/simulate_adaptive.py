@@ -9,6 +9,7 @@ comparison is the adaptive form against the full form on the very same answers.
 from __future__ import annotations
 
 import random
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,7 +156,8 @@ def table(report: dict[str, Any]) -> str:
         f"n = {report['n']:,} per condition, seed {report['seed']}, bank {report['bank_version']}, "
         f"scoring {report['scoring_version']}, {report['orientation_items']} orientation questions; "
         f"minimum length {r['min_length']}, indifference +-{r['indifference']:g} points, alpha {r['alpha']:g}, "
-        f"beta {r['beta']:g}; `rolefit simulate --adaptive --table docs/method.md` rewrites this block.",
+        f"beta {r['beta']:g}; `rolefit simulate --adaptive --n {report['n']} --seed {report['seed']} "
+        "--table docs/method.md` rewrites this block.",
         "",
         "| profile | style | questions asked (mean) | stopped early | same call as full form | call the other way "
         "| right | confident wrong | HYBRID (adaptive / full) | overall SE (adaptive / full) |",
@@ -169,3 +171,11 @@ def table(report: dict[str, Any]) -> str:
             f"| {c['se_adaptive']:.1f} / {c['se_full']:.1f} |"
         )
     return "\n".join(lines)
+
+
+def replace_block(text: str, block: str) -> str:
+    """Replace the adaptive table's marked block of ``text`` with ``block`` (the markers stay)."""
+    pattern = re.compile(re.escape(TABLE_START) + r".*?" + re.escape(TABLE_END), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"no {TABLE_START} ... {TABLE_END} block")
+    return pattern.sub(lambda _: f"{TABLE_START}\n{block}\n{TABLE_END}", text)

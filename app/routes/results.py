@@ -65,8 +65,11 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
     page = _page(request, bank, db, assessment)
     mine = current_assessment(request, db)
     token = request.cookies.get(NEW_SHARE_COOKIE)
+    snapshot = quiz.result_of(db, assessment.id)
     context = {
         "page": page,
+        "form": snapshot.form if snapshot is not None else "full",
+        "adaptive": (snapshot.data.get("adaptive") if snapshot is not None else None) or {},
         "resume_code": mine[1].resume_code if mine else "",
         "memberships": hr.memberships(db, assessment.id),
     }

@@ -22,6 +22,7 @@ from scoring.adaptive import (
     mirrors,
     next_item,
     replay,
+    short_form_flags,
     sprt,
     step,
 )
@@ -217,3 +218,17 @@ def test_the_report_and_its_table(bank: Bank) -> None:
     assert TABLE_START != TABLE_END
     r = run(bank, respondent(bank, "am", random.Random(9)), "one")
     assert len(r.asked) <= TOTAL and r.full.answered >= r.adaptive.answered
+
+
+def test_an_adaptive_result_counts_skips_among_the_questions_asked(bank: Bank) -> None:
+    person = respondent(bank, "am", random.Random(8), skip=0.0)
+    _, values = walk(bank, dict(person.answers.values), "skips")
+    assert len(values) < TOTAL
+    result = score(bank, make(values))
+    assert "too_many_skipped" in {f.code for f in result.flags}  # the questions never asked count as skipped
+    assert "too_many_skipped" not in {f.code for f in short_form_flags(bank, result, values).flags}
+    skipping = {i: None if n % 2 else v for n, (i, v) in enumerate(values.items())}
+    flagged = short_form_flags(bank, score(bank, make(skipping)), skipping)
+    assert [f.detail for f in flagged.flags if f.code == "too_many_skipped"] == [
+        f"{len(values) // 2} of {len(values)} questions asked were not answered"
+    ]
