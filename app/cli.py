@@ -353,6 +353,9 @@ def psychometrics_cmd(
     ),
     bank_version: Annotated[str | None, typer.Option("--bank-version", help="Only this bank version.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language (en, zh-Hans, vi).")] = None,
+    form: Annotated[
+        str | None, typer.Option("--form", help="Only the results of this form: full or adaptive (the short form).")
+    ] = None,
     org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
     boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
     ui_lang: Annotated[str, typer.Option("--ui-lang", help="Language of the html page (en, zh-Hans, vi).")] = "en",
@@ -372,9 +375,12 @@ def psychometrics_cmd(
     if lang is not None and lang not in bank.languages:
         typer.echo(f"error: unknown language {lang!r}; expected one of {', '.join(bank.languages)}", err=True)
         raise typer.Exit(2)
+    if form is not None and form not in ("full", "adaptive"):
+        typer.echo(f"error: unknown form {form!r}; expected full or adaptive", err=True)
+        raise typer.Exit(2)
     analytics = _analytics()
     rows = _stored(bank_version, lang, org)
-    report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot)
+    report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot, form=form)
     report["filters"]["org"] = org
     if save:
         _save_report(report, org)

@@ -217,6 +217,22 @@ def test_the_step_by_step_api_serves_the_adaptive_form(app: Any, bank: Bank) -> 
     on = api.post(f"{base}/continue", headers=headers).json()
     assert on["form"] == "continued" and not on["stopped"] and bank.item(on["item"]["id"]).kind != "proficiency"
 
+    # the evidence loop tells the forms apart (the psychometrics report counts and filters them)
+    import analytics
+    from app.services.evidence import stored_responses
+
+    stored = {r.assessment_id: r for r in stored_responses(app.state.db)}
+    assert stored[created["id"]].form == "adaptive" and stored[full["id"]].form == "full"
+    rows = [analytics.Response(**vars(r)) for r in stored.values()]
+    report = analytics.psychometrics(bank, rows, boot=20)
+    assert report["versions"][0]["forms"] == {"full": "<5", "adaptive": "<5"}
+    only = analytics.psychometrics(bank, rows, boot=20, form="adaptive")
+    assert only["filters"]["form"] == "adaptive" and only["versions"][0]["n"] == "<5"
+    assert "forms: full <5, adaptive short form <5" in analytics.render_table(report)
+    # finished again after choosing the full form: the result now counts as the full form's
+    api.post(f"{base}/finish", headers=headers)
+    assert {r.assessment_id: r for r in stored_responses(app.state.db)}[created["id"]].form == "full"
+
 
 def test_hr_chooses_the_adaptive_form_per_cohort(app: Any, bank: Bank) -> None:
     from tests.app.test_hr import make_org, signed_in
