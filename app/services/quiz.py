@@ -498,10 +498,12 @@ def create_scored(db: Database, bank: Bank, payload: Mapping[str, Any]) -> tuple
 
     ``form`` (optional): full (default) or adaptive, for answering step by step afterwards.
     """
-    form = payload.get("form", forms.FULL)
+    form = payload.get("form", forms.FULL) if isinstance(payload, Mapping) else forms.FULL
     if form not in forms.FORMS:
         raise AnswerError("invalid", "form", "expected full or adaptive")
-    answers = parse_answers(bank, {k: v for k, v in payload.items() if k != "form"})
+    answers = parse_answers(
+        bank, {k: v for k, v in payload.items() if k != "form"} if isinstance(payload, Mapping) else payload
+    )
     started = new_assessment(
         bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience, form=form
     )

@@ -257,3 +257,19 @@ def test_hr_chooses_the_adaptive_form_per_cohort(app: Any, bank: Bank) -> None:
     assert STOPPED.search(page) is not None and number <= len(bank.orientation_items)
     full = hr_user.post("/hr/cohorts", {"name": "Whole"})
     assert "full form" in hr_user.get(full.headers["location"]).text
+
+
+def test_the_manual_counts_the_results_of_each_form_apart(tmp_path: Any, bank: Bank) -> None:
+    from datetime import date
+
+    from app.manual import write
+
+    report: dict[str, Any] = {
+        "versions": [{"bank_version": bank.version, "n": 900, "groups": [], "forms": {"full": 700, "adaptive": 200}}]
+    }
+    write(tmp_path, bank, report, ["en", "zh-Hans", "vi"], generated_on=date(2026, 12, 2), pdf=False)
+    assert "700 come from the full form and 200 from the adaptive short form" in (
+        tmp_path / "manual.en.html"
+    ).read_text(encoding="utf-8")
+    assert "200 份来自自适应简短版" in (tmp_path / "manual.zh-Hans.html").read_text(encoding="utf-8")
+    assert "200 đến từ bản rút gọn thích ứng" in (tmp_path / "manual.vi.html").read_text(encoding="utf-8")

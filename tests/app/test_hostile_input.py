@@ -277,7 +277,7 @@ FORM_BASE = {
     "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
-             "scope": "full", "expires_in_days": 7}  # fmt: skip
+             "scope": "full", "expires_in_days": 7, "form": "full"}  # fmt: skip
 
 
 def _path_value(world: World, target: Target, name: str) -> str:
