@@ -28,7 +28,7 @@ from scoring.adaptive import (
 )
 from scoring.model import Answers, AnswerValue, Bank
 from scoring.simulate import respondent
-from scoring.simulate_adaptive import TABLE_END, TABLE_START, condition, run, simulate_adaptive, table
+from scoring.simulate_adaptive import TABLE_END, TABLE_START, condition, replace_block, run, simulate_adaptive, table
 from tests.conftest import BANK_DIR
 
 BANK = load_bank(BANK_DIR)
@@ -232,3 +232,10 @@ def test_an_adaptive_result_counts_skips_among_the_questions_asked(bank: Bank) -
     assert [f.detail for f in flagged.flags if f.code == "too_many_skipped"] == [
         f"{len(values) // 2} of {len(values)} questions asked were not answered"
     ]
+
+
+def test_the_marked_block_is_replaced_and_an_unmarked_text_refused() -> None:
+    text = f"before\n{TABLE_START}\nold\n{TABLE_END}\nafter\n"
+    assert replace_block(text, "new") == f"before\n{TABLE_START}\nnew\n{TABLE_END}\nafter\n"
+    with pytest.raises(ValueError, match="no <!-- simulate:adaptive:start -->"):
+        replace_block("nothing marked", "new")
