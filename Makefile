@@ -61,6 +61,7 @@ simulate: setup
 bench: setup system-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; }
 	$(BIN)/python -m bench.scoring
+	$(BIN)/python -m pip install --quiet "catsim>=0.21" && $(BIN)/python -m bench.adaptive
 	$(BIN)/python -m bench.pdf
 	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.dashboard
 	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.http

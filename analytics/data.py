@@ -44,6 +44,7 @@ class Response:
     times_ms: Mapping[str, float] = field(default_factory=dict)
     stored_call: str | None = None
     taken_at: datetime | None = None
+    form: str = "full"  # full, adaptive (the short form stopped early) or continued (adaptive, then full)
 
 
 def scale_items(bank: Bank, dimension: str) -> list[Item]:

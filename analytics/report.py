@@ -27,15 +27,20 @@ def psychometrics(
     lang: str | None = None,
     boot: int = 200,
     seed: int = 0,
+    form: str | None = None,
 ) -> dict[str, Any]:
     """All figures for the stored ``responses``, per bank version, for all languages and each one.
 
     Item-level figures read the items through ``bank`` (the installed one; item
     ids are stable across versions, an item no longer in the bank is left out).
-    DIF compares languages, so it is left out when ``lang`` narrows the report.
+    DIF compares languages, so it is left out when ``lang`` narrows the report. ``form`` narrows it to the
+    results of one form (full or adaptive): an adaptive result lacks the questions its form did not ask, by
+    design, so item-level figures are best read on the full form; every version counts both.
     """
     rows = [r for r in responses if (bank_version is None or r.bank_version == bank_version)]
     rows = [r for r in rows if lang is None or r.lang == lang]
+    every_form = rows
+    rows = [r for r in rows if form is None or _form(r) == form]
     cache: dict[str, Scored] = {}
 
     def scored(r: Response) -> Scored:
@@ -52,6 +57,8 @@ def psychometrics(
             group = in_version if name == ALL else [r for r in in_version if r.lang == name]
             groups.append(_group(bank, name, group, scored, boot, rng))
         entry: dict[str, Any] = {"bank_version": version, "n": minimum.count(len(in_version)), "groups": groups}
+        taken = [_form(r) for r in every_form if r.bank_version == version]
+        entry["forms"] = {f: minimum.count(taken.count(f)) for f in ("full", "adaptive")}
         if lang is None:
             finished = [r for r in in_version if r.finished]
             entry["midpoint_by_language"] = midpoint_by_language(bank, in_version)
@@ -60,7 +67,7 @@ def psychometrics(
     return {
         "scoring_version": SCORING_VERSION,
         "installed_bank_version": bank.version,
-        "filters": {"bank_version": bank_version, "lang": lang},
+        "filters": {"bank_version": bank_version, "lang": lang, "form": form},
         "minimum_n": {
             "usage": minimum.USAGE,
             "category_use": minimum.CATEGORY_USE,
@@ -72,6 +79,11 @@ def psychometrics(
         },
         "versions": versions,
     }
+
+
+def _form(r: Response) -> str:
+    """The form a response's figures come from: adaptive only when the short form stopped early."""
+    return "adaptive" if getattr(r, "form", "full") == "adaptive" else "full"
 
 
 def _group(
@@ -122,6 +134,9 @@ def render_table(report: dict[str, Any]) -> str:
     for version in report["versions"]:
         out.append("")
         out.append(f"== bank {version['bank_version']}: {version['n']} assessments ==")
+        if "forms" in version:
+            forms = version["forms"]
+            out.append(f"forms: full {forms['full']}, adaptive short form {forms['adaptive']}")
         for g in version["groups"]:
             out.extend(_render_group(g))
         if "midpoint_by_language" in version:

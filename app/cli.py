@@ -128,6 +128,12 @@ def simulate_cmd(
         typer.Option("--table", help="Rewrite the marked simulation table in this Markdown file (docs/method.md)."),
     ] = None,
     path: BankPath = None,
+    adaptive: Annotated[
+        bool,
+        typer.Option(
+            "--adaptive", help="Run the adaptive short form against the full form on the same people (issue 20)."
+        ),
+    ] = False,
 ) -> None:
     """Score synthetic respondents under every profile and response style; print (or write) the figures."""
     from scoring.simulate import STYLES, replace_table, table
@@ -137,12 +143,20 @@ def simulate_cmd(
     if unknown:
         typer.echo(f"error: unknown style {', '.join(unknown)}; expected {', '.join(STYLES)}", err=True)
         raise typer.Exit(2)
-    report = run_simulation(_bank(path), n=n, seed=seed, styles=style or None)
+    from scoring import simulate_adaptive
+
+    if adaptive:
+        report = simulate_adaptive.simulate_adaptive(_bank(path), n=n, seed=seed, styles=style or None)
+        block = simulate_adaptive.table(report)
+    else:
+        report = run_simulation(_bank(path), n=n, seed=seed, styles=style or None)
+        block = table(report)
     if table_path is None:
         _dump(report)
         return
     try:
-        text = replace_table(table_path.read_text(encoding="utf-8"), table(report))
+        text = table_path.read_text(encoding="utf-8")
+        text = simulate_adaptive.replace_block(text, block) if adaptive else replace_table(text, block)
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -375,6 +389,9 @@ def psychometrics_cmd(
     ),
     bank_version: Annotated[str | None, typer.Option("--bank-version", help="Only this bank version.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language (en, zh-Hans, vi).")] = None,
+    form: Annotated[
+        str | None, typer.Option("--form", help="Only the results of this form: full or adaptive (the short form).")
+    ] = None,
     org: Annotated[str | None, typer.Option("--org", help="Only the people of this organisation (its id).")] = None,
     boot: Annotated[int, typer.Option(min=20, max=5000, help="Bootstrap resamples for the intervals.")] = 200,
     ui_lang: Annotated[str, typer.Option("--ui-lang", help="Language of the html page (en, zh-Hans, vi).")] = "en",
@@ -394,9 +411,12 @@ def psychometrics_cmd(
     if lang is not None and lang not in bank.languages:
         typer.echo(f"error: unknown language {lang!r}; expected one of {', '.join(bank.languages)}", err=True)
         raise typer.Exit(2)
+    if form is not None and form not in ("full", "adaptive"):
+        typer.echo(f"error: unknown form {form!r}; expected full or adaptive", err=True)
+        raise typer.Exit(2)
     analytics = _analytics()
     rows = _stored(bank_version, lang, org)
-    report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot)
+    report = analytics.psychometrics(bank, rows, bank_version=bank_version, lang=lang, boot=boot, form=form)
     report["filters"]["org"] = org
     if save:
         _save_report(report, org)

@@ -46,6 +46,9 @@ class Assessment(SQLModel, table=True):
     finished_at: datetime | None = None
     # a retake points at the same person's first assessment (test-retest in analytics/); None for a first take
     retake_of: str | None = Field(default=None, max_length=32, index=True)
+    # "full" (every question), "adaptive" (stops once the call is settled; scoring/adaptive.py) or
+    # "continued" (adaptive, then the person chose to answer the full form)
+    form: str = Field(default="full", sa_column=Column(String(16), nullable=False, server_default="full"))
 
 
 class Answer(SQLModel, table=True):
@@ -99,6 +102,8 @@ class ResultSnapshot(SQLModel, table=True):
     scoring_version: str = Field(max_length=16)
     params_version: str | None = Field(default=None, max_length=64)  # calibrated parameter file, if any
     data: dict[str, Any] = Field(sa_column=Column(PackedJSON, nullable=False))
+    # the form the result came from: "full" or "adaptive" (stopped early); reports keep them apart
+    form: str = Field(default="full", sa_column=Column(String(16), nullable=False, server_default="full"))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -294,6 +299,9 @@ class Cohort(SQLModel, table=True):
     # every insert, delete (withdrawal, cascades) and finish: /hr reads them instead of counting people
     participants: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     finished: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    form: str = Field(
+        default="full", sa_column=Column(String(16), nullable=False, server_default="full")
+    )  # or adaptive
 
 
 class Invitation(SQLModel, table=True):

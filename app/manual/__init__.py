@@ -28,13 +28,14 @@ def _figures(bank: Bank, report: dict[str, Any]) -> dict[str, Any]:
     """The installed bank version's figures over all languages (empty when nothing is stored)."""
     version = next((v for v in report.get("versions", []) if v["bank_version"] == bank.version), None)
     if version is None:
-        return {"n": 0, "group": None, "dif": None, "midpoint": None}
+        return {"n": 0, "group": None, "dif": None, "midpoint": None, "forms": None}
     group = next((g for g in version["groups"] if g["lang"] == "all"), None)
     return {
         "n": version["n"],
         "group": group,
         "dif": version.get("dif"),
         "midpoint": version.get("midpoint_by_language"),
+        "forms": version.get("forms"),  # results of the full and of the adaptive short form, counted apart
     }
 
 

@@ -15,7 +15,7 @@ from app.i18n import LANGS, normalise
 from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
-from app.services import personal_data, quiz, sharing
+from app.services import forms, personal_data, quiz, sharing
 from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
@@ -92,6 +92,9 @@ class AssessmentIn(BaseModel):
     answers: dict[str, AnswerValueSchema] = Field(
         default_factory=dict,
         description="item id -> 1-5 (likert, proficiency), 1-4 (paired), option id (situational), null = skip",
+    )
+    form: Literal["full", "adaptive"] = Field(
+        "full", description="full (every question) or adaptive (GET .../next serves the questions; stops once settled)"
     )
 
 
@@ -251,7 +254,8 @@ async def put_answer(
 def finish(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
     assessment = _owned(request, db, assessment_id)
     result = quiz.finish(db, bank, assessment, request.app.state.params)
-    return {"id": assessment.id, "result": result_to_dict(result)}
+    snapshot = quiz.result_of(db, assessment.id)  # the result as stored, with the form it came from
+    return {"id": assessment.id, "result": snapshot.data if snapshot is not None else result_to_dict(result)}
 
 
 @router.get(
@@ -270,6 +274,50 @@ def assessment_questions(request: Request, assessment_id: PublicId, bank: BankDe
     }
     filled: dict[str, Any] = fill_all(served, labels_for(request))
     return filled
+
+
+def _next(request: Request, bank: Bank, db: DbDep, assessment: Assessment) -> dict[str, Any]:
+    answers = quiz.answers_of(db, bank, assessment.id)
+    progress = quiz.progress_of(db, bank, assessment, answers)
+    number = forms.resume_number(progress, answers)
+    lang = request.state.lang
+    item = None
+    if number is not None:
+        served: dict[str, Any] = fill_all(
+            _served_item(bank.item(progress.order[number - 1]), bank, lang, assessment.id), labels_for(request)
+        )
+        item = served
+    return {
+        "form": assessment.form,
+        "number": number,
+        "item": item,
+        "stopped": progress.stopped,
+        "asked": progress.asked if progress.step is not None else None,
+        "orientation_total": len(bank.orientation_items),
+        "answered": len(answers),
+    }
+
+
+@router.get(
+    "/assessments/{assessment_id}/next",
+    summary="The next question to answer (the adaptive form chooses it from the answers so far); null when done",
+    responses=_errors(404),
+)
+def next_question(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
+    return _next(request, bank, db, _owned(request, db, assessment_id))
+
+
+@router.post(
+    "/assessments/{assessment_id}/continue",
+    summary="Continue an adaptive form that stopped to the full form; returns the next question",
+    responses=_errors(404),
+)
+def continue_full(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> dict[str, Any]:
+    assessment = _owned(request, db, assessment_id)
+    forms.continue_full(db, assessment.id)
+    found = quiz.get(db, assessment.id)
+    assert found is not None
+    return _next(request, bank, db, found)
 
 
 @router.get(

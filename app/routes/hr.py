@@ -243,6 +243,7 @@ def create_cohort(
     levels: Annotated[Text, Form(max_length=5000)] = "",
     closes_on: Annotated[Line, Form(max_length=10)] = "",
     max_participants: Annotated[Line, Form(max_length=7)] = "",
+    form: Annotated[Line, Form(max_length=16)] = "",
 ) -> Response:
     now = request.app.state.clock()
     values = {
@@ -251,6 +252,7 @@ def create_cohort(
         "levels": levels,
         "closes_on": closes_on,
         "max_participants": max_participants,
+        "form": form,
     }
     try:
         closes = _parse_date(closes_on, "closes_at")
@@ -266,6 +268,7 @@ def create_cohort(
             closes_at=closes + timedelta(days=1) if closes else None,
             max_participants=most,
             now=now,
+            form=form or "full",
         )
     except hr.HrError as err:
         rows = hr.cohorts_of(db, user.org_id)

@@ -13,7 +13,7 @@ from app.db import Database
 from app.i18n import LANGS, fmt_wait, normalise
 from app.inputs import Line, clean_line, parse_int
 from app.messages import message
-from app.services import quiz
+from app.services import forms, quiz
 from app.templating import is_htmx, render, render_fragment
 from app.tokens import normalise_resume_code
 from app.web import (
@@ -62,9 +62,10 @@ async def start(
     lang: Annotated[Line, Form(max_length=16)] = "",
     current_role: Annotated[Line, Form(max_length=16)] = "",
     years_experience: Annotated[Line, Form(max_length=8)] = "",
+    form: Annotated[Line, Form(max_length=16)] = "",
 ) -> Response:
     chosen_lang = normalise(lang) if lang else request.state.lang
-    values = {"lang": lang, "current_role": current_role, "years_experience": years_experience}
+    values = {"lang": lang, "current_role": current_role, "years_experience": years_experience, "form": form}
     errors: dict[str, str] = {}
     if chosen_lang not in LANGS:
         errors["lang"] = message("bad_lang", request.state.lang)
@@ -74,10 +75,13 @@ async def start(
     allowed = {o.id for c in bank.context if c.field == "years_experience" for o in c.options}
     if years is not None and years not in allowed:
         errors["years_experience"] = message("bad_years", request.state.lang)
+    chosen_form = form or forms.FULL
+    if chosen_form not in forms.FORMS:
+        errors["form"] = message("invalid", request.state.lang)
     if errors:
         return render(request, "start.html", _start_context(bank, errors, values), status_code=422)
     assert chosen_lang is not None
-    started = quiz.start(db, bank, lang=chosen_lang, current_role=current_role, years=years)
+    started = quiz.start(db, bank, lang=chosen_lang, current_role=current_role, years=years, form=chosen_form)
     response = _redirect("/quiz/1")
     set_quiz_cookie(
         request, response, QuizCookie(started.assessment.id, started.owner_token, started.resume_code), settings
@@ -91,6 +95,10 @@ async def resume_point(request: Request, bank: BankDep, db: DbDep) -> RedirectRe
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
+    if mine[0].form != forms.FULL:
+        answers = quiz.answers_of(db, bank, mine[0].id)
+        number = forms.resume_number(quiz.progress_of(db, bank, mine[0], answers), answers)
+        return _redirect("/quiz/review" if number is None else f"/quiz/{number}")
     total = len(quiz.question_order(bank))
     position = mine[0].position
     return _redirect("/quiz/review" if position >= total else f"/quiz/{position + 1}")
@@ -105,22 +113,28 @@ def _question_page(
     status_code: int = 200,
     error: str | None = None,
     answers: dict[str, AnswerValue] | None = None,
+    progress: forms.Progress | None = None,
 ) -> HTMLResponse:
-    order = quiz.question_order(bank)
-    item = bank.item(order[number - 1])
     if answers is None:
         answers = quiz.answers_of(db, bank, cookie.assessment_id)
+    if progress is None:
+        progress = _progress(bank, db, cookie.assessment_id, answers)
+    order = progress.order
+    item = bank.item(order[number - 1])
     answered, current = item.id in answers, answers.get(item.id)
     options = quiz.option_order(cookie.assessment_id, item)
+    first_skill = len(order) - len(bank.proficiency_items)
+    stopped = (progress.asked, progress.orientation_total) if progress.stopped and number - 1 == first_skill else None
     shared = {
         "item": item,
         "options": options,
         "number": number,
-        "total": len(order),
+        "total": len(order) if progress.stopped or progress.form == forms.FULL else len(quiz.question_order(bank)),
         "answered": answered,
         "current": current,
         "section": "skills" if item.kind == "proficiency" else "orientation",
-        "first_skill": number - 1 == quiz.first_skill_index(bank),
+        "first_skill": number - 1 == first_skill,
+        "stopped": stopped,
         "error": error,
     }
     personal: dict[str, str | int] = {
@@ -130,7 +144,7 @@ def _question_page(
     if error is None:
         # the fragment is the same for everyone at this question with this answer given, but for the
         # personal values: cached
-        key = ("question", number, answered, current, tuple(o.id for o in options))
+        key = ("question", number, item.id, shared["total"], stopped, answered, current, tuple(o.id for o in options))
         return render_fragment(request, "question.html", "quiz", key, shared, personal, status_code=status_code)
     return render(request, "question.html", {**shared, **personal}, block="quiz", status_code=status_code)
 
@@ -143,12 +157,27 @@ async def review(request: Request, bank: BankDep, db: DbDep) -> Response:
     return _review_page(request, bank, db, mine[1])
 
 
+def _progress(bank: Bank, db: Database, assessment_id: str, answers: dict[str, AnswerValue]) -> forms.Progress:
+    """The order and state of this person's form, from the stored answers (and answer times) alone."""
+    found = quiz.get(db, assessment_id)
+    if found is None or found.form == forms.FULL:
+        return forms.progress(bank, assessment_id, forms.FULL, answers)
+    return quiz.progress_of(db, bank, found, answers)
+
+
 def _review_page(
-    request: Request, bank: Bank, db: Database, cookie: QuizCookie, answers: dict[str, AnswerValue] | None = None
+    request: Request,
+    bank: Bank,
+    db: Database,
+    cookie: QuizCookie,
+    answers: dict[str, AnswerValue] | None = None,
+    progress: forms.Progress | None = None,
 ) -> HTMLResponse:
-    order = quiz.question_order(bank)
     if answers is None:
         answers = quiz.answers_of(db, bank, cookie.assessment_id)
+    if progress is None:
+        progress = _progress(bank, db, cookie.assessment_id, answers)
+    order = progress.order
     missing = [n + 1 for n, i in enumerate(order) if i not in answers]
     skipped = [n + 1 for n, i in enumerate(order) if i in answers and answers[i] is None]
     context = {
@@ -158,6 +187,7 @@ def _review_page(
         "skipped": skipped,
         "resume_code": cookie.resume_code,
         "assessment_id": cookie.assessment_id,
+        "stopped": (progress.asked, progress.orientation_total) if progress.stopped else None,
     }
     return render(request, "review.html", context, block="quiz")
 
@@ -167,9 +197,11 @@ async def question(request: Request, number: int, bank: BankDep, db: DbDep) -> R
     mine = current_assessment(request, db)
     if mine is None:
         return _redirect("/start")
-    if not 1 <= number <= len(quiz.question_order(bank)):
+    answers = quiz.answers_of(db, bank, mine[0].id)
+    progress = quiz.progress_of(db, bank, mine[0], answers)
+    if not 1 <= number <= len(progress.order):
         raise NotFound
-    return _question_page(request, bank, db, number, mine[1])
+    return _question_page(request, bank, db, number, mine[1], answers=answers, progress=progress)
 
 
 async def _answer_fields(request: Request) -> tuple[str, str]:
@@ -208,6 +240,9 @@ async def answer(request: Request) -> Response:
     if cookie is None:
         return _redirect("/start")
     order = quiz.question_order(bank)
+    form = quiz.form_of(db, cookie.assessment_id)
+    if form not in (None, forms.FULL):
+        order = _progress(bank, db, cookie.assessment_id, quiz.answers_of(db, bank, cookie.assessment_id)).order
     if not 1 <= number <= len(order) or order[number - 1] != item_id:
         raise NotFound
     item = bank.item(item_id)
@@ -228,18 +263,33 @@ async def answer(request: Request) -> Response:
         return _question_page(request, bank, db, number, cookie, status_code=422, error=text)
     if answers is None:
         return _redirect("/start")
+    if form not in (None, forms.FULL):  # the adaptive form: the next question follows from the answers now
+        progress = _progress(bank, db, cookie.assessment_id, answers)
+        order = progress.order
+    else:
+        progress = forms.progress(bank, cookie.assessment_id, forms.FULL, answers)
     next_url = "/quiz/review" if number == len(order) else f"/quiz/{number + 1}"
     if is_htmx(request):
         if number == len(order):
-            response = _review_page(request, bank, db, cookie, answers)
+            response = _review_page(request, bank, db, cookie, answers, progress)
         else:
-            response = _question_page(request, bank, db, number + 1, cookie, answers=answers)
+            response = _question_page(request, bank, db, number + 1, cookie, answers=answers, progress=progress)
         response.headers["HX-Push-Url"] = next_url
         return response
     return _redirect(next_url)
 
 
 router.add_route("/quiz/{number:int}", answer, methods=["POST"], include_in_schema=False)
+
+
+@router.post("/quiz/continue", dependencies=[CsrfDep])
+async def continue_full(request: Request, db: DbDep) -> Response:
+    """The person chose the full form after the adaptive form stopped (from the quiz, the review or the result)."""
+    mine = current_assessment(request, db)
+    if mine is None:
+        return _redirect("/start")
+    forms.continue_full(db, mine[0].id)
+    return _redirect("/quiz")
 
 
 @router.post("/quiz/finish", dependencies=[CsrfDep])

@@ -69,8 +69,11 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
     token = request.cookies.get(NEW_SHARE_COOKIE)
     scores = {d.id: d.exact for d in page.dimensions if d.sufficient}
     min_n = request.app.state.settings.compare_min_n
+    snapshot = quiz.result_of(db, assessment.id)
     context = {
         "page": page,
+        "form": snapshot.form if snapshot is not None else "full",
+        "adaptive": (snapshot.data.get("adaptive") if snapshot is not None else None) or {},
         "resume_code": mine[1].resume_code if mine else "",
         "memberships": hr.memberships(db, assessment.id),
         "comparison": norms.compare(db, page.bank_version, assessment.locale, scores, min_n),

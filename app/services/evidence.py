@@ -38,6 +38,7 @@ class StoredResponse:
     times_ms: Mapping[str, float] = field(default_factory=dict)
     stored_call: str | None = None
     taken_at: datetime | None = None
+    form: str = "full"  # the form of the stored result (full / adaptive); unfinished: the form being taken
 
 
 def _aware(t: datetime) -> datetime:
@@ -70,6 +71,8 @@ def stored_responses(
             a.current_role,
             a.started_at,
             a.finished_at,
+            a.form.label("taking"),
+            r.form.label("result_form"),
             r.assessment_id.label("scored"),
             r.data.label("result"),  # packed JSON (models.PackedJSON): decoded here, the call read below
         )
@@ -112,6 +115,7 @@ def stored_responses(
                 times_ms=times,
                 stored_call=row.result["recommendation"] if finished and row.result is not None else None,
                 taken_at=_aware(row.finished_at or row.started_at),
+                form=(row.result_form if finished else row.taking) or "full",
             )
         )
     return out

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from app.db import Database
 from app.models import GAP_BITS, Cohort, Invitation, Organisation, Participation, ParticipationRollup
-from app.services import quiz
+from app.services import forms, quiz
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
 
@@ -76,8 +76,12 @@ def create_cohort(
     closes_at: datetime | None = None,
     max_participants: int | None = None,
     now: datetime,
+    form: str = "full",
 ) -> tuple[Cohort, NewInvitation]:
+    """A cohort and its first invitation; ``form``: full or adaptive (the short form; app/services/forms.py)."""
     name = name.strip()
+    if form not in forms.FORMS:
+        raise HrError("invalid", "form")
     if not 1 <= len(name) <= 200:
         raise HrError("bad_name", "name")
     if closes_at is not None and closes_at <= now:
@@ -93,6 +97,7 @@ def create_cohort(
         closes_at=closes_at,
         max_participants=max_participants,
         created_at=now,
+        form=form,
     )
     with db.write() as session:
         session.add(cohort)
@@ -242,7 +247,7 @@ def join(
         raise HrError("bad_department", "department")
     if cohort.levels and level not in cohort.levels:
         raise HrError("bad_level", "level")
-    started = quiz.new_assessment(bank, lang=lang, current_role=current_role, years=years)
+    started = quiz.new_assessment(bank, lang=lang, current_role=current_role, years=years, form=cohort.form)
     participation = Participation(
         id=new_public_id(),
         org_id=cohort.org_id,

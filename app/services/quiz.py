@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 
 from app.db import Database, Prepared
 from app.models import Answer, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
-from app.services import norms
+from app.services import forms, norms
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
+from scoring.adaptive import short_form_flags
 from scoring.answers import check_value
 from scoring.model import ROLES, Answers, AnswerValue, Bank, Item, Option, Params, Result
 from scoring.serialize import result_to_dict
@@ -99,13 +100,15 @@ def _values(rows: Iterable[tuple[str, int | None, str | None]], bank: Bank) -> d
     return out
 
 
-def new_assessment(bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
+def new_assessment(bank: Bank, *, lang: str, current_role: str, years: str | None, form: str = forms.FULL) -> Started:
     """A new (unsaved) assessment with its owner token and resume code; the caller adds it to a session."""
     if current_role not in ROLES:
         raise AnswerError("bad_role", "current_role", f"unknown role {current_role!r}")
     allowed_years = {o.id for c in bank.context if c.field == "years_experience" for o in c.options}
     if years is not None and years not in allowed_years:
         raise AnswerError("bad_years", "years_experience", "unknown years of experience")
+    if form not in forms.FORMS:
+        raise AnswerError("invalid", "form", "unknown form")
     owner, code = new_token(), new_resume_code()
     assessment = Assessment(
         id=new_public_id(),
@@ -115,16 +118,28 @@ def new_assessment(bank: Bank, *, lang: str, current_role: str, years: str | Non
         current_role=current_role,
         years_experience=years,
         bank_version=bank.version,
+        form=form,
     )
     return Started(assessment, owner, code)
 
 
-def start(db: Database, bank: Bank, *, lang: str, current_role: str, years: str | None) -> Started:
+def start(
+    db: Database, bank: Bank, *, lang: str, current_role: str, years: str | None, form: str = forms.FULL
+) -> Started:
     """Create an assessment; the owner token and resume code are returned once and stored only hashed."""
-    started = new_assessment(bank, lang=lang, current_role=current_role, years=years)
+    started = new_assessment(bank, lang=lang, current_role=current_role, years=years, form=form)
     with db.write() as session:
         session.add(started.assessment)
     return started
+
+
+_FORM = sql_select(col(Assessment.form)).where(col(Assessment.id) == bindparam("aid"))
+
+
+def form_of(db: Database, assessment_id: str) -> str | None:
+    """The form of the assessment (full, adaptive, continued); None when there is no such assessment."""
+    with db.read() as session:
+        return session.execute(_FORM, {"aid": assessment_id}).scalar()
 
 
 def get(db: Database, assessment_id: str) -> Assessment | None:
@@ -394,22 +409,46 @@ def stored_answers(db: Database, bank: Bank, assessment: Assessment) -> Answers:
     )
 
 
+def progress_of(db: Database, bank: Bank, assessment: Assessment, answers: dict[str, AnswerValue]) -> forms.Progress:
+    """The order this person is asked the questions in (the adaptive form's own, or the bank's) and its state."""
+    timings = timings_of(db, bank, assessment) if assessment.form != forms.FULL else None
+    return forms.progress(bank, assessment.id, assessment.form, answers, timings)
+
+
 def finish(db: Database, bank: Bank, assessment: Assessment, params: Params | None = None) -> Result:
     """Score what was answered, with the stored answer times, and store the snapshot (again, if answers changed).
 
     ``params``: the active calibrated parameters (``app.state.params``), None for the bank's defaults.
+    The snapshot records the form it came from (adaptive: the adaptive form stopped before the full form).
     """
-    result = score(bank, stored_answers(db, bank, assessment), params)
+    answers = stored_answers(db, bank, assessment)
+    result = score(bank, answers, params)
+    progress = forms.progress(bank, assessment.id, assessment.form, answers.values, answers.timings_ms)
+    form = forms.result_form(progress)
+    if form == forms.ADAPTIVE:
+        result = short_form_flags(bank, result, answers.values)
     with db.write() as session:
-        _store_result(session, bank, assessment.id, result)
+        _store_result(
+            session, bank, assessment.id, result, form=form, asked=(progress.asked, progress.orientation_total)
+        )
     return result
 
 
 def _store_result(
-    session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime | None = None
+    session: Session,
+    bank: Bank,
+    assessment_id: str,
+    result: Result,
+    finished_at: datetime | None = None,
+    *,
+    form: str = forms.FULL,
+    asked: tuple[int, int] = (0, 0),
 ) -> None:
     snapshot = session.get(ResultSnapshot, assessment_id)
     data = result_to_dict(result)
+    data["form"] = form
+    if form == forms.ADAPTIVE:
+        data["adaptive"] = {"asked": asked[0], "of": asked[1]}
     if snapshot is None:
         snapshot = ResultSnapshot(
             assessment_id=assessment_id,
@@ -417,8 +456,10 @@ def _store_result(
             scoring_version=result.scoring_version,
             params_version=result.params_version,
             data=data,
+            form=form,
         )
     else:
+        snapshot.form = form
         snapshot.data = data
         snapshot.bank_version = result.bank_version
         snapshot.scoring_version = result.scoring_version
@@ -465,9 +506,19 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
 def create_scored(
     db: Database, bank: Bank, payload: Mapping[str, Any], params: Params | None = None
 ) -> tuple[Started, Result]:
-    """The JSON API's one-shot create: validate everything first, then store it all in one transaction."""
-    answers = parse_answers(bank, payload)
-    started = new_assessment(bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience)
+    """The JSON API's one-shot create: validate everything first, then store it all in one transaction.
+
+    ``form`` (optional): full (default) or adaptive, for answering step by step afterwards.
+    """
+    form = payload.get("form", forms.FULL) if isinstance(payload, Mapping) else forms.FULL
+    if form not in forms.FORMS:
+        raise AnswerError("invalid", "form", "expected full or adaptive")
+    answers = parse_answers(
+        bank, {k: v for k, v in payload.items() if k != "form"} if isinstance(payload, Mapping) else payload
+    )
+    started = new_assessment(
+        bank, lang=answers.lang, current_role=answers.current_role, years=answers.years_experience, form=form
+    )
     result = score(bank, answers, params)
     order = question_order(bank)
     answered = [i for i in order if i in answers.values]

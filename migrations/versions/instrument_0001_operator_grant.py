@@ -1,7 +1,7 @@
 """operator_grant: HR accounts that may read the site-wide psychometrics and manual (set by the CLI only)
 
 Revision ID: instrument_0001
-Revises: label_0001
+Revises: result_0001
 Create Date: 2026-12-02 03:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "instrument_0001"
-down_revision: str | Sequence[str] | None = "label_0001"
+down_revision: str | Sequence[str] | None = "result_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

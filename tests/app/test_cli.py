@@ -125,6 +125,24 @@ def test_simulate_rewrites_the_marked_table(tmp_path: Path) -> None:
     assert unmarked.read_text(encoding="utf-8") == "no block here"
 
 
+def test_simulate_adaptive_rewrites_its_own_table(tmp_path: Path) -> None:
+    doc = tmp_path / "method.md"
+    doc.write_text(
+        "<!-- simulate:table:start -->\nfull\n<!-- simulate:table:end -->\n"
+        "<!-- simulate:adaptive:start -->\nstale\n<!-- simulate:adaptive:end -->\n",
+        encoding="utf-8",
+    )
+    res = run("simulate", "--adaptive", "--n", "2", "--style", "careless", "--table", str(doc))
+    assert res.exit_code == 0, res.output
+    text = doc.read_text(encoding="utf-8")
+    assert "stale" not in text and "full\n" in text  # the full form's table is left alone
+    assert "| clear | careless |" in text and "| population | attentive |" in text
+    assert "questions asked (mean)" in text
+    plain = tmp_path / "plain.md"
+    plain.write_text("<!-- simulate:table:start -->\n<!-- simulate:table:end -->\n", encoding="utf-8")
+    assert run("simulate", "--adaptive", "--n", "2", "--style", "careless", "--table", str(plain)).exit_code == 2
+
+
 @pytest.mark.parametrize(("env", "expected"), [(None, False), ("true", True)])
 def test_serve_access_log_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch, env: str | None, expected: bool) -> None:
     """`rolefit serve` starts uvicorn without its access log (opt in: ROLEFIT_ACCESS_LOG=true)."""

@@ -274,14 +274,14 @@ FORM_BASE = {
     "lang": "en", "current_role": "pm", "years_experience": "", "consent": "yes", "visibility": "aggregate",
     "display_name": "", "department": "Sales", "level": "Junior", "scope": "full", "days": "7", "name": "Autumn",
     "departments": "", "levels": "", "closes_on": "", "max_participants": "", "email": "new@acme.test",
-    "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
+    "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3", "form": "full",
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
     "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
     "org": "", "secret": "JBSWY3DPEHPK3PXP", "require_mfa": "", "identified_days": "365", "aggregate_days": "",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
-             "scope": "full", "expires_in_days": 7}  # fmt: skip
+             "scope": "full", "expires_in_days": 7, "form": "full"}  # fmt: skip
 
 
 def _path_value(world: World, target: Target, name: str) -> str:
