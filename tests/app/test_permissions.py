@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from sqlmodel import select
 
 from app import auth
 from app.auth.permissions import MATRIX, Outcome, Rule
 from app.config import Settings
 from app.main import create_app
-from app.models import utcnow
+from app.models import Participation, utcnow
 from app.routes.hr import UserDep
 from app.services import hr, invitations, people
 from scoring.model import Bank
@@ -133,6 +134,10 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
     invitations.create_links(db, org_a, cohort, "test", utcnow(), "http://testserver")
     personal = invitations.status(db, org_a, cohort, utcnow())[0].id
     values = PLACEHOLDERS | {"cohort_id": cohort, "invitation_id": invitation, "personal_id": personal}
+    with db.read() as session:  # an identified participant of A (their HR page); still nobody's quiz cookie
+        values["participation_id"] = session.exec(
+            select(Participation.id).where(Participation.org_id == org_a, Participation.visibility == "identified")
+        ).first()
     browsers = {
         "anonymous": Browser(app),
         "other_owner": signed_in(app, "owner@b.test"),
