@@ -108,6 +108,7 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     hr_pages += (f"/hr/cohorts/{cohort}/personal", "/hr/labels", "/hr/psychometrics", "/hr/participants")
     listed = hr.get("/hr/participants").text
     hr_pages += (listed[listed.index('href="/hr/participants/') + 6 :].split('"', 1)[0],)  # a participant's page
+    hr_pages += (f"/hr/compare?a={cohort}",)
     for path in hr_pages:
         got = hr.get(path)
         assert got.status_code == 200, path
