@@ -36,6 +36,7 @@ class Side:
     n: int | None = None  # None: fewer than K (or hidden by the differencing rule)
     distribution: dict[str, int | None] = field(default_factory=dict)
     means: dict[str, float | None] = field(default_factory=dict)
+    small: frozenset[str] = frozenset()  # the hidden calls that are themselves under K (others protect them)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Month:
     month: date
     n: int | None
     distribution: dict[str, int | None]
+    small: bool = False  # hidden because fewer than K finished that month (else: hidden to protect another)
+    small_calls: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -141,7 +144,8 @@ def _side(label: str, raw: _Raw, whole: _Raw | None = None) -> Side:
     if n < K:
         return Side(label)
     means = {d: (round(raw.sums[d] / raw.dims[d], 1) if raw.dims[d] else None) for d in DIMENSIONS}
-    return Side(label, n, guarded(raw.counts, whole.counts if whole else None), means)
+    small = frozenset(k for k in FITS if raw.counts[k] < K)
+    return Side(label, n, guarded(raw.counts, whole.counts if whole else None), means, small)
 
 
 def _months(months: dict[date, Counts], wider: dict[date, Counts] | None) -> list[Month]:

@@ -54,6 +54,8 @@ def test_a_cohort_beside_another_and_the_organisation_counts_its_people(app: Any
         for at in session.exec(select(Participation.finished_at).where(Participation.org_id == org_id)):
             months[(at.year, at.month)] += 1
     assert {(m.month.year, m.month.month): m.n for m in whole.months if m.n is not None}.items() <= months.items()
+    for m in whole.months:  # "fewer than 5" only where it is true; else hidden to protect a small month
+        assert m.small == (months[(m.month.year, m.month.month)] < 5)
     page = signed_in(app, email).get(f"/hr/compare?a={spring}&b={autumn}")
     assert page.status_code == 200 and "Spring compared with Autumn" in page.text
     assert "How to read the table" in page.text  # the legend: text, not colour alone
