@@ -167,7 +167,9 @@ def _months(months: dict[date, Counts], wider: dict[date, Counts] | None) -> lis
     for m in sorted(months):
         visible_n = shown[m.isoformat()]
         whole = wider.get(m) if wider is not None else None
-        out.append(Month(m, visible_n, guarded(months[m], whole) if visible_n is not None else dict.fromkeys(FITS)))
+        calls = guarded(months[m], whole) if visible_n is not None else dict.fromkeys(FITS)
+        small_calls = frozenset(k for k in FITS if months[m][k] < K)
+        out.append(Month(m, visible_n, calls, sizes[m] < K, small_calls))
     return out
 
 

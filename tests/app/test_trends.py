@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from sqlmodel import col, select
@@ -81,6 +82,16 @@ def test_differencing_a_cohort_and_its_organisation_cannot_reveal_fewer_than_fiv
     for month in got.months:  # Big's months: none 1..4 away from the organisation's same month
         whole_month = next(m for m in trends.compare(app.state.db, org_id, None, None).months if m.month == month.month)
         assert month.n is None or whole_month.n is None or not 0 < whole_month.n - month.n < 5
+    assert [(m.small, m.n) for m in got.months if m.small] == [(True, None)] * sum(1 for m in got.months if m.small)
+    unit = trends._months(
+        {date(2026, 1, 1): {"n": 40, "AM": 40, "PM": 0, "HYBRID": 0, "NOCALL": 0},
+         date(2026, 2, 1): {"n": 30, "AM": 30, "PM": 0, "HYBRID": 0, "NOCALL": 0},
+         date(2026, 3, 1): {"n": 3, "AM": 3, "PM": 0, "HYBRID": 0, "NOCALL": 0}},
+        None,
+    )  # fmt: skip
+    # March (3) is small; February is hidden too (else the total gives March away) but is not "fewer than 5"
+    assert [(m.n, m.small) for m in unit] == [(40, False), (None, False), (None, True)]
+    assert unit[0].small_calls == {"PM", "HYBRID", "NOCALL"}
     page = signed_in(app, email).get(f"/hr/compare?a={big}")
     assert page.status_code == 200 and "could single someone out" in page.text
 
