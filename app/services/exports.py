@@ -123,17 +123,7 @@ class Words:
         return cols
 
     def row(self, item: Mapping[str, Any]) -> list[Any]:
-        out: list[Any] = []
-        for column in self.columns_cached:
-            value = item.get(column.key)
-            if column.key == "current_role":
-                value = self.roles.get(str(value), value)
-            elif column.key == "recommendation":
-                value = self.call(value)
-            elif column.key.startswith("gaps_"):
-                value = self.gaps(str(value or ""))
-            out.append(spreadsheet_safe(value))
-        return out
+        return [spreadsheet_safe(convert(item.get(key))) for key, convert in self.converters]
 
     @property
     def columns_cached(self) -> list[Column]:
@@ -142,6 +132,34 @@ class Words:
             found = self.columns()
             self._columns = found
         return found
+
+    @property
+    def converters(self) -> list[tuple[str, Callable[[Any], Any]]]:
+        """Per column: its key and how a stored value becomes words (worked out once per export)."""
+        found: list[tuple[str, Callable[[Any], Any]]] | None = getattr(self, "_converters", None)
+        if found is None:
+            found = []
+            for column in self.columns_cached:
+                convert: Callable[[Any], Any] = _same
+                if column.key == "current_role":
+                    convert = self._role
+                elif column.key == "recommendation":
+                    convert = self.call
+                elif column.key.startswith("gaps_"):
+                    convert = self._gaps
+                found.append((column.key, convert))
+            self._converters = found
+        return found
+
+    def _role(self, value: Any) -> Any:
+        return self.roles.get(str(value), value)
+
+    def _gaps(self, value: Any) -> str:
+        return self.gaps(str(value or ""))
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def to_csv(words: Words, rows: Sequence[Mapping[str, Any]]) -> str:
@@ -158,37 +176,37 @@ def _sheet_title(text: str) -> str:
 
 
 def to_xlsx(words: Words, rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """Write-only (streamed) workbook: the participants and the data dictionary. Text cells are text: a
+    value that looks like a formula was already given a leading apostrophe (:func:`spreadsheet_safe`)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     _: Callable[[str], str] = words._
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _sheet_title(_("Participants"))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_sheet_title(_("Participants")))
+    bold = Font(bold=True)
+
+    def heading(values: Sequence[str]) -> list[WriteOnlyCell]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=str(spreadsheet_safe(value)))
+            cell.font = bold
+            cells.append(cell)
+        return cells
+
     columns = words.columns_cached
-    sheet.append([c.heading for c in columns])
+    sheet.freeze_panes = "A2"
+    sheet.append(heading([c.heading for c in columns]))
     for item in rows:
         sheet.append(words.row(item))
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
     guide = book.create_sheet(_sheet_title(_("Data dictionary")))
-    guide.append([_("Column"), _("Meaning"), _("Values"), _("Unit")])
-    for cell in guide[1]:
-        cell.font = Font(bold=True)
-    for c in columns:
-        guide.append([spreadsheet_safe(v) for v in (c.heading, c.meaning, c.values, c.unit)])
-    for cells in guide.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
     for letter, width in (("A", 28), ("B", 70), ("C", 50), ("D", 12)):
         guide.column_dimensions[letter].width = width
+    sheet = guide
+    guide.append(heading([_("Column"), _("Meaning"), _("Values"), _("Unit")]))
+    for c in columns:
+        guide.append([spreadsheet_safe(v) for v in (c.heading, c.meaning, c.values, c.unit)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -72,23 +72,34 @@ def _month(day: Any) -> date:
 
 
 def _cohort_raw(session: Any, cohort_id: str) -> tuple[_Raw, dict[date, Counts]]:
-    """The cohort's finished people: totals and calls per month (its rows of the covering index)."""
+    """The cohort's finished people: totals and calls per month, summed in SQL over the cohort's rows of
+    the covering index (month and call groups come back, never people)."""
     p = Participation
-    columns: list[Any] = [p.finished_at, p.recommendation, *(getattr(p, f"d_{d}") for d in DIMENSIONS)]
+    finished = col(p.finished_at)
+    if session.get_bind().dialect.name == "postgresql":
+        month: Any = func.to_char(finished, "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", finished)
+    dims: list[Any] = [func.sum(col(getattr(p, f"d_{d}"))) for d in DIMENSIONS]
+    dims += [func.count(col(getattr(p, f"d_{d}"))) for d in DIMENSIONS]
     rows = session.execute(
-        sql_select(*(col(c) for c in columns)).where(col(p.cohort_id) == cohort_id, col(p.finished_at).is_not(None))
+        sql_select(month, col(p.recommendation), func.count(), *dims)
+        .where(col(p.cohort_id) == cohort_id, finished.is_not(None))
+        .group_by(month, col(p.recommendation))
     ).all()
     total = _empty()
     months: dict[date, Counts] = defaultdict(lambda: {"n": 0, **dict.fromkeys(FITS, 0)})
+    width = len(DIMENSIONS)
     for row in rows:
         call = row[1] if row[1] in FITS else "NOCALL"
-        for counts in (total.counts, months[_month(row[0])]):
-            counts["n"] += 1
-            counts[call] += 1
-        for d, v in zip(DIMENSIONS, row[2:], strict=True):
-            if v is not None:
-                total.sums[d] += float(v)
-                total.dims[d] += 1
+        year, mon = (int(x) for x in str(row[0]).split("-"))
+        n = int(row[2])
+        for counts in (total.counts, months[date(year, mon, 1)]):
+            counts["n"] += n
+            counts[call] += n
+        for i, d in enumerate(DIMENSIONS):
+            total.sums[d] += float(row[3 + i] or 0)
+            total.dims[d] += int(row[3 + width + i] or 0)
     return total, dict(months)
 
 
