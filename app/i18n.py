@@ -7,12 +7,12 @@ the question bank; Babel's catalogs live in ``locales/<en|zh_Hans|vi>``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_timedelta
+from babel.dates import format_skeleton, format_timedelta
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
@@ -89,6 +89,11 @@ def locale(lang: str) -> Locale:
 
 def fmt_date(value: datetime, lang: str) -> str:
     return babel_format_date(value, format="long", locale=locale(lang))
+
+
+def fmt_month(value: date, lang: str) -> str:
+    """A month and year: "March 2026", "2026年3月", "tháng 3, 2026"."""
+    return format_skeleton("yMMMM", value, locale=locale(lang))
 
 
 def fmt_percent(value: float, lang: str) -> str:

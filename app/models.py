@@ -373,6 +373,13 @@ class Participation(SQLModel, table=True):
             "gaps_am",
             "gaps_pm",
         ),
+        # the participants table (app/services/participants.py): one index per sort, after the organisation
+        # and visibility (migration hrpeople_0001)
+        Index("ix_participation_people_name", "org_id", "visibility", "display_name", "id"),
+        Index("ix_participation_people_department", "org_id", "visibility", "department", "display_name", "id"),
+        Index("ix_participation_people_level", "org_id", "visibility", "level", "display_name", "id"),
+        Index("ix_participation_people_call", "org_id", "visibility", "recommendation", "display_name", "id"),
+        Index("ix_participation_people_activity", "org_id", "visibility", "finished_at", "display_name", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -405,6 +412,8 @@ class Participation(SQLModel, table=True):
     gaps_pm: int = 0
     gaps_fit: int = 0  # the mask of the track this person fits (overall >= 0: AM)
     bank_version: str | None = Field(default=None, max_length=16)
+    # the people-list entry whose personal invitation this person joined with (none for the shared link)
+    person_id: str | None = Field(default=None, max_length=32, index=True)
 
 
 GAP_BITS = 24  # skills whose gap counts the rollup keeps (bank order); the bank has 16

@@ -19,6 +19,7 @@ from app.i18n import (
     colon,
     fmt_date,
     fmt_list,
+    fmt_month,
     fmt_number,
     fmt_paren,
     fmt_percent,
@@ -82,6 +83,7 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["tx"] = _tx
     env.filters["date"] = lambda value: fmt_date(value, lang)
+    env.filters["month"] = lambda value: fmt_month(value, lang)
     env.filters["percent"] = lambda value: fmt_percent(value, lang)
     env.filters["probability"] = lambda value: fmt_probability(value, lang)
     env.filters["number"] = lambda value, digits=0: fmt_number(value, lang, digits)

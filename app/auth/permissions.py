@@ -132,6 +132,9 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/cohorts/{cohort_id}/export.xlsx", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/report.pdf", NOT_FOUND),
     _read("GET", "/hr/people"),
+    _read("GET", "/hr/participants"),
+    _read("GET", "/hr/compare"),
+    _read("GET", "/hr/participants/{participation_id}", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/personal", NOT_FOUND),
     # --- HR: changing things (owners) ---------------------------------------------------------------------
     _write("POST", "/hr/cohorts"),

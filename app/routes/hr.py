@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,7 +16,7 @@ from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
 from app.models import HrUser
 from app.security import is_https
-from app.services import hr, psychometrics
+from app.services import exports, hr, psychometrics
 from app.services import labels as role_labels
 from app.templating import labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
@@ -369,18 +367,7 @@ def revoke_invitation(request: Request, invitation_id: PublicId, db: DbDep, user
 
 # --- exports ---------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = (
-    "name", "department", "level", "current_role", "recommendation", "overall",
-    *(f"d_{d}" for d in hr.DIMENSIONS),
-    "readiness_am", "readiness_pm", "gaps_am", "gaps_pm", "finished_at",
-)  # fmt: skip
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Neutralise formula injection: text starting with = + - @ tab or CR gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+spreadsheet_safe = exports.spreadsheet_safe  # kept here for the callers that import it from the routes
 
 
 def _export_rows(request: Request, bank: Any, db: Database, user: HrUser, cohort_id: str) -> list[dict[str, Any]]:
@@ -390,16 +377,16 @@ def _export_rows(request: Request, bank: Any, db: Database, user: HrUser, cohort
     return hr.identified_rows(db, bank, user.org_id, cohort_id)
 
 
+def _export_words(request: Request, bank: Any) -> exports.Words:
+    """Headings and values in the HR user's language, with the organisation's role titles."""
+    return exports.Words(bank, request.state.lang, labels_for(request, getattr(request.state, "role_labels", None)))
+
+
 @router.get("/hr/cohorts/{cohort_id}/export.csv")
 def export_csv(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, user: UserDep) -> Response:
     rows = _export_rows(request, bank, db, user, cohort_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([spreadsheet_safe(row[c]) for c in EXPORT_COLUMNS])
     return Response(
-        "\ufeff" + buffer.getvalue(),  # BOM: Excel opens UTF-8 (Chinese, Vietnamese names) correctly
+        exports.to_csv(_export_words(request, bank), rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}.csv"', "Cache-Control": "no-store"},
     )
@@ -407,24 +394,9 @@ def export_csv(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, 
 
 @router.get("/hr/cohorts/{cohort_id}/export.xlsx")
 def export_xlsx(request: Request, cohort_id: PublicId, bank: BankDep, db: DbDep, user: UserDep) -> Response:
-    from openpyxl import Workbook
-
     rows = _export_rows(request, bank, db, user, cohort_id)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "participants"
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        sheet.append([spreadsheet_safe(row[c]) for c in EXPORT_COLUMNS])
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    out = io.BytesIO()
-    book.save(out)
     return Response(
-        out.getvalue(),
+        exports.to_xlsx(_export_words(request, bank), rows),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}.xlsx"', "Cache-Control": "no-store"},
     )

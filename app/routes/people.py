@@ -1,4 +1,5 @@
-"""HR: the organisation's people: list (analysts and owners), import from a file and add by hand (owners);
+"""HR: the organisation's people: the identified participants (a table with search, sort, filters and pages;
+each one's page), the people list (analysts and owners), import from a file and add by hand (owners);
 personal invitations of a cohort: preview, send by e-mail (or make links to copy without SMTP), revoke.
 
 Import is two requests: the file (or pasted CSV) is checked and shown row by row, nothing written; the
@@ -18,10 +19,10 @@ from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
 from app.routes.hr import OwnerDep, UserDep
-from app.services import hr, invitations, people
+from app.services import hr, invitations, participants, people, trends
 from app.templating import render
 from app.tokens import join_link
-from app.web import CsrfDep, DbDep, NotFound, SettingsDep
+from app.web import BankDep, CsrfDep, DbDep, NotFound, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -238,3 +239,68 @@ def personal_revoke(request: Request, personal_id: PublicId, db: DbDep, user: Ow
     if cohort_id is None or not invitations.revoke(db, user.org_id, personal_id, request.app.state.clock()):
         raise NotFound
     return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal", status_code=303)
+
+
+# --- identified participants: the table and each one's page ---------------------------------------------
+
+
+@router.get("/hr/participants", response_class=HTMLResponse)
+def participants_page(
+    request: Request,
+    db: DbDep,
+    user: UserDep,
+    q: Annotated[Line, Query(max_length=100)] = "",
+    cohort: Annotated[Line, Query(max_length=32)] = "",
+    department: Annotated[Line, Query(max_length=100)] = "",
+    level: Annotated[Line, Query(max_length=100)] = "",
+    status: Annotated[Line, Query(max_length=20)] = "",
+    call: Annotated[Line, Query(max_length=20)] = "",
+    sort: Annotated[Line, Query(max_length=20)] = "",
+    offset: Annotated[Line, Query(max_length=9)] = "",
+) -> HTMLResponse:
+    key = sort.removeprefix("-") or "name"
+    refused = (
+        (status and status not in participants.STATUSES)
+        or (call and call not in participants.CALLS)
+        or key not in participants.SORTS
+    )
+    query = participants.Query(
+        search=q,
+        cohort=cohort or None,
+        department=department or None,
+        level=level or None,
+        status=None if refused else status or None,
+        call=None if refused else call or None,
+        sort="name" if refused else key,
+        descending=not refused and sort.startswith("-"),
+        offset=parse_int(offset, 0, 10**6) or 0,
+    )
+    listing = participants.listing(db, user.org_id, query)
+    context = {"user": user, "listing": listing, "page_size": participants.PAGE, "refused": bool(refused)}
+    return render(request, "hr/participants.html", context, block="table", status_code=422 if refused else 200)
+
+
+@router.get("/hr/participants/{participation_id}", response_class=HTMLResponse)
+def participant_page(
+    request: Request, participation_id: PublicId, bank: BankDep, db: DbDep, user: UserDep
+) -> HTMLResponse:
+    found = participants.profile(db, bank, user.org_id, participation_id)
+    if found is None:
+        raise NotFound  # aggregate-only, withdrawn, another organisation's or unknown: the same 404
+    return render(request, "hr/participant.html", {"user": user, "person": found})
+
+
+@router.get("/hr/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    db: DbDep,
+    user: UserDep,
+    a: Annotated[Line, Query(max_length=32)] = "",
+    b: Annotated[Line, Query(max_length=32)] = "",
+) -> HTMLResponse:
+    found = trends.compare(db, user.org_id, a or None, b or None)
+    if found is None:
+        raise NotFound  # a cohort of another organisation, or none at all
+    cohorts = trends.cohort_choices(db, user.org_id)
+    context = {"user": user, "comparison": found, "a": a, "b": b, "cohorts": cohorts, "K": hr.K}
+    return render(request, "hr/compare.html", context, block="comparison")

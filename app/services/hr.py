@@ -23,7 +23,15 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import GAP_BITS, Cohort, Invitation, Organisation, Participation, ParticipationRollup
+from app.models import (
+    GAP_BITS,
+    Cohort,
+    Invitation,
+    Organisation,
+    Participation,
+    ParticipationRollup,
+    PersonalInvitation,
+)
 from app.services import forms, quiz
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
@@ -270,6 +278,8 @@ def join(
         )
         if getattr(taken, "rowcount", 0) != 1:
             raise HrError("closed")
+        personal = select(PersonalInvitation.person_id).where(PersonalInvitation.invitation_id == found.invitation.id)
+        participation.person_id = session.exec(personal).first()  # a personal link: who in the people list
         session.add(started.assessment)
         session.flush()
         session.add(participation)
@@ -415,6 +425,20 @@ class Dashboard:
 FITS = ("AM", "PM", "HYBRID", "NOCALL")  # every recommendation scoring 2.0.0 can give
 
 
+def employee_actions(bank: Bank, skill: str, track: str | None = None, role: str | None = None) -> tuple[str, ...]:
+    """Up to three plan actions for ``skill`` that suit an employee (HR's people, not students): those
+    written for any starting role first, then those for ``role``; never the student-only ones (internship
+    applications and the like)."""
+    fitting = [
+        a
+        for a in bank.actions
+        if skill in a.skills and (track is None or a.track == track) and set(a.from_roles) != {"student"}
+    ]
+    general = [a.id for a in fitting if not a.from_roles]
+    own = [a.id for a in fitting if a.from_roles and (role is None or role in a.from_roles)]
+    return tuple(dict.fromkeys(general + own))[:3]
+
+
 def suppress(counts: Mapping[str, int], k: int = K) -> dict[str, int | None]:
     """Hide counts under ``k``; when the hidden ones add up to 1..k-1 (recoverable from the total by
     subtraction), hide the next smallest visible count too, until they are not."""
@@ -537,7 +561,7 @@ def dashboard(db: Database, bank: Bank, org_id: str, cohort_id: str | None, filt
         ranked = sorted(((int(t or 0), i) for i, t in enumerate(row[14:])), key=lambda x: (-x[0], x[1]))
         for total, i in ranked[:5]:
             if total > 0:
-                actions = tuple(a.id for a in bank.actions if skills[i] in a.skills)[:3]
+                actions = employee_actions(bank, skills[i])
                 board.gaps.append(GapRow(skills[i], total if total >= K else None, actions))
 
         visible = suppress({str(g[0]): int(g[1]) for g in groups}) if groups else {}

@@ -278,7 +278,7 @@ def test_identified_and_aggregate_and_withdrawal(app: Any, bank: Bank) -> None:
     assert "6 people" in page
     assert "Secret Name" not in page
     rows = list(csv.DictReader(io.StringIO(owner.get(f"/hr/cohorts/{cohort}/export.csv").text.lstrip("\ufeff"))))
-    assert sorted(r["name"] for r in rows) == ["Person 0", "Person 1", "Person 2"]
+    assert sorted(r["Name"] for r in rows) == ["Person 0", "Person 1", "Person 2"]
     # the participant sees the cohort on their result page and withdraws
     result_url = people[0].post("/quiz/finish").headers["location"]
     mine = people[0].get(result_url).text
@@ -288,7 +288,7 @@ def test_identified_and_aggregate_and_withdrawal(app: Any, bank: Bank) -> None:
     assert people[0].post(f"{result_url}/withdraw/{pid}").status_code == 303
     assert "5 people" in owner.get(f"/hr/cohorts/{cohort}").text
     rows = list(csv.DictReader(io.StringIO(owner.get(f"/hr/cohorts/{cohort}/export.csv").text.lstrip("\ufeff"))))
-    assert "Person 0" not in [r["name"] for r in rows]
+    assert "Person 0" not in [r["Name"] for r in rows]
     assert people[0].get(result_url).status_code == 200  # their own result stays theirs
 
 
@@ -400,10 +400,10 @@ def test_exports_neutralise_formulas(app: Any, bank: Bank) -> None:
     res = owner.get(f"/hr/cohorts/{cohort}/export.csv")
     assert res.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(res.text.lstrip("\ufeff"))))
-    names = sorted(r["name"] for r in rows)
+    names = sorted(r["Name"] for r in rows)
     assert "Lan Trần" in names and "=NEVER" not in res.text
     for r in rows:
-        assert r["name"][:1] not in ("=", "+", "-", "@", "\t", "\r"), r["name"]
+        assert r["Name"][:1] not in ("=", "+", "-", "@", "\t", "\r"), r["Name"]
     assert "'=HYPERLINK(" in res.text
     xlsx = owner.get(f"/hr/cohorts/{cohort}/export.xlsx")
     book = load_workbook(io.BytesIO(xlsx.content))

@@ -14,12 +14,13 @@ from typing import Any
 
 import pyotp
 from fastapi import Request
+from sqlmodel import select
 
 from app import auth
 from app.auth.permissions import MATRIX, Outcome, Rule
 from app.config import Settings
 from app.main import create_app
-from app.models import utcnow
+from app.models import Participation, utcnow
 from app.routes.hr import UserDep
 from app.services import hr, invitations, people
 from scoring.model import Bank
@@ -149,6 +150,10 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
         "user_id": target,
     }
     FORMS["/hr/mfa/setup"] = {"secret": MFA_SECRET, "code": pyotp.TOTP(MFA_SECRET).now()}
+    with db.read() as session:  # an identified participant of A (their HR page); still nobody's quiz cookie
+        values["participation_id"] = session.exec(
+            select(Participation.id).where(Participation.org_id == org_a, Participation.visibility == "identified")
+        ).first()
     browsers = {
         "anonymous": Browser(app),
         "other_owner": signed_in(app, "owner@b.test"),

@@ -144,6 +144,14 @@ def test_no_hr_page_reads_every_person(app: Any, org: tuple[str, str, str, str])
         "/hr/dashboard?department=Sales",
         "/hr/dashboard?department=Delivery&level=Junior&role=engineer&from=2020-01-01",
         f"/hr/cohorts/{cohort}/export.csv",
+        "/hr/participants",
+        "/hr/participants?sort=-activity&department=Sales",
+        "/hr/participants?sort=call&status=finished&offset=50",
+        f"/hr/participants?cohort={cohort}&sort=-level",
+        "/hr/participants?sort=department&level=Senior",
+        "/hr/compare",
+        f"/hr/compare?a={cohort}",
+        f"/hr/compare?a={cohort}&b={cohort}",
     ]
     try:
         for page in pages:

@@ -105,7 +105,10 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     hr = Browser(app, lang="zh-Hans")
     assert hr.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"}).status_code == 303
     hr_pages = ("/hr", f"/hr/cohorts/{cohort}", f"/hr/dashboard?cohort={cohort}", "/hr/users", "/hr/people")
-    hr_pages += (f"/hr/cohorts/{cohort}/personal", "/hr/labels", "/hr/psychometrics")
+    hr_pages += (f"/hr/cohorts/{cohort}/personal", "/hr/labels", "/hr/psychometrics", "/hr/participants")
+    listed = hr.get("/hr/participants").text
+    hr_pages += (listed[listed.index('href="/hr/participants/') + 6 :].split('"', 1)[0],)  # a participant's page
+    hr_pages += (f"/hr/compare?a={cohort}",)
     hr_pages += ("/hr/settings", "/hr/audit", "/hr/switch", "/hr/mfa/setup", f"/hr/cohorts/{cohort}/delete")
     operators.grant(app.state.db, email)
     hr_pages += ("/ops/psychometrics",)  # the operator's page (no report stored: its empty state)
