@@ -52,7 +52,7 @@ from functools import lru_cache
 from scoring.engine import compiled, score
 from scoring.model import Answers, AnswerValue, Bank, Flag, Item, Params, Recommendation, Result
 
-CARELESS = frozenset({"misfit", "contradictory", "straight_lining", "too_fast"})
+CARELESS = frozenset({"careless", "misfit", "contradictory", "straight_lining", "too_fast"})
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def next_item(
 
     ``pool`` restricts the choice (used by :func:`replay`).
     """
-    asked = [i for i in values if bank.has_item(i) and bank.item(i).kind != "proficiency"]
+    asked = [i for i in values if bank.has_item(i) and bank.item(i).kind not in ("proficiency", "check")]
     done = set(asked)
     remaining = [i for i in bank.orientation_items if i.id not in done and (pool is None or i.id in pool)]
     if not remaining:

@@ -18,6 +18,7 @@ from scoring.adaptive import Step, replay, step
 from scoring.model import Answers, AnswerValue, Bank
 
 FULL, ADAPTIVE, CONTINUED = "full", "adaptive", "continued"
+CHECK_AFTER = (5, 11)  # where the adaptive form asks its two attention checks (before its minimum length, 16)
 FORMS = (FULL, ADAPTIVE)  # what a cohort or a person chooses; CONTINUED is an adaptive form taken on to the end
 
 
@@ -56,16 +57,29 @@ def progress(
     order = question_order(bank)
     if form not in (ADAPTIVE, CONTINUED):
         return Progress(order, FULL, None)
-    orientation = {i: v for i, v in answers.items() if bank.item(i).kind != "proficiency"}
+    orientation = {i: v for i, v in answers.items() if bank.item(i).kind not in ("proficiency", "check")}
+    checked = {i.id: answers[i.id] for i in bank.check_items if i.id in answers}
     asked = replay(bank, orientation, assessment_id)
     now = step(
         bank,
-        Answers("en", "other", {i: orientation[i] for i in asked}, timings_ms=dict(timings_ms or {})),
+        Answers("en", "other", {**{i: orientation[i] for i in asked}, **checked}, timings_ms=dict(timings_ms or {})),
         assessment_id,
         stop=form == ADAPTIVE,
     )
     nxt = (now.item_id,) if now.item_id is not None else ()
-    return Progress(asked + nxt + order[first_skill_index(bank) :], form, now)
+    return Progress(with_checks(bank, asked + nxt) + order[first_skill_index(bank) :], form, now)
+
+
+def with_checks(bank: Bank, orientation: tuple[str, ...]) -> tuple[str, ...]:
+    """The adaptive order with the instructed-response checks in it: after the 5th and the 11th question asked,
+    both before the shortest form may stop, so careless answering is judged on the short form as on the full."""
+    pending = list(zip(CHECK_AFTER, (i.id for i in bank.check_items), strict=False))
+    out: list[str] = []
+    for n, item_id in enumerate(orientation, start=1):
+        out.append(item_id)
+        while pending and pending[0][0] == n:
+            out.append(pending.pop(0)[1])
+    return tuple(out)
 
 
 def resume_number(progress: Progress, answers: Mapping[str, AnswerValue]) -> int | None:

@@ -85,7 +85,8 @@ def test_a_clear_profile_stops_early_says_why_and_the_result_says_so(browser: Br
     stopped = STOPPED.search(page)
     assert stopped is not None, page[:2000]
     asked, of = int(stopped.group(1)), int(stopped.group(2))
-    assert asked == number - 1 < of == len(bank.orientation_items)
+    checks = len(bank.check_items)  # the two attention checks are asked on the short form too
+    assert checks == 2 and asked + checks == number - 1 and asked < of == len(bank.orientation_items)
     assert "Continue with the full form" in page
     # the skills part stays whole
     for k in range(len(bank.proficiency_items)):
@@ -94,7 +95,8 @@ def test_a_clear_profile_stops_early_says_why_and_the_result_says_so(browser: Br
         answer(browser, n, item_id, 3)
     assert browser.get("/quiz").headers["location"] == "/quiz/review"
     review = browser.get("/quiz/review").text
-    assert f"You answered {asked + len(bank.proficiency_items)} of {asked + len(bank.proficiency_items)}" in review
+    shown = asked + checks + len(bank.proficiency_items)
+    assert f"You answered {shown} of {shown}" in review
     assert STOPPED.search(review) is not None
     result = browser.get(browser.post("/quiz/finish").headers["location"]).text
     assert "Your fit: Account Manager (AM)" in result
@@ -108,12 +110,33 @@ def test_a_clear_profile_stops_early_says_why_and_the_result_says_so(browser: Br
     res = browser.post("/quiz/continue")
     assert res.status_code == 303 and res.headers["location"] == "/quiz"
     n, item_id, page = current(browser)
-    assert n == asked + 1 and bank.item(item_id).kind != "proficiency" and STOPPED.search(page) is None
+    assert n == asked + checks + 1 and bank.item(item_id).kind != "proficiency" and STOPPED.search(page) is None
     until_skills(browser, bank, values)
     assert browser.get("/quiz").headers["location"] == "/quiz/review"
     final = browser.get(browser.post("/quiz/finish").headers["location"]).text
     assert "This result comes from the full form." in final
     assert quiz.result_of(app.state.db, next(iter(quiz_ids(app)))).form == "full"  # type: ignore[union-attr]
+
+
+def test_the_short_form_asks_the_attention_checks_and_does_not_stop_a_careless_person(
+    browser: Browser, bank: Bank
+) -> None:
+    """The checks come after the 5th and the 11th question (before the shortest stop); failing both is careless,
+    and a careless person answers the whole form however clear their other answers look."""
+    start(browser)
+    served: list[str] = []
+    values = moderate(bank, "am", skills=3)
+    for check in bank.check_items:
+        values[check.id] = 6 - check.expect if check.expect is not None else 3  # the other side of the scale
+    while True:
+        number, item_id, _page = current(browser)
+        if bank.item(item_id).kind == "proficiency":
+            break
+        served.append(item_id)
+        answer(browser, number, item_id, values[item_id])
+    checks = [i.id for i in bank.check_items]
+    assert [served.index(c) for c in checks] == [5, 12]  # after 5 questions, then after 11 more
+    assert len(served) == len(bank.orientation_items) + len(checks)  # never stopped early
 
 
 def quiz_ids(app: Any) -> list[str]:
@@ -127,11 +150,11 @@ def quiz_ids(app: Any) -> list[str]:
 
 def test_a_borderline_person_runs_the_whole_form(browser: Browser, bank: Bank) -> None:
     start(browser)
-    values: dict[str, AnswerValue] = {}
+    values: dict[str, AnswerValue] = {i.id: i.expect for i in bank.check_items}
     for item in bank.orientation_items:
         values[item.id] = item.options[0].id if item.kind == "situational" else 3 if item.kind == "likert" else 2
     number, page = until_skills(browser, bank, values)
-    assert number == len(bank.orientation_items) + 1
+    assert number == len(bank.orientation_items) + len(bank.check_items) + 1
     assert STOPPED.search(page) is None
 
 
@@ -200,17 +223,20 @@ def test_the_step_by_step_api_serves_the_adaptive_form(app: Any, bank: Bank) -> 
     base, headers = f"/api/v1/assessments/{created['id']}", {"Authorization": f"Bearer {created['owner_token']}"}
     assert api.get(f"{base}/next").status_code == 404  # the owner token only
     values = moderate(bank, "am")
+    checks = 0  # the attention checks are served too (numbered, not counted among the orientation questions)
     while True:
         now = api.get(f"{base}/next", headers=headers).json()
         if now["stopped"]:
             break
-        assert now["number"] == now["asked"] + 1 and now["form"] == "adaptive"
+        assert now["number"] == now["asked"] + checks + 1 and now["form"] == "adaptive"
         item = now["item"]
+        checks += bank.item(item["id"]).kind == "check"
         assert bank.item(item["id"]).kind != "proficiency" and "weights" not in json.dumps(item)
         value = values[item["id"]]
         assert api.put(f"{base}/answers/{item['id']}", json={"value": value}, headers=headers).status_code == 200
     assert now["asked"] < now["orientation_total"] == len(bank.orientation_items)
-    assert bank.item(now["item"]["id"]).kind == "proficiency" and now["number"] == now["asked"] + 1
+    assert checks == len(bank.check_items) == 2
+    assert bank.item(now["item"]["id"]).kind == "proficiency" and now["number"] == now["asked"] + checks + 1
     finished = api.post(f"{base}/finish", headers=headers).json()["result"]
     assert finished["recommendation"] == "AM" and finished["form"] == "adaptive"
     assert finished["adaptive"] == {"asked": now["asked"], "of": len(bank.orientation_items)}

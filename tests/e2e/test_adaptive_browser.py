@@ -28,6 +28,8 @@ def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def clear_value(item_id: str, lean: str) -> str:
     item = BANK.item(item_id)
+    if item.kind == "check":  # an attentive person does what the attention check asks
+        return str(item.expect)
     if item.kind == "likert":
         return "4" if item.key == lean else "2"
     if item.kind == "paired":
@@ -40,6 +42,8 @@ def clear_value(item_id: str, lean: str) -> str:
 
 def middle_value(item_id: str) -> str:
     item = BANK.item(item_id)
+    if item.kind == "check":
+        return str(item.expect)
     return item.options[0].id if item.kind == "situational" else "3" if item.kind == "likert" else "2"
 
 
@@ -52,13 +56,16 @@ def start_adaptive(page: Page, lang: str) -> None:
 
 
 def answer_until_skills(page: Page, choose: object) -> int:
-    """Click answers until the skills part; the number of orientation questions asked."""
-    for n in range(1, len(BANK.orientation_items) + 2):
+    """Click answers until the skills part; the number of orientation questions asked (the attention checks
+    are asked too, after the 5th and the 11th question, and not counted)."""
+    checks = 0
+    for n in range(1, len(BANK.orientation_items) + len(BANK.check_items) + 2):
         expect(page.locator("#quiz form.question")).to_have_attribute("action", f"/quiz/{n}")
         item_id = page.locator('#quiz input[name="item_id"]').get_attribute("value")
         assert item_id is not None
         if BANK.item(item_id).kind == "proficiency":
-            return n - 1
+            return n - 1 - checks
+        checks += BANK.item(item_id).kind == "check"
         page.locator(f'#quiz button[name="value"][value="{choose(item_id)}"]').click()  # type: ignore[operator]
     raise AssertionError("the orientation part never ended")
 
@@ -72,7 +79,7 @@ def test_a_clear_profile_stops_early_and_can_continue_to_the_full_form(page: Pag
     expect(stop).to_be_visible()
     expect(stop).to_contain_text(f"Your answers already show a clear fit; {asked} of {total} questions were needed.")
     stop.locator("button", has_text="Continue with the full form").click()
-    page.wait_for_url(f"**/quiz/{asked + 1}")
+    page.wait_for_url(f"**/quiz/{asked + len(BANK.check_items) + 1}")
     item_id = page.locator('#quiz input[name="item_id"]').get_attribute("value")
     assert item_id is not None and BANK.item(item_id).kind != "proficiency"
     expect(page.locator(".adaptive-stop")).to_have_count(0)
