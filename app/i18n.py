@@ -100,6 +100,14 @@ def fmt_number(value: float, lang: str, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=locale(lang))
 
 
+def fmt_signed(value: float) -> str:
+    """A whole number with its sign, the negative one with a true minus sign (U+2212), not a hyphen."""
+    n = round(value)
+    if n > 0:
+        return f"+{n}"
+    return f"\u2212{-n}" if n < 0 else "0"
+
+
 def fmt_probability(value: float, lang: str) -> str:
     """A probability as a whole percentage, never "100%" or "0%": a measurement is never certain."""
     if value > 0.99:

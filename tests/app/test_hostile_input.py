@@ -274,6 +274,7 @@ FORM_BASE = {
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
+    "label": "Sales, March",
     "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
