@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.i18n import fmt_signed
+from app.i18n import fmt_number, fmt_signed
 from app.models import Assessment, utcnow
 from app.services import duration, hr, quiz
 from scoring.model import Bank
@@ -190,6 +190,8 @@ def test_the_new_invitation_link_has_a_copy_button_that_scripts_reveal(app: Any,
 def test_heatmap_and_signed_numbers_use_a_true_minus() -> None:
     assert fmt_signed(-43) == "\u221243" and fmt_signed(12.4) == "+12" and fmt_signed(0.2) == "0"
     assert "-" not in fmt_signed(-100)
+    assert fmt_number(-0.25, "en", 2) == "\u22120.25" and fmt_number(-1234.5, "vi", 1) == "\u22121.234,5"
+    assert fmt_number(0.25, "zh-Hans", 2) == "0.25"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
