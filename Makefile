@@ -7,7 +7,7 @@ PO      := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO      := $(PO:.po=.mo)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint typecheck check-bank unit messages bench bench-1m simulate screenshots system-deps clean
+.PHONY: setup run test lint typecheck check-bank unit messages bench bench-1m simulate screenshots lighthouse system-deps clean
 
 setup: $(STAMP) $(MO)
 
@@ -74,6 +74,15 @@ bench: setup system-deps
 # HR pages at 100k and 1M people on SQLite and PostgreSQL (builds 1M rows twice: tens of minutes)
 bench-1m: setup system-deps
 	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.hr_pages --sizes 100000 1000000 --keep var/bench-1m.sqlite3
+
+# Lighthouse (npm, pinned; Node 18.16+: 13.x needs Node 22) with Debian's Chromium on the landing page, a question
+# and the result, mobile and desktop. Installed into var/lighthouse on first use. Not part of `make test`.
+LIGHTHOUSE_VERSION ?= 12.8.2
+lighthouse: setup system-deps
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q npm >/dev/null; }
+	@test -x var/lighthouse/node_modules/.bin/lighthouse || npm install --prefix var/lighthouse --no-save --no-audit \
+	  --no-fund --loglevel=error lighthouse@$(LIGHTHOUSE_VERSION)
+	$(BIN)/python -m bench.lighthouse
 
 screenshots: setup system-deps
 	$(BIN)/python -m scripts.screenshots var/screenshots

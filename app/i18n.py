@@ -101,8 +101,17 @@ def fmt_percent(value: float, lang: str) -> str:
 
 
 def fmt_number(value: float, lang: str, digits: int = 0) -> str:
+    """A number in the language's format; a negative one with a true minus sign (U+2212), not a hyphen."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale(lang))
+    return format_decimal(value, format=pattern, locale=locale(lang)).replace("-", "\u2212")
+
+
+def fmt_signed(value: float) -> str:
+    """A whole number with its sign, the negative one with a true minus sign (U+2212), not a hyphen."""
+    n = round(value)
+    if n > 0:
+        return f"+{n}"
+    return f"\u2212{-n}" if n < 0 else "0"
 
 
 def fmt_probability(value: float, lang: str) -> str:

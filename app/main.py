@@ -28,7 +28,7 @@ from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.services.params import active_params
 from app.templating import render
-from app.web import CsrfError, NotFound, request_lang
+from app.web import CsrfError, NotFound, kept_lang_header, request_lang
 from scoring import load_bank
 
 log = logging.getLogger("rolefit")
@@ -45,10 +45,16 @@ def _error(
     if _is_api(request):
         response: Response = error_response(lang, status, code, field, **params)
     else:
-        context = {"status": status, "message": message(code, lang, item=field, **params)}
+        context = {"status": status, "code": code, "message": message(code, lang, item=field, **params)}
         response = render(request, "error.html", context, status_code=status)
     response.headers.update(headers or {})
     return response
+
+
+def _not_found_code(request: Request) -> str:
+    """A share link that leads nowhere says so helpfully, the same for an expired, a revoked and a wrong one
+    (a guesser learns nothing); everything else gets the plain "not found"."""
+    return "share_gone" if request.url.path.startswith("/s/") else "not_found"
 
 
 # pydantic's error types -> our message codes (a refused parameter or field, in the request's language)
@@ -99,7 +105,18 @@ class Language:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            scope.setdefault("state", {})["lang"] = request_lang(Request(scope))
+            request = Request(scope)
+            scope.setdefault("state", {})["lang"] = request_lang(request)
+            kept = kept_lang_header(request) if scope["method"] in ("GET", "HEAD") else None
+            if kept is not None and not scope["path"].startswith(("/api/", "/static/")):
+
+                async def send_keeping_lang(message: Any) -> None:
+                    if message["type"] == "http.response.start":
+                        message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", kept)]}
+                    await send(message)
+
+                await self.app(scope, receive, send_keeping_lang)
+                return
         await self.app(scope, receive, send)
 
 
@@ -178,14 +195,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, _exc: NotFound) -> Response:
-        return _error(request, 404, "not_found")
+        return _error(request, 404, _not_found_code(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
             return _error(request, 405, "method", headers={"Allow": _allowed(request)})
         if exc.status_code == 404:
-            return _error(request, 404, "not_found")
+            return _error(request, 404, _not_found_code(request))
         return _error(request, exc.status_code, "invalid")
 
     @app.exception_handler(hr.LoginRequired)

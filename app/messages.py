@@ -22,6 +22,11 @@ ERRORS: dict[str, str] = {
     "bad_role": N_("Please choose your current role."),
     "bad_years": N_("Please choose your years of experience from the list."),
     "not_found": N_("Not found. The link may be wrong, or the data may have been deleted."),
+    "share_gone": N_(
+        "This link no longer works. Share links expire after the time their owner chose, and the owner can revoke "
+        "them at any time; the link may also have been copied incompletely. Ask the person who sent it for a new "
+        "one: they can make it from their result page in a moment."
+    ),
     "csrf": N_("This form has expired or was sent from another site. Please reload the page and try again."),
     "too_large": N_("The request is too large."),
     "malformed_json": N_("The request body is not valid JSON."),

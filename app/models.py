@@ -33,6 +33,9 @@ def utcnow() -> datetime:
 class Assessment(SQLModel, table=True):
     """One person's run through the quiz. ``id`` is random (it appears in URLs); secrets are stored hashed."""
 
+    # the newest completions per language and bank version (the time estimate, app/services/duration.py)
+    __table_args__ = (Index("ix_assessment_locale_bank_finished", "locale", "bank_version", "finished_at"),)
+
     id: str = Field(primary_key=True, max_length=32)
     owner_hash: str = Field(max_length=64, unique=True)  # sha256 of the owner token (cookie / Bearer)
     resume_hash: str = Field(max_length=64, unique=True)  # sha256 of the short resume code
@@ -315,6 +318,7 @@ class Invitation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
     expires_at: datetime | None = None  # personal invitations expire; the shared link closes with its cohort
+    label: str | None = Field(default=None, max_length=80)  # HR's own name for the link ("Sales, March")
 
 
 DIMS = ("d_scope", "d_stakeholders", "d_horizon", "d_capability", "d_position", "d_career")

@@ -24,12 +24,13 @@ from app.i18n import (
     fmt_paren,
     fmt_percent,
     fmt_probability,
+    fmt_signed,
     translations,
 )
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
 from scoring.labels import Labels, defaults, fill, with_overrides
 
-STATIC_VERSION = "2"
+STATIC_VERSION = "3"
 
 
 def is_htmx(request: Request) -> bool:
@@ -87,6 +88,7 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     env.filters["percent"] = lambda value: fmt_percent(value, lang)
     env.filters["probability"] = lambda value: fmt_probability(value, lang)
     env.filters["number"] = lambda value, digits=0: fmt_number(value, lang, digits)
+    env.filters["signed"] = fmt_signed
     env.filters["join_list"] = lambda items: fmt_list(items, lang)
     env.filters["skill_name"] = pass_context(lambda ctx, skill: _tx(ctx, ctx["bank"].skill(skill).name))
     env.filters["signed"] = lambda value: f"{round(value):+d}".replace("-", "\u2212") if round(value) else "0"

@@ -67,6 +67,20 @@ def set_lang_cookie(request: Request, response: Response, lang: str) -> None:
     )
 
 
+def kept_lang_header(request: Request) -> bytes | None:
+    """The ``Set-Cookie`` value that remembers a page's ``?lang=`` (None when there is none, or it is kept already).
+
+    A link such as ``/hr/cohorts/x?lang=zh-Hans`` then keeps Chinese on the next page and form (a filter, a
+    sign-in) that does not carry the parameter.
+    """
+    explicit = normalise(request.query_params.get("lang"))
+    if explicit is None or explicit == normalise(request.cookies.get(LANG_COOKIE)):
+        return None
+    carrier = Response()
+    set_lang_cookie(request, carrier, explicit)
+    return carrier.headers["set-cookie"].encode("latin-1")
+
+
 @dataclass(frozen=True)
 class QuizCookie:
     assessment_id: str

@@ -70,6 +70,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/", "none"),
     _open("POST", "/lang", "none (CSRF)"),
     _open("GET", "/method", "none"),
+    _open("GET", "/accessibility", "none"),
     _open("GET", "/healthz", "none"),
     _open("GET", "/readyz", "none"),
     _open("GET", "/start", "none"),

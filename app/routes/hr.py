@@ -344,9 +344,15 @@ def org_dashboard(request: Request, bank: BankDep, db: DbDep, user: UserDep) -> 
 
 
 @router.post("/hr/cohorts/{cohort_id}/invitations", dependencies=[CsrfDep])
-def new_invitation(request: Request, cohort_id: PublicId, db: DbDep, user: UserDep) -> RedirectResponse:
+def new_invitation(
+    request: Request,
+    cohort_id: PublicId,
+    db: DbDep,
+    user: UserDep,
+    label: Annotated[Line, Form(max_length=80)] = "",
+) -> RedirectResponse:
     try:
-        made = hr.new_invitation(db, user.org_id, cohort_id, request.app.state.clock())
+        made = hr.new_invitation(db, user.org_id, cohort_id, request.app.state.clock(), label=label)
     except hr.HrError as err:
         raise NotFound from err
     auth.audit(db, user.org_id, user.id, "invitation.create", cohort_id)

@@ -63,11 +63,13 @@ async def join(
     request.state.role_labels = labels.of_org(db, found.cohort.org_id, ui)
     values = {
         "visibility": visibility, "display_name": display_name, "department": department, "level": level,
-        "lang": lang, "current_role": current_role, "years_experience": years_experience,
+        "lang": lang, "current_role": current_role, "years_experience": years_experience, "consent": consent,
     }  # fmt: skip
-    errors: dict[str, str] = {}
-    if consent != "yes":
-        errors["consent"] = message("no_consent", ui)
+    # every problem at once, in the order of the form (the error summary lists them top to bottom)
+    problems = hr.consent_problems(
+        found.cohort, visibility=visibility, display_name=display_name, department=department, level=level
+    )
+    errors: dict[str, str] = {field: message(code, ui) for field, code in problems.items()}
     chosen_lang = normalise(lang) if lang else ui
     if chosen_lang not in LANGS:
         errors["lang"] = message("bad_lang", ui)
@@ -76,6 +78,8 @@ async def join(
     allowed_years = {o.id for c in bank.context if c.field == "years_experience" for o in c.options}
     if years_experience and years_experience not in allowed_years:
         errors["years_experience"] = message("bad_years", ui)
+    if consent != "yes":
+        errors["consent"] = message("no_consent", ui)
     if not errors:
         try:
             started, _ = hr.join(

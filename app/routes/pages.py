@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.i18n import normalise
 from app.inputs import Line
-from app.services import quiz
+from app.services import duration, quiz
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, current_assessment, safe_next, set_lang_cookie
 
@@ -36,6 +36,7 @@ async def landing(
         "total_items": len(quiz.question_order(bank)),
         "progress": progress,
         "deleted": deleted == "1",
+        "minutes": duration.estimate(db, bank, request.state.lang).minutes,
     }
     return render(request, "landing.html", context)
 
@@ -59,3 +60,9 @@ async def change_language(
 @router.get("/method", response_class=HTMLResponse)
 async def method(request: Request, bank: BankDep) -> HTMLResponse:
     return render(request, "method.html", {"constants": bank.scoring})
+
+
+@router.get("/accessibility", response_class=HTMLResponse)
+async def accessibility(request: Request) -> HTMLResponse:
+    """The accessibility statement (the full text, in English, is docs/accessibility.md)."""
+    return render(request, "accessibility.html", {})

@@ -127,7 +127,9 @@ def _add_invitation(session: Session, cohort: Cohort, now: datetime) -> NewInvit
     return NewInvitation(inv, token)
 
 
-def new_invitation(db: Database, org_id: str, cohort_id: str, now: datetime) -> NewInvitation:
+def new_invitation(db: Database, org_id: str, cohort_id: str, now: datetime, label: str | None = None) -> NewInvitation:
+    """A shared invitation link; ``label`` is HR's own name for it, so two links can be told apart."""
+    label = " ".join((label or "").split())[:80] or None
     with db.write() as session:
         cohort = session.get(Cohort, cohort_id)
         if cohort is None or cohort.org_id != org_id:
@@ -136,6 +138,7 @@ def new_invitation(db: Database, org_id: str, cohort_id: str, now: datetime) -> 
             select(func.count()).select_from(Participation).where(Participation.cohort_id == cohort_id)
         ).one()
         made = _add_invitation(session, cohort, now)
+        made.invitation.label = label
         if cohort.max_participants is not None:
             made.invitation.max_uses = max(0, cohort.max_participants - int(used))
         return made
@@ -225,6 +228,23 @@ def open_invitation(db: Database, token: str, now: datetime) -> OpenInvitation |
         return OpenInvitation(inv, cohort, org)
 
 
+def consent_problems(
+    cohort: Cohort, *, visibility: str, display_name: str | None, department: str | None, level: str | None
+) -> dict[str, str]:
+    """Every problem with a consent form at once, field -> message code, in the form's order (empty when fine)."""
+    problems: dict[str, str] = {}
+    if visibility not in VISIBILITY:
+        problems["visibility"] = "bad_visibility"
+    name = (display_name or "").strip()
+    if visibility == "identified" and (not name or len(name) > 120):
+        problems["display_name"] = "name_required"
+    if cohort.departments and department not in cohort.departments:
+        problems["department"] = "bad_department"
+    if cohort.levels and level not in cohort.levels:
+        problems["level"] = "bad_level"
+    return problems
+
+
 def join(
     db: Database,
     bank: Bank,
@@ -244,17 +264,15 @@ def join(
     if found is None:
         raise HrError("closed")
     cohort = found.cohort
-    if visibility not in VISIBILITY:
-        raise HrError("bad_visibility", "visibility")
+    problems = consent_problems(
+        cohort, visibility=visibility, display_name=display_name, department=department, level=level
+    )
+    if problems:
+        field, code = next(iter(problems.items()))
+        raise HrError(code, field)
     name = (display_name or "").strip() or None
-    if visibility == "identified" and (name is None or len(name) > 120):
-        raise HrError("name_required", "display_name")
     if visibility == "aggregate":
         name = None
-    if cohort.departments and department not in cohort.departments:
-        raise HrError("bad_department", "department")
-    if cohort.levels and level not in cohort.levels:
-        raise HrError("bad_level", "level")
     started = quiz.new_assessment(bank, lang=lang, current_role=current_role, years=years, form=cohort.form)
     participation = Participation(
         id=new_public_id(),

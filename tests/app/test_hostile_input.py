@@ -277,6 +277,7 @@ FORM_BASE = {
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3", "form": "full",
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
+    "label": "Sales, March",
     "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
     "org": "", "secret": "JBSWY3DPEHPK3PXP", "require_mfa": "", "identified_days": "365", "aggregate_days": "",
 }  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -54,8 +55,11 @@ def cohort_with_people(app: Any, bank: Bank, org_id: str, n: int, **kw: Any) -> 
 
 def new_link(b: Browser, path: str, prefix: str) -> str:
     page = b.get(path).text
-    start = page.index(f'readonly value="http://testserver{prefix}') + len('readonly value="http://testserver')
-    return page[start : page.index('"', start)]
+    found = re.search(
+        r'<textarea id="new-[a-z]+-url" readonly[^>]*>http://testserver(' + prefix + r"[^<]+)</textarea>", page
+    )
+    assert found is not None, "the new link, in full, in a read-only text area"
+    return found.group(1)
 
 
 # --- accounts ------------------------------------------------------------------------------------

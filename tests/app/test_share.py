@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -27,12 +28,12 @@ def create_link(b: Browser, result_url: str, scope: str = "full", days: str = "7
     res = b.post(result_url + "/shares", {"scope": scope, "days": days})
     assert res.status_code == 303 and res.headers["location"].endswith("#share")
     page = b.get(result_url).text
-    marker = 'class="share-url" value="' if 'class="share-url" value="' in page else 'value="http'
     assert "shown only once" in page
-    start_at = page.index('readonly value="') + len('readonly value="')
-    url = page[start_at : page.index('"', start_at)]
-    assert url.startswith("http://testserver/s/"), marker
-    return url.removeprefix("http://testserver")
+    # shown in full in a read-only text area (it wraps), with a Copy button that scripts reveal
+    found = re.search(r'<textarea id="new-share-url" readonly[^>]*>(http://testserver/s/[^<]+)</textarea>', page)
+    assert found is not None
+    assert 'data-copy="new-share-url"' in page
+    return found.group(1).removeprefix("http://testserver")
 
 
 def all_text_in_db(app: Any) -> str:
@@ -93,8 +94,14 @@ def test_revoke(app: Any, bank: Bank) -> None:
     assert Browser(app).get(path).status_code == 200
     res = owner.post(f"{result_url}/shares/{share_id}/revoke")
     assert res.status_code == 303
-    revoked = Browser(app).get(path)
-    assert revoked.status_code == 404 and "Not found" in revoked.text
+    viewer = Browser(app)
+    revoked = viewer.get(path)
+    assert revoked.status_code == 404 and "This link is not available" in revoked.text
+    # the same page as for a link that never existed: a guesser cannot tell revoked from unknown
+    unknown = viewer.get("/s/" + "y" * 43)
+    assert unknown.status_code == 404
+    assert revoked.text.replace(path, "/s/X") == unknown.text.replace("/s/" + "y" * 43, "/s/X")
+    assert "Not found" not in revoked.text  # not the generic page
     assert "Revoke" not in owner.get(result_url).text.split('id="share"')[1]
 
 
@@ -184,3 +191,29 @@ def _ts(value: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "hint"),
+    [
+        ("en", "This link is not available", "may also have been copied incompletely"),
+        ("zh-Hans", "此链接不可用", "所有者也可以随时撤销"),
+        ("vi", "Đường dẫn này không còn dùng được", "người sở hữu có thể thu hồi"),
+    ],
+)
+def test_a_dead_share_link_explains_itself_in_the_viewers_language(
+    app: Any, bank: Bank, lang: str, title: str, hint: str
+) -> None:
+    owner, result_url = finished(app, bank, "am")
+    path = create_link(owner, result_url)
+    real = app.state.clock
+    app.state.clock = lambda: real() + timedelta(days=8)
+    try:
+        expired = Browser(app, lang=lang).get(path)
+    finally:
+        app.state.clock = real
+    assert expired.status_code == 404
+    assert f"<h1>{title}</h1>" in expired.text and hint in expired.text
+    assert 'name="robots" content="noindex"' in expired.text
+    # elsewhere a missing page keeps the plain message
+    assert title not in Browser(app, lang=lang).get("/result/" + "z" * 22).text

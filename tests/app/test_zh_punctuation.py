@@ -78,7 +78,12 @@ def test_the_check_catches_english_joins() -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path) -> None:
     b = Browser(app, lang="zh-Hans")
-    pages: dict[str, str] = {"/": b.get("/").text, "/start": b.get("/start").text, "/method": b.get("/method").text}
+    pages: dict[str, str] = {
+        "/": b.get("/").text,
+        "/start": b.get("/start").text,
+        "/method": b.get("/method").text,
+        "/accessibility": b.get("/accessibility").text,
+    }
     start(b, lang="zh-Hans", role="pm")
     order = quiz.question_order(bank)
     kinds_seen: set[str] = set()
@@ -97,8 +102,8 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     pages["/resume"] = b.get("/resume").text
     assert b.post(url + "/shares", {"scope": "full", "days": "7"}).status_code == 303
     pages["result with a new share link"] = page = b.get(url).text
-    at = page.index('readonly value="http://testserver/s/') + len('readonly value="http://testserver')
-    pages["shared"] = Browser(app, lang="zh-Hans").get(page[at : page.index('"', at)]).text
+    at = page.index('">http://testserver/s/') + len('">http://testserver')
+    pages["shared"] = Browser(app, lang="zh-Hans").get(page[at : page.index("<", at)]).text
 
     org, email = make_org(app)
     cohort = cohort_with_people(app, bank, org, 12)

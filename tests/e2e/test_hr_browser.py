@@ -29,7 +29,7 @@ def test_cohort_invitation_join_and_dashboard(page: Page, browser: Browser, base
     page.fill("#departments", "Sales\nDelivery")
     page.locator("form[action='/hr/cohorts'] button").click()
     page.wait_for_url("**/hr/cohorts/*")
-    link = page.locator("input.share-url").input_value()
+    link = page.locator("#new-invitation-url").input_value()
     assert "/join/" in link
     # a participant, in Vietnamese, in another browser
     other = browser.new_context(locale="vi-VN", extra_http_headers={"Accept-Language": "vi"})

@@ -14,7 +14,7 @@ def test_share_link_in_a_second_browser(page: Page, browser: Browser, base_url: 
     page.locator('input[name="scope"][value="full"]').check()
     page.fill("#share-days", "30")
     page.locator('#share button[type="submit"]', has_text="Create a link").click()
-    link = page.locator("input.share-url")
+    link = page.locator("#new-share-url")
     expect(link).to_be_visible()
     expect(page.locator("#share img.qr")).to_be_visible()
     url = link.input_value()

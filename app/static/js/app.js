@@ -1,0 +1,76 @@
+/* rolefit's own script: small, no dependencies, loaded with `defer` (no inline scripts: strict CSP).
+   Every page works without it; it only adds two things:
+   1. focus after an htmx swap: the swapped-in element marked `data-focus` takes the focus, so a keyboard or
+      screen-reader user lands on what changed (a new share link, an error) instead of on <body>;
+   2. copy buttons: `<button data-copy="ID" hidden>` copies the text of the field #ID to the clipboard and says
+      so in its own status line. The button is `hidden` in the HTML and shown here, so without JavaScript
+      there is no dead button: the link is in a read-only field to select and copy by hand. */
+(function () {
+  "use strict";
+
+  function focusMarked() {
+    var target = document.querySelector("[data-focus]");
+    if (!target) { return; }
+    target.removeAttribute("data-focus");  // once: a later swap elsewhere must not pull the focus back
+    if (!target.hasAttribute("tabindex") && !/^(INPUT|BUTTON|A|SELECT|TEXTAREA)$/.test(target.tagName)) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+    if (target.select && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) { target.select(); }
+  }
+
+  function enableCopyButtons(root) {
+    var buttons = root.querySelectorAll("button[data-copy]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+    }
+  }
+
+  function say(button, text) {
+    var status = document.getElementById(button.getAttribute("aria-describedby") || "");
+    if (status) { status.textContent = text; }
+  }
+
+  function copy(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    var text = field.value !== undefined ? field.value : field.textContent;
+    var done = function () { say(button, button.getAttribute("data-copied") || "Copied"); };
+    var fallback = function () {
+      field.focus();
+      if (field.select) { field.select(); }
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      if (ok) { done(); } else { say(button, button.getAttribute("data-copy-failed") || ""); }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    if (button) {
+      event.preventDefault();
+      copy(button);
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    enableCopyButtons(document);
+    focusMarked();
+  });
+
+  function ready() {
+    enableCopyButtons(document);
+    // a page that loads with something to act on (a new link after a plain POST, an error summary)
+    focusMarked();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+}());
