@@ -541,7 +541,35 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
     def smtp() -> mail.SmtpConfig:
         return mail.SmtpConfig.from_settings(settings)
 
-    return {"mail.send": mail.job_handler(smtp), invitation.KIND: invitation.handler(database, settings.base_url, smtp)}
+    from app.mail import digest, reminder
+
+    return {
+        "mail.send": mail.job_handler(smtp),
+        invitation.KIND: invitation.handler(database, settings.base_url, smtp),
+        reminder.KIND: reminder.handler(database, settings.base_url, smtp),
+        digest.KIND: digest.handler(database, settings.base_url, smtp),
+    }
+
+
+def _job_ticks(settings: Any, database: Any) -> list[Any]:
+    """What every worker does on a schedule: queue the reminders and the HR digests that are due."""
+    from datetime import timedelta
+
+    from app import jobs
+    from app.services import digest, reminders
+
+    return [
+        jobs.Tick(
+            "reminders",
+            timedelta(seconds=settings.reminder_scan_seconds),
+            lambda now: reminders.schedule_due(database, now),
+        ),
+        jobs.Tick(
+            "digest",
+            timedelta(seconds=settings.digest_scan_seconds),
+            lambda now: digest.schedule_due(database, now),
+        ),
+    ]
 
 
 @cli.command("worker")
@@ -571,6 +599,7 @@ def worker_cmd(
         lease=timedelta(seconds=settings.job_lease_seconds),
         poll=settings.job_poll_seconds,
         retry_base=settings.job_retry_base_seconds,
+        ticks=_job_ticks(settings, database),
     )
     if not settings.smtp_host:
         typer.echo("note: ROLEFIT_SMTP_HOST is not set; mail jobs wait and retry until it is", err=True)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 300.0
     job_poll_seconds: float = 1.0
     job_retry_base_seconds: float = 30.0
+    # how often each worker looks for due reminders and HR digests (both are safe with several workers)
+    reminder_scan_seconds: float = 60.0
+    digest_scan_seconds: float = 600.0
 
 
 @lru_cache

@@ -23,7 +23,7 @@ from app.db import Database
 from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, join, pages, people, quiz, results
+from app.routes import api, health, hr, join, pages, people, quiz, reminders, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.templating import render
@@ -166,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (quiz.router, health.router, pages.router, results.router, join.router, hr.router, api.router):
         app.include_router(router)
     app.include_router(people.router)
+    app.include_router(reminders.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

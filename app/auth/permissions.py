@@ -91,6 +91,8 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/s/{token}/report.pdf", "share token"),
     _open("GET", "/join/{token}", "invitation token"),
     _open("POST", "/join/{token}", "invitation token (CSRF)"),
+    _open("GET", "/stop/{token}", "stop-reminders token"),
+    _open("POST", "/stop/{token}", "stop-reminders token (one-click, RFC 8058: no CSRF token)"),
     # --- the JSON API: the owner token as Bearer ---------------------------------------------------------
     _open("GET", "/api/v1/openapi.json", "none"),
     _open("GET", "/api/docs", "none"),
@@ -122,6 +124,9 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/cohorts/{cohort_id}/report.pdf", NOT_FOUND),
     _read("GET", "/hr/people"),
     _read("GET", "/hr/cohorts/{cohort_id}/personal", NOT_FOUND),
+    _read("GET", "/hr/cohorts/{cohort_id}/funnel", NOT_FOUND),
+    _read("GET", "/hr/funnel"),
+    _read("POST", "/hr/digest"),  # each HR user's own digest setting
     # --- HR: changing things (owners) ---------------------------------------------------------------------
     _write("POST", "/hr/cohorts"),
     _write("POST", "/hr/cohorts/{cohort_id}/invitations", NOT_FOUND),
@@ -135,6 +140,7 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/personal/preview", NOT_FOUND),
     _write("POST", "/hr/cohorts/{cohort_id}/personal/send", NOT_FOUND),
     _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
+    _write("POST", "/hr/cohorts/{cohort_id}/reminders", NOT_FOUND),
     _write("GET", "/hr/labels"),
     _write("POST", "/hr/labels"),
 )

@@ -23,7 +23,16 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.db import Database
-from app.models import GAP_BITS, Cohort, Invitation, Organisation, Participation, ParticipationRollup
+from app.models import (
+    GAP_BITS,
+    Cohort,
+    Invitation,
+    MailToken,
+    Organisation,
+    Participation,
+    ParticipationRollup,
+    PersonalInvitation,
+)
 from app.services import quiz
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
@@ -198,6 +207,13 @@ def open_invitation(db: Database, token: str, now: datetime) -> OpenInvitation |
         return None
     with db.read() as session:
         inv = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+        if inv is None:  # a reminder's link to the same personal invitation (app/mail/reminder.py)
+            inv = session.exec(
+                select(Invitation)
+                .join(PersonalInvitation, col(PersonalInvitation.invitation_id) == col(Invitation.id))
+                .join(MailToken, col(MailToken.personal_invitation_id) == col(PersonalInvitation.id))
+                .where(col(MailToken.token_hash) == hash_token(token), col(MailToken.purpose) == "join")
+            ).first()
         if inv is None or inv.revoked_at is not None:
             return None
         if inv.expires_at is not None and inv.expires_at <= now:
@@ -268,6 +284,13 @@ def join(
         session.add(started.assessment)
         session.flush()
         session.add(participation)
+        session.flush()
+        # a personal invitation remembers who joined through it (the funnel; no reminder once finished)
+        session.execute(
+            update(PersonalInvitation)
+            .where(col(PersonalInvitation.invitation_id) == found.invitation.id)
+            .values(participation_id=participation.id)
+        )
     return started, participation
 
 

@@ -106,7 +106,27 @@ def send(
             personal = _create(session, cohort, person, sender_id, now, new_token())
             session.flush()
             personal.job_id = jobs.enqueue(session, KIND, {"personal_invitation_id": personal.id})
+        _count_invited(session, cohort.id, len(people))
     return len(people)
+
+
+def _count_invited(session: Session, cohort_id: str, n: int) -> None:
+    """The funnel's ``cohort.invited``, in the transaction that makes the invitations."""
+    if n:
+        session.execute(update(Cohort).where(col(Cohort.id) == cohort_id).values(invited=col(Cohort.invited) + n))
+
+
+def mark_opened(db: Database, invitation_id: str, now: datetime) -> None:
+    """The personal link was opened (its consent page shown): the first time only, counted in the funnel."""
+    with db.write() as session:
+        opened = session.execute(
+            update(PersonalInvitation)
+            .where(col(PersonalInvitation.invitation_id) == invitation_id, col(PersonalInvitation.opened_at).is_(None))
+            .values(opened_at=now)
+            .returning(col(PersonalInvitation.cohort_id))
+        ).scalar_one_or_none()
+        if opened is not None:
+            session.execute(update(Cohort).where(col(Cohort.id) == opened).values(opened=col(Cohort.opened) + 1))
 
 
 @dataclass(frozen=True)
@@ -133,6 +153,7 @@ def create_links(
             personal = _create(session, cohort, person, sender_id, now, token)
             personal.sent_at = now
             made.append(MadeLink(person, join_link(base_url, token, person.lang)))
+        _count_invited(session, cohort.id, len(made))
     return made
 
 

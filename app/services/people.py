@@ -290,7 +290,7 @@ def add_person(db: Database, org_id: str, raw: dict[str, str], now: datetime) ->
         query = select(Person).where(col(Person.org_id) == org_id, col(Person.email) == values["email"])
         if session.exec(query).first() is not None:
             raise PeopleError("exists", "email")
-        fields = {k: v for k, v in values.items() if v is not None}
+        fields: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
         person = Person(id=new_public_id(), org_id=org_id, created_at=now, updated_at=now, **fields)
         session.add(person)
     return person

@@ -23,9 +23,10 @@ from sqlmodel import SQLModel
 
 from app import auth
 from app.inputs import clean_text
-from app.models import utcnow
+from app.models import MailToken, utcnow
 from app.security import CSRF_FIELD
 from app.services import hr, invitations, people, quiz, sharing
+from app.tokens import hash_token, new_token
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from tests.app.conftest import Browser
@@ -244,6 +245,9 @@ def build_world(app: Any, bank: Bank) -> World:
     people.add_person(db, org.id, person, now)
     invitations.create_links(db, org.id, cohort.id, auth.users_of(db, org.id)[0].id, now, "http://testserver/")
     personal = invitations.status(db, org.id, cohort.id, now)[0]
+    stop_token = new_token()
+    with db.write() as session:
+        session.add(MailToken(token_hash=hash_token(stop_token), personal_invitation_id=personal.id, purpose="stop"))
     return World(
         owner=dict(owner.client.cookies.items()),
         taker=dict(taker.client.cookies.items()),
@@ -257,6 +261,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "share_token": share.token,
             "join_token": second.token,
             "password_token": analyst.token,
+            "stop_token": stop_token,
             "api_assessment_id": created["id"],
             "api_share_id": api_share["id"],
             "number": "1",
@@ -274,7 +279,7 @@ FORM_BASE = {
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
-    "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(),
+    "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(), "on": "yes",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7}  # fmt: skip
@@ -284,7 +289,8 @@ def _path_value(world: World, target: Target, name: str) -> str:
     api = target.path.startswith("/api/")
     if name == "token":
         prefix = target.path.split("/")[1]
-        return world.ids[{"s": "share_token", "join": "join_token", "hr": "password_token"}[prefix]]
+        kinds = {"s": "share_token", "join": "join_token", "hr": "password_token", "stop": "stop_token"}
+        return world.ids[kinds[prefix]]
     if api and name in ("assessment_id", "share_id"):
         return world.ids[f"api_{name}"]
     return world.ids[name]

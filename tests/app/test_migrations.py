@@ -40,6 +40,11 @@ TABLES = {
     "personal_invitation",
     "participation_rollup",
     "org_role_labels",
+    "mail_token",
+    "reminder",
+    "digest_subscription",
+    "digest_run",
+    "staged_import",
 }
 
 
