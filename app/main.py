@@ -233,7 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return respond
 
-    uploads = dict.fromkeys(("/hr/people/import", "/hr/people/import/apply"), settings.max_import_bytes)
+    uploads = {"/hr/people/import": settings.max_import_bytes}  # the confirmation posts a staged file's id
     # inside Language (the message's language) and the size limit; multipart only where a file is uploaded
     app.add_middleware(InputGuard, reject=reject_input, multipart=frozenset({"/hr/people/import"}))
     app.add_middleware(Language)

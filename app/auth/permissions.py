@@ -141,6 +141,7 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/personal/send", NOT_FOUND),
     _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
     _write("POST", "/hr/cohorts/{cohort_id}/reminders", NOT_FOUND),
+    _write("POST", "/hr/personal-invitations/{personal_id}/retry", NOT_FOUND),
     _write("GET", "/hr/labels"),
     _write("POST", "/hr/labels"),
 )

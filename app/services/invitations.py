@@ -181,6 +181,17 @@ def revoke(db: Database, org_id: str, personal_id: str, now: datetime) -> bool:
     return True
 
 
+def retry(db: Database, org_id: str, personal_id: str) -> bool:
+    """Send a mail that was not delivered again (its job, failed after its attempts, queued anew).
+    False when the invitation is not this organisation's or its mail has not failed."""
+    with db.read() as session:
+        personal = session.get(PersonalInvitation, personal_id)
+        cohort = session.get(Cohort, personal.cohort_id) if personal is not None else None
+    if personal is None or cohort is None or cohort.org_id != org_id or personal.job_id is None:
+        return False
+    return jobs.retry_now(db, personal.job_id)
+
+
 @dataclass(frozen=True)
 class Row:
     id: str

@@ -8,7 +8,6 @@ gets a 4xx and changes no row in any table. The counts tried / failed are printe
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -279,7 +278,7 @@ FORM_BASE = {
     "role": "analyst", "password": PASSWORD, "confirm": PASSWORD, "code": "", "next": "/", "value": "3",
     "account": "Client Lead", "account_short": "CL", "delivery": "Delivery Lead", "delivery_short": "DL",
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
-    "payload": base64.b64encode(b"name,email\nBa,ba@acme.test\n").decode(), "on": "yes",
+    "staged": "", "on": "yes",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7}  # fmt: skip
@@ -465,7 +464,7 @@ def test_issue_16_probes_are_refused(app: Any, bank: Bank) -> None:
     assert not failed
 
 
-# --- hostile files on the import routes: the preview (multipart upload) and its confirmation (base64) -----
+# --- hostile files on the import routes: the preview (multipart upload) and its confirmation (a staged id) -----
 
 HEAD = b"name,email,department\n"
 # (file bytes, the message the HR user must see): file-level refusals answer 422, row errors show in the preview
@@ -504,8 +503,8 @@ def test_hostile_files_on_the_import_routes(app: Any, bank: Bank, record_propert
         "/hr/people/import", data=csrf, files={"file": ("people.csv", valid, "text/csv")}, headers=headers
     )
     assert res.status_code == 200 and "ba@acme.test" in res.text and fingerprint(app) == before, res.text[:300]
-    applied = client.post("/hr/people/import/apply", data=csrf | {"payload": base64.b64encode(valid).decode()},
-                          headers=headers)  # fmt: skip
+    staged = res.text.split('name="staged" value="')[1].split('"')[0]
+    applied = client.post("/hr/people/import/apply", data=csrf | {"staged": staged}, headers=headers)
     assert applied.status_code == 303 and applied.headers["location"] == "/hr/people?imported=1"
     failures: list[str] = []
     tried = 0
@@ -521,8 +520,8 @@ def test_hostile_files_on_the_import_routes(app: Any, bank: Bank, record_propert
                     f"preview {label} {lang}: {res.status_code}, {expected!r} shown: {expected in res.text}"
                 )
             tried += 1
-            payload = base64.b64encode(data).decode()
-            res = client.post(f"/hr/people/import/apply?lang={lang}", data=csrf | {"payload": payload}, headers=headers)
+            # a refused file is never staged: its confirmation can only name an unknown or used id
+            res = client.post(f"/hr/people/import/apply?lang={lang}", data=csrf | {"staged": staged}, headers=headers)
             stored = fingerprint(app) != before
             if res.status_code >= 500 or stored or not (400 <= res.status_code < 500 or res.status_code == 303):
                 failures.append(f"apply {label} {lang}: {res.status_code}, rows changed: {stored}")

@@ -85,7 +85,7 @@ FORMS = {
     "/hr/login": {"email": "nobody@example.test", "password": "not the password at all"},
     "/hr/people": {"name": "Linh", "email": "linh@example.test"},
     "/hr/people/import": {"content": "name,email\nAn,an@example.test\n"},
-    "/hr/people/import/apply": {"payload": "bmFtZSxlbWFpbApBbixhbkBleGFtcGxlLnRlc3QK", "filename": "people.csv"},
+    "/hr/people/import/apply": {"staged": "no-such-import"},
 }
 PLACEHOLDERS = {
     "token": "no-such-token",

@@ -233,3 +233,26 @@ def test_owner_sets_the_schedule_with_errors_in_their_language(app: Any) -> None
     assert bad.status_code == 422 and 'role="alert"' in bad.text
     with app.state.db.read() as session:
         assert session.get(Cohort, cohort).reminder_days == [3, 7]  # unchanged
+
+
+def test_over_https_the_stop_link_is_a_one_click_list_unsubscribe() -> None:
+    from app.mail.message import to_email
+    from app.models import HrUser, Organisation
+
+    person = Person(id="p", org_id="o", email="linh@acme.test", name="Linh", lang="vi")
+    stop = invitation_mail.stop_link("https://rolefit.example", "tok", "vi")
+    built = reminder_mail.reminder_mail(
+        person,
+        Organisation(id="o", name="Acme"),
+        HrUser(id="u", org_id="o", email="owner@acme.test", role="owner"),
+        link="https://rolefit.example/join/x?lang=vi",
+        resume_url="https://rolefit.example/?lang=vi",
+        closes_at=None,
+        expires_at=None,
+        from_address="Acme HR <hr@acme.test>",
+        stop_url=stop,
+    )
+    message = to_email(built, "Acme HR <hr@acme.test>")
+    assert message["List-Unsubscribe"] == "<https://rolefit.example/stop/tok?lang=vi>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Content-Language"] == "vi" and stop in str(message.get_body(("plain",)).get_content())

@@ -106,6 +106,7 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     assert hr.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"}).status_code == 303
     hr_pages = ("/hr", f"/hr/cohorts/{cohort}", f"/hr/dashboard?cohort={cohort}", "/hr/users", "/hr/people")
     hr_pages += (f"/hr/cohorts/{cohort}/personal", "/hr/labels", "/hr/psychometrics")
+    hr_pages += (f"/hr/cohorts/{cohort}/funnel", "/hr/funnel")
     for path in hr_pages:
         got = hr.get(path)
         assert got.status_code == 200, path
