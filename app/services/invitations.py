@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from app import jobs
@@ -101,11 +101,56 @@ def send(
     with db.write() as session:
         cohort = _cohort(session, org_id, cohort_id, now)
         people = _uninvited(session, org_id, cohort_id, person_ids)
-        for person in people:
-            # a placeholder token nobody ever sees: the job replaces its hash with the mailed token's
-            personal = _create(session, cohort, person, sender_id, now, new_token())
-            session.flush()
-            personal.job_id = jobs.enqueue(session, KIND, {"personal_invitation_id": personal.id})
+        # Core INSERTs of plain rows, batched (building 30,000 ORM objects took most of the time at 10,000
+        # people: bench/rollout.py). The token is a placeholder nobody ever sees: the job replaces its hash.
+        expires = now + timedelta(days=VALID_DAYS)
+        ids = [(new_public_id(), new_public_id()) for _ in people]
+        if people:
+            session.execute(
+                insert(Invitation),
+                [
+                    {
+                        "id": inv,
+                        "cohort_id": cohort.id,
+                        "token_hash": hash_token(new_token()),
+                        "uses": 0,
+                        "max_uses": 1,
+                        "created_at": now,
+                        "expires_at": expires,
+                    }
+                    for inv, _ in ids
+                ],
+            )
+            job_ids = session.scalars(
+                insert(Job).returning(col(Job.id), sort_by_parameter_order=True),
+                [
+                    {
+                        "kind": KIND,
+                        "payload": {"personal_invitation_id": personal},
+                        "state": "queued",
+                        "run_at": now,
+                        "attempts": 0,
+                        "max_attempts": 5,
+                        "created_at": now,
+                    }
+                    for _, personal in ids
+                ],
+            ).all()
+            session.execute(
+                insert(PersonalInvitation),
+                [
+                    {
+                        "id": personal,
+                        "cohort_id": cohort.id,
+                        "person_id": person.id,
+                        "invitation_id": inv,
+                        "sent_by": sender_id,
+                        "job_id": job_id,
+                        "created_at": now,
+                    }
+                    for (inv, personal), person, job_id in zip(ids, people, job_ids, strict=True)
+                ],
+            )
         _count_invited(session, cohort.id, len(people))
     return len(people)
 
