@@ -69,6 +69,7 @@ bench: setup system-deps
 	$(BIN)/python -m bench.durability
 	$(BIN)/python -m bench.storage
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.rollout --deliver 2000
 	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.hr_pages --sizes 100000
 
 # HR pages at 100k and 1M people on SQLite and PostgreSQL (builds 1M rows twice: tens of minutes)

@@ -622,13 +622,37 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
     def smtp() -> mail.SmtpConfig:
         return mail.SmtpConfig.from_settings(settings)
 
+    from app.mail import digest, reminder
     from app.services import retention
 
     return {
         "mail.send": mail.job_handler(smtp),
         invitation.KIND: invitation.handler(database, settings.base_url, smtp),
         retention.KIND: retention.job_handler(database),
+        reminder.KIND: reminder.handler(database, settings.base_url, smtp),
+        digest.KIND: digest.handler(database, settings.base_url, smtp),
     }
+
+
+def _job_ticks(settings: Any, database: Any) -> list[Any]:
+    """What every worker does on a schedule: queue the reminders and the HR digests that are due."""
+    from datetime import timedelta
+
+    from app import jobs
+    from app.services import digest, reminders
+
+    return [
+        jobs.Tick(
+            "reminders",
+            timedelta(seconds=settings.reminder_scan_seconds),
+            lambda now: reminders.schedule_due(database, now),
+        ),
+        jobs.Tick(
+            "digest",
+            timedelta(seconds=settings.digest_scan_seconds),
+            lambda now: digest.schedule_due(database, now),
+        ),
+    ]
 
 
 @cli.command("worker")
@@ -658,6 +682,7 @@ def worker_cmd(
         lease=timedelta(seconds=settings.job_lease_seconds),
         poll=settings.job_poll_seconds,
         retry_base=settings.job_retry_base_seconds,
+        ticks=_job_ticks(settings, database),
     )
     from app.models import utcnow
     from app.services import retention

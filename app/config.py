@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     optimize_every_s: int = 3600
     reload_templates: bool = False  # development only: re-read templates on change
     max_body_bytes: int = 64 * 1024  # larger request bodies get 413
-    max_import_bytes: int = 8 * 1024 * 1024  # ... except a people file (HR import) and its confirmation
+    max_import_bytes: int = 8 * 1024 * 1024  # ... except a people file (HR import; kept on the server to confirm)
     cookie_max_age_days: int = 180  # how long a browser remembers its quiz (resume)
     # SQLite: every worker checkpoints and truncates the WAL this often (seconds; 0 = only after erasures)
     checkpoint_seconds: float = 300
@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Compared with others (result page): people in the same language and bank version needed before a
     # percentile is shown (docs/method.md says why 30); never fewer than 5.
     compare_min_n: int = Field(default=30, ge=5)
+    # how often each worker looks for due reminders and HR digests (both are safe with several workers)
+    reminder_scan_seconds: float = 60.0
+    digest_scan_seconds: float = 600.0
 
 
 @lru_cache

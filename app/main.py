@@ -23,7 +23,7 @@ from app.db import Database
 from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, identity, join, ops, pages, people, quiz, results
+from app.routes import api, health, hr, identity, join, ops, pages, people, quiz, reminders, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.services.params import active_params
@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people.router)
     app.include_router(identity.router)
     app.include_router(ops.router)
+    app.include_router(reminders.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:
@@ -254,7 +255,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return respond
 
-    uploads = dict.fromkeys(("/hr/people/import", "/hr/people/import/apply"), settings.max_import_bytes)
+    uploads = {"/hr/people/import": settings.max_import_bytes}  # the confirmation posts a staged file's id
     # inside Language (the message's language) and the size limit; multipart only where a file is uploaded
     app.add_middleware(InputGuard, reject=reject_input, multipart=frozenset({"/hr/people/import"}))
     app.add_middleware(Language)

@@ -77,6 +77,9 @@ ERRORS: dict[str, str] = {
     "bad_number": N_("A number must be a whole number written with the digits 0 to 9, within the allowed range."),
     "too_long_field": N_("“%(item)s” is too long (at most %(max)s characters)."),
     "bad_choice": N_("“%(item)s” must be one of the allowed values."),
+    "reminder_days": N_("Reminder days are whole numbers from 1 to 60, each later than the one before, e.g. “3, 7”."),
+    "reminder_steps": N_("At most 5 reminders."),
+    "import_expired": N_("This preview has expired or was already imported. Please choose the file again."),
 }
 
 

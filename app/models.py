@@ -305,6 +305,16 @@ class Cohort(SQLModel, table=True):
     form: str = Field(
         default="full", sa_column=Column(String(16), nullable=False, server_default="full")
     )  # or adaptive
+    # the funnel (migration reminders_0001): identified / identified_finished / withdrawn kept by triggers on
+    # participation like the two above; invited / opened written by the app in the same transaction as the
+    # personal invitations they count (app/services/invitations.py, app/services/reminders.py)
+    identified: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    identified_finished: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    withdrawn: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    invited: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    opened: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # days after a personal invitation was sent on which a reminder goes out, e.g. [3, 7]; [] for none
+    reminder_days: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class Invitation(SQLModel, table=True):
@@ -520,6 +530,7 @@ class Person(SQLModel, table=True):
     manager_email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    reminders_stopped_at: datetime | None = None  # the person used a stop link: no more reminders
 
 
 class PersonalInvitation(SQLModel, table=True):
@@ -547,6 +558,78 @@ class PersonalInvitation(SQLModel, table=True):
     job_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    opened_at: datetime | None = None  # the link was first opened (the consent page shown)
+    # set when the person joins through this invitation; the participation's row then says finished, and
+    # its absence says withdrawn (a withdrawal deletes it). No foreign key: the withdrawal must not erase this
+    participation_id: str | None = Field(default=None, max_length=32, index=True)
+
+
+class MailToken(SQLModel, table=True):
+    """A token put in one mail of a personal invitation: ``join`` (a reminder's link to the consent page, beside
+    the invitation's own) or ``stop`` (the stop-reminders link). Only the hash is stored."""
+
+    __tablename__ = "mail_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    personal_invitation_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("personal_invitation.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    purpose: str = Field(max_length=8)  # join | stop
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """One scheduled reminder step of one personal invitation: the unique key makes it happen once, whatever
+    the number of workers scanning for due reminders (app/services/reminders.py)."""
+
+    __table_args__ = (UniqueConstraint("personal_invitation_id", "step", name="uq_reminder_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    personal_invitation_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("personal_invitation.id", ondelete="CASCADE"), nullable=False)
+    )
+    step: int  # index into the cohort's reminder_days
+    created_at: datetime = Field(default_factory=utcnow)
+    job_id: int | None = None
+    sent_at: datetime | None = None
+    skipped: str | None = Field(default=None, max_length=16)  # why nothing was sent: finished, stopped, ...
+
+
+class DigestSubscription(SQLModel, table=True):
+    """An HR user who wants the daily digest of completions."""
+
+    __tablename__ = "digest_subscription"
+
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), primary_key=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest for one HR user and day (the key makes it daily at most), covering [since, until)."""
+
+    __tablename__ = "digest_run"
+
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    since: datetime
+    until: datetime
+    job_id: int | None = None
+
+
+class StagedImport(SQLModel, table=True):
+    """A previewed people file kept on the server until HR confirms it (or it expires): the confirmation posts
+    its unguessable id, not the file again."""
+
+    __tablename__ = "staged_import"
+
+    id_hash: str = Field(primary_key=True, max_length=64)  # sha256 of the id in the form
+    org_id: str = Field(sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False))
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False))
+    filename: str = Field(max_length=200)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime = Field(index=True)
 
 
 class NormPoint(SQLModel, table=True):

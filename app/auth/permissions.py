@@ -95,6 +95,8 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/s/{token}/card.png", "share token"),
     _open("GET", "/join/{token}", "invitation token"),
     _open("POST", "/join/{token}", "invitation token (CSRF)"),
+    _open("GET", "/stop/{token}", "stop-reminders token"),
+    _open("POST", "/stop/{token}", "stop-reminders token (one-click, RFC 8058: no CSRF token)"),
     # --- the JSON API: the owner token as Bearer ---------------------------------------------------------
     _open("GET", "/api/v1/openapi.json", "none"),
     _open("GET", "/api/docs", "none"),
@@ -137,6 +139,9 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/compare"),
     _read("GET", "/hr/participants/{participation_id}", NOT_FOUND),
     _read("GET", "/hr/cohorts/{cohort_id}/personal", NOT_FOUND),
+    _read("GET", "/hr/cohorts/{cohort_id}/funnel", NOT_FOUND),
+    _read("GET", "/hr/funnel"),
+    _read("POST", "/hr/digest"),  # each HR user's own digest setting
     # --- HR: changing things (owners) ---------------------------------------------------------------------
     _write("POST", "/hr/cohorts"),
     _write("POST", "/hr/cohorts/{cohort_id}/invitations", NOT_FOUND),
@@ -150,6 +155,8 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/personal/preview", NOT_FOUND),
     _write("POST", "/hr/cohorts/{cohort_id}/personal/send", NOT_FOUND),
     _write("POST", "/hr/personal-invitations/{personal_id}/revoke", NOT_FOUND),
+    _write("POST", "/hr/cohorts/{cohort_id}/reminders", NOT_FOUND),
+    _write("POST", "/hr/personal-invitations/{personal_id}/retry", NOT_FOUND),
     _write("GET", "/hr/labels"),
     _write("POST", "/hr/labels"),
     # --- HR: identity and governance (owners; app/routes/identity.py) ------------------------------------

@@ -124,6 +124,18 @@ Handler = Callable[[JobContext], None]
 
 
 @dataclass
+class Tick:
+    """Work a worker does on a schedule besides claiming jobs: ``run(now)`` every ``every`` (e.g. find the
+    reminders that are due and queue them). Every worker runs it; it must be safe to run concurrently
+    (the reminder and digest schedulers insert under unique keys)."""
+
+    name: str
+    every: timedelta
+    run: Callable[[datetime], object]
+    last: datetime | None = None
+
+
+@dataclass
 class Worker:
     """Claims and runs jobs one at a time; run several (threads, processes, machines) for more throughput.
 
@@ -138,7 +150,20 @@ class Worker:
     retry_base: float = 30.0
     name: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
     keep_done: timedelta = timedelta(days=7)  # done jobs (their payloads name people) are deleted after this
+    ticks: list[Tick] = field(default_factory=list)
     _pruned_at: datetime | None = None
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Run the ticks that are due; one that fails is logged and tried again at its next turn."""
+        now = now or utcnow()
+        for tick in self.ticks:
+            if tick.last is not None and now - tick.last < tick.every:
+                continue
+            tick.last = now
+            try:
+                tick.run(now)
+            except Exception:
+                log.exception("job runner: %s failed", tick.name)
 
     def claim(self, now: datetime | None = None) -> JobContext | None:
         """Take the next due job (or one whose worker died), or None."""
@@ -179,6 +204,7 @@ class Worker:
         if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
             self._pruned_at = now
             prune(self.db, now - self.keep_done)
+        self.tick(now)
         ctx = self.claim()
         if ctx is None:
             return False

@@ -12,31 +12,44 @@ from sqlmodel import Session, col
 from app.db import Database
 from app.mail.message import Outgoing, build
 from app.mail.smtp import SmtpConfig, send_with_job
-from app.models import Cohort, HrUser, Invitation, Organisation, Person, PersonalInvitation, utcnow
+from app.models import Cohort, HrUser, Invitation, MailToken, Organisation, Person, PersonalInvitation, utcnow
 from app.tokens import hash_token, join_link, new_token
 
 KIND = "invitation.send"
 SAMPLE_TOKEN = "…"  # noqa: S105 - the preview's stand-in for a link made when the mail is sent
 
 
+def stop_link(base_url: str, token: str, lang: str) -> str:
+    """The stop-reminders link of a mail (List-Unsubscribe and the mail's footer)."""
+    return f"{base_url.rstrip('/')}/stop/{token}?lang={lang}"
+
+
 def invitation_mail(
-    person: Person, org: Organisation, sender: HrUser | None, link: str, expires_at: datetime, from_address: str
+    person: Person,
+    org: Organisation,
+    sender: HrUser | None,
+    link: str,
+    expires_at: datetime,
+    from_address: str,
+    stop_url: str | None = None,
 ) -> Outgoing:
-    """The invitation in the person's language: the organisation, who sends it (Reply-To), the link."""
+    """The invitation in the person's language: the organisation, who sends it (Reply-To), the link, and the
+    link that stops the reminders (also as List-Unsubscribe, one-click over https: RFC 8058)."""
+    fallback = f"mailto:{sender.email}?subject=unsubscribe" if sender is not None else None
     return build(
         "invitation",
         person.lang,
         to=person.email,
         sender=from_address,
         reply_to=sender.email if sender is not None else None,
-        list_unsubscribe=f"mailto:{sender.email}?subject=unsubscribe" if sender is not None else None,
+        list_unsubscribe=stop_url or fallback,
         context={
             "org_name": org.name,
             "sender_name": sender.email if sender is not None else org.name,
             "person_name": person.name,
             "link": link,
             "expires_at": expires_at,
-            "unsubscribe_url": None,
+            "unsubscribe_url": stop_url,
         },
     )
 
@@ -59,13 +72,17 @@ def handler(db: Database, base_url: str, config: Callable[[], SmtpConfig]) -> Ca
         if invitation.revoked_at is not None or (cohort.closes_at is not None and cohort.closes_at <= now):
             return  # revoked, or the cohort closed before the mail went out: send nothing
         smtp = config()
-        token = new_token()
+        token, stop_token = new_token(), new_token()
         expires_at = invitation.expires_at or now + timedelta(days=30)
         link = join_link(base_url, token, person.lang)
-        message = invitation_mail(person, org, sender, link, expires_at, smtp.sender)
+        stop_url = stop_link(base_url, stop_token, person.lang)
+        message = invitation_mail(person, org, sender, link, expires_at, smtp.sender, stop_url)
         invitation_id = invitation.id
 
         def record(session: Session) -> None:
+            session.add(
+                MailToken(token_hash=hash_token(stop_token), personal_invitation_id=personal_id, purpose="stop")
+            )
             session.execute(
                 update(Invitation).where(col(Invitation.id) == invitation_id).values(token_hash=hash_token(token))
             )

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.i18n import LANGS, normalise
 from app.inputs import Line, Token
 from app.messages import message
-from app.services import hr, labels
+from app.services import hr, invitations, labels
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, QuizCookie, SettingsDep, set_lang_cookie, set_quiz_cookie
 from scoring.model import ROLES, Bank
@@ -35,6 +35,8 @@ async def consent_page(request: Request, token: Token, bank: BankDep, db: DbDep)
     found = hr.open_invitation(db, token, request.app.state.clock())
     if found is None:
         raise NotFound
+    if found.invitation.expires_at is not None:  # a personal invitation: the funnel counts it opened
+        invitations.mark_opened(db, found.invitation.id, request.app.state.clock())
     request.state.role_labels = labels.of_org(db, found.cohort.org_id, request.state.lang)
     return render(request, "join.html", _context(bank, found, {}, {}) | {"token": token})
 

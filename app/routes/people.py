@@ -2,14 +2,13 @@
 each one's page), the people list (analysts and owners), import from a file and add by hand (owners);
 personal invitations of a cohort: preview, send by e-mail (or make links to copy without SMTP), revoke.
 
-Import is two requests: the file (or pasted CSV) is checked and shown row by row, nothing written; the
-page carries the file back (base64, hidden) to "Import", which applies exactly what was previewed.
+Import is two requests: the file (or pasted CSV) is checked and shown row by row, nothing written but the
+file itself, kept on the server under an unguessable id (app/services/staged_imports.py); "Import" posts
+that id and applies exactly what was previewed.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -19,7 +18,7 @@ from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
 from app.routes.hr import OwnerDep, UserDep
-from app.services import hr, invitations, participants, people, trends
+from app.services import hr, invitations, participants, people, staged_imports, trends
 from app.templating import render
 from app.tokens import join_link
 from app.web import BankDep, CsrfDep, DbDep, NotFound, SettingsDep
@@ -37,8 +36,7 @@ def _page(request: Request, db: Any, user: Any, search: str = "", offset: int = 
         "offset": offset,
         "page_size": PAGE,
         "preview": None,
-        "payload": None,
-        "filename": None,
+        "staged": None,
         "error": None,
         "values": {},
         "done": None,
@@ -120,15 +118,8 @@ async def import_preview(
     except people.PeopleError as err:
         context = _page(request, db, user, error=people.describe(err, lang))
         return render(request, "hr/people.html", context, status_code=422)
-    context = _page(
-        request,
-        db,
-        user,
-        preview=preview,
-        rows=_describe_rows(preview, lang),
-        payload=base64.b64encode(data).decode("ascii"),
-        filename=filename,
-    )
+    staged = staged_imports.stage(db, user.org_id, user.id, data, filename, request.app.state.clock())
+    context = _page(request, db, user, preview=preview, rows=_describe_rows(preview, lang), staged=staged)
     return render(request, "hr/people.html", context)
 
 
@@ -137,19 +128,20 @@ def import_apply(
     request: Request,
     db: DbDep,
     user: OwnerDep,
-    payload: Annotated[Line, Form(max_length=12 * 1024 * 1024)] = "",
-    filename: Annotated[Line, Form(max_length=200)] = "people.csv",
+    staged: Annotated[Line, Form(max_length=100)] = "",
 ) -> Any:
-    lang = request.state.lang
-    try:
-        data = base64.b64decode(payload.encode("ascii"), validate=True)
-        result = people.apply(db, user.org_id, data, filename, request.app.state.clock())
-    except (binascii.Error, UnicodeEncodeError):
-        context = _page(request, db, user, error=message("invalid", lang))
+    lang, now = request.state.lang, request.app.state.clock()
+    found = staged_imports.take(db, user.org_id, user.id, staged, now)
+    if found is None:
+        context = _page(request, db, user, error=message("import_expired", lang))
         return render(request, "hr/people.html", context, status_code=422)
+    data, filename = found
+    try:
+        result = people.apply(db, user.org_id, data, filename, now)
     except people.PeopleError as err:
         context = _page(request, db, user, error=people.describe(err, lang))
         return render(request, "hr/people.html", context, status_code=422)
+    staged_imports.discard(db, staged)
     written = result.counts["new"] + result.counts["update"]
     return RedirectResponse(f"/hr/people?imported={written}", status_code=303)
 
@@ -304,3 +296,13 @@ def compare_page(
     cohorts = trends.cohort_choices(db, user.org_id)
     context = {"user": user, "comparison": found, "a": a, "b": b, "cohorts": cohorts, "K": hr.K}
     return render(request, "hr/compare.html", context, block="comparison")
+
+
+@router.post("/hr/personal-invitations/{personal_id}/retry", dependencies=[CsrfDep])
+def personal_retry(request: Request, personal_id: PublicId, db: DbDep, user: OwnerDep) -> Any:
+    """A mail that was not delivered: try again now (the error stays on the page until it goes out)."""
+    cohort_id = invitations.cohort_of(db, user.org_id, personal_id)
+    if cohort_id is None:
+        raise NotFound
+    invitations.retry(db, user.org_id, personal_id)
+    return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal", status_code=303)

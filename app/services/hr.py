@@ -27,6 +27,7 @@ from app.models import (
     GAP_BITS,
     Cohort,
     Invitation,
+    MailToken,
     Organisation,
     Participation,
     ParticipationRollup,
@@ -214,6 +215,13 @@ def open_invitation(db: Database, token: str, now: datetime) -> OpenInvitation |
         return None
     with db.read() as session:
         inv = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+        if inv is None:  # a reminder's link to the same personal invitation (app/mail/reminder.py)
+            inv = session.exec(
+                select(Invitation)
+                .join(PersonalInvitation, col(PersonalInvitation.invitation_id) == col(Invitation.id))
+                .join(MailToken, col(MailToken.personal_invitation_id) == col(PersonalInvitation.id))
+                .where(col(MailToken.token_hash) == hash_token(token), col(MailToken.purpose) == "join")
+            ).first()
         if inv is None or inv.revoked_at is not None:
             return None
         if inv.expires_at is not None and inv.expires_at <= now:
@@ -301,6 +309,13 @@ def join(
         session.add(started.assessment)
         session.flush()
         session.add(participation)
+        session.flush()
+        # a personal invitation remembers who joined through it (the funnel; no reminder once finished)
+        session.execute(
+            update(PersonalInvitation)
+            .where(col(PersonalInvitation.invitation_id) == found.invitation.id)
+            .values(participation_id=participation.id)
+        )
     return started, participation
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, or_, select
 
 from app.db import Database
@@ -265,11 +266,16 @@ def apply(db: Database, org_id: str, data: bytes, filename: str, now: datetime) 
     """Import the file (as :func:`preview` said, re-checked inside the write transaction)."""
     columns, rows = read_rows(data, filename)
     with db.write() as session:
+        new: list[dict[str, Any]] = []
         for values in _plan(session, org_id, columns, rows).values():
             person = values.pop("_person", None)
             if person is None:
-                fields = {k: v for k, v in values.items() if v is not None}
-                session.add(Person(id=new_public_id(), org_id=org_id, created_at=now, updated_at=now, **fields))
+                # plain rows, one batched INSERT: building 10,000 ORM objects took seconds (bench/rollout.py)
+                new.append(
+                    {"department": None, "level": None, "lang": "en", "manager_email": None}
+                    | {k: v for k, v in values.items() if v is not None}
+                    | {"id": new_public_id(), "org_id": org_id, "created_at": now, "updated_at": now}
+                )
                 continue
             changed = False
             for key, value in values.items():
@@ -278,6 +284,8 @@ def apply(db: Database, org_id: str, data: bytes, filename: str, now: datetime) 
                     changed = True
             if changed:
                 person.updated_at = now
+        if new:
+            session.execute(insert(Person), new)
     return Preview(rows, columns, _counts(rows))
 
 
@@ -290,7 +298,7 @@ def add_person(db: Database, org_id: str, raw: dict[str, str], now: datetime) ->
         query = select(Person).where(col(Person.org_id) == org_id, col(Person.email) == values["email"])
         if session.exec(query).first() is not None:
             raise PeopleError("exists", "email")
-        fields = {k: v for k, v in values.items() if v is not None}
+        fields: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
         person = Person(id=new_public_id(), org_id=org_id, created_at=now, updated_at=now, **fields)
         session.add(person)
     return person

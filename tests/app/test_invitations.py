@@ -17,7 +17,7 @@ from app.services import hr, invitations, people
 from app.tokens import hash_token
 from tests.app.conftest import Browser
 from tests.app.smtp_server import SmtpServer
-from tests.app.test_hr import make_org
+from tests.app.test_hr import make_org, signed_in
 
 LINK = re.compile(r"http://testserver(/join/[A-Za-z0-9_\-]+\?lang=[a-zA-Z\-]+)")
 
@@ -56,10 +56,9 @@ def test_bulk_send_mails_each_person_once_in_their_language_and_the_link_opens_t
     assert sorted(got) == ["ana@acme.test", "linh@acme.test", "wang@acme.test"]
     linh = got["linh@acme.test"]
     assert "Acme" in linh["Subject"] and "mời" in linh["Subject"]
-    assert (
-        linh["Reply-To"] == "owner@acme.test"
-        and linh["List-Unsubscribe"] == "<mailto:owner@acme.test?subject=unsubscribe>"
-    )
+    # List-Unsubscribe: the stop-reminders link (one-click POST over https, RFC 8058; tests/app/test_reminders.py)
+    assert linh["Reply-To"] == "owner@acme.test"
+    assert linh["List-Unsubscribe"].strip().startswith("<http://testserver/stop/")
     body = linh.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     link = LINK.search(body)
     assert link is not None and link.group(1).endswith("?lang=vi")
@@ -120,3 +119,26 @@ def test_a_refused_address_is_shown_to_hr_as_failed_with_the_reason(app: Any) ->
         assert len(server.messages) == 2
     wang = next(r for r in invitations.status(db, org, cohort, utcnow()) if r.email == "wang@acme.test")
     assert wang.state == "failed" and "550 5.1.1 No such user" in (wang.error or "")
+
+
+def test_hr_sees_the_failed_delivery_and_tries_again(app: Any) -> None:
+    db = app.state.db
+    org, cohort, owner = setup_org(app)
+    invitations.send(db, org, cohort, owner, utcnow())
+    hr_user = signed_in(app, "owner@acme.test")
+    with SmtpServer() as server:
+        server.recorder.refuse["wang@acme.test"] = "550 5.1.1 No such user"
+        run_worker(app, server)
+        page = hr_user.get(f"/hr/cohorts/{cohort}/personal").text
+        assert "not delivered" in page and "550 5.1.1 No such user" in page and "Try again" in page
+        wang = next(r for r in invitations.status(db, org, cohort, utcnow()) if r.email == "wang@acme.test")
+        linh = next(r for r in invitations.status(db, org, cohort, utcnow()) if r.email == "linh@acme.test")
+        # only a failed mail is retried; analysts and other organisations can't
+        assert hr_user.post(f"/hr/personal-invitations/{linh.id}/retry").status_code == 303
+        assert hr_user.post("/hr/personal-invitations/no-such-one/retry").status_code == 404
+        del server.recorder.refuse["wang@acme.test"]  # the address was fixed on the other side
+        assert hr_user.post(f"/hr/personal-invitations/{wang.id}/retry").status_code == 303
+        assert run_worker(app, server) == 1
+        assert [m.rcpt_tos for m in server.messages].count(["wang@acme.test"]) == 1
+        assert len(server.messages) == 3
+    assert {r.state for r in invitations.status(db, org, cohort, utcnow())} == {"sent"}

@@ -44,6 +44,11 @@ TABLES = {
     "org_role_labels",
     "norm_point",
     "result_norm",
+    "mail_token",
+    "reminder",
+    "digest_subscription",
+    "digest_run",
+    "staged_import",
 }
 
 

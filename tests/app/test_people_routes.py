@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from app import auth
 from app.models import utcnow
-from app.services import people
+from app.services import people, staged_imports
 from tests.app.test_hr import PASSWORD, make_org, signed_in
 
 CSV = (
@@ -31,10 +32,9 @@ def test_owner_previews_then_imports_and_nothing_is_written_before(app: Any) -> 
     assert "Check before importing" in res.text and "This is not an e-mail address." in res.text
     assert "merged into row 2" in res.text
     assert people.list_people(app.state.db, org).total == 0
-    payload = re.search(r'name="payload" value="([^"]+)"', res.text)
-    filename = re.search(r'name="filename" value="([^"]+)"', res.text)
-    assert payload and filename
-    done = owner.post("/hr/people/import/apply", {"payload": payload.group(1), "filename": filename.group(1)})
+    staged = re.search(r'name="staged" value="([^"]+)"', res.text)
+    assert staged and len(staged.group(1)) >= 40  # an id, not the file
+    done = owner.post("/hr/people/import/apply", {"staged": staged.group(1)})
     assert done.status_code == 303 and done.headers["location"] == "/hr/people?imported=1"
     page = owner.get("/hr/people?imported=1")
     assert "Imported: 1 people added or updated." in page.text and "linh@acme.test" in page.text
@@ -52,8 +52,8 @@ def test_errors_come_in_the_hr_users_language_and_change_nothing(app: Any) -> No
     assert "Đây không phải là địa chỉ e-mail hợp lệ." in res.text
     res = owner.post("/hr/people/import", {"content": "department\nSales\n"})
     assert res.status_code == 422 and "Dòng đầu tiên phải là tên cột" in res.text
-    res = owner.post("/hr/people/import/apply", {"payload": "%%%not base64", "filename": "p.csv"})
-    assert res.status_code == 422
+    res = owner.post("/hr/people/import/apply", {"staged": "no-such-import"})
+    assert res.status_code == 422 and "Bản xem trước này đã hết hạn" in res.text
     assert people.list_people(app.state.db, org).total == 0
 
 
@@ -125,9 +125,61 @@ def test_a_file_of_5000_people_is_previewed_and_imported_and_other_routes_keep_t
         headers={"Origin": "http://testserver"},
     )
     assert res.status_code == 200 and "New: 5000" in res.text and "200 of 5000 rows" in res.text
-    payload = re.search(r'name="payload" value="([^"]+)"', res.text)
-    assert payload
-    done = owner.post("/hr/people/import/apply", {"payload": payload.group(1), "filename": "people.csv"})
+    staged = re.search(r'name="staged" value="([^"]+)"', res.text)
+    assert staged
+    done = owner.post("/hr/people/import/apply", {"staged": staged.group(1)})
     assert done.status_code == 303 and done.headers["location"] == "/hr/people?imported=5000"
     assert people.list_people(app.state.db, org).total == 5000
     assert owner.post("/hr/people", {"name": "x" * 70_000, "email": "x@acme.test"}).status_code == 413
+
+
+def test_a_file_near_8_mib_is_previewed_once_and_confirmed_by_its_id_and_one_over_is_refused(app: Any) -> None:
+    """The confirmation posts the staged file's id (a few bytes), not the file again: a file just under the
+    8 MiB upload limit is imported; one byte over the limit is refused with 413 and nothing is stored."""
+    org, _ = make_org(app)
+    owner = signed_in(app, "owner@acme.test")
+    limit = app.state.settings.max_import_bytes
+    assert limit == 8 * 1024 * 1024
+    head = b"name,email,department,notes\n"
+    row = b"Person %05d,p%05d@acme.test,Sales," + b"n" * 420 + b"\n"
+    rows = [row % (n, n) for n in range(19_000)]
+    data = head + b"".join(rows)
+    data = data[: data.rindex(b"\n", 0, limit - 8 * 1024) + 1]  # whole rows, under the limit with the form
+    assert limit - 16 * 1024 < len(data) < limit
+    n = data.count(b"\n") - 1
+
+    def upload(content: bytes) -> Any:
+        return owner.client.post(
+            "/hr/people/import",
+            data={"csrf_token": owner.csrf()},
+            files={"file": ("people.csv", content, "text/csv")},
+            headers={"Origin": "http://testserver"},
+        )
+
+    res = upload(data)
+    assert res.status_code == 200 and f"New: {n}" in res.text, res.text[:300]
+    staged = re.search(r'name="staged" value="([^"]+)"', res.text)
+    assert staged and len(res.text) < len(data)  # the page does not carry the file back
+    done = owner.post("/hr/people/import/apply", {"staged": staged.group(1)})
+    assert done.status_code == 303 and done.headers["location"] == f"/hr/people?imported={n}"
+    assert people.list_people(app.state.db, org).total == n
+    again = owner.post("/hr/people/import/apply", {"staged": staged.group(1)})  # used: gone
+    assert again.status_code == 422
+
+    over = upload(data + b"x" * (limit - len(data) + 1))
+    assert over.status_code == 413
+    assert people.list_people(app.state.db, org).total == n
+
+
+def test_a_staged_file_is_only_its_users_and_expires(app: Any) -> None:
+    org, _ = make_org(app)
+    db = app.state.db
+    owner_id = auth.users_of(db, org)[0].id
+    token = staged_imports.stage(db, org, owner_id, b"name,email\nA,a@acme.test\n", "p.csv", utcnow())
+    assert staged_imports.take(db, org, owner_id, token, utcnow()) is not None
+    assert staged_imports.take(db, org, "someone-else", token, utcnow()) is None
+    assert staged_imports.take(db, "another-org", owner_id, token, utcnow()) is None
+    assert staged_imports.take(db, org, owner_id, token, utcnow() + timedelta(hours=2)) is None
+    # staging another file later deletes the expired one
+    staged_imports.stage(db, org, owner_id, b"name,email\n", "q.csv", utcnow() + timedelta(hours=2))
+    assert staged_imports.take(db, org, owner_id, token, utcnow()) is None

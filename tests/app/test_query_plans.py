@@ -152,6 +152,8 @@ def test_no_hr_page_reads_every_person(app: Any, org: tuple[str, str, str, str])
         "/hr/compare",
         f"/hr/compare?a={cohort}",
         f"/hr/compare?a={cohort}&b={cohort}",
+        f"/hr/cohorts/{cohort}/funnel",
+        "/hr/funnel",
     ]
     try:
         for page in pages:
@@ -183,6 +185,12 @@ def test_counters_and_rollup_equal_counting_people(app: Any, bank: Bank, org: tu
             rows = list(session.exec(select(Participation).where(col(Participation.cohort_id) == cid)))
             assert row is not None
             assert (row.participants, row.finished) == (len(rows), sum(p.finished_at is not None for p in rows))
+            identified = [p for p in rows if p.visibility == "identified"]  # the funnel's counters (reminders_0001)
+            assert (row.identified, row.identified_finished) == (
+                len(identified),
+                sum(p.finished_at is not None for p in identified),
+            )
+            assert row.withdrawn == (2 if cid == cohort else 0)  # the withdrawal and the deleted assessment
         assert [r.participants for r in hr.cohorts_of(db, org_id) if r.cohort.id == cohort] == [10]
 
         n_skills = len(bank.skills)

@@ -117,6 +117,7 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     hr_pages += ("/hr/settings", "/hr/audit", "/hr/switch", "/hr/mfa/setup", f"/hr/cohorts/{cohort}/delete")
     operators.grant(app.state.db, email)
     hr_pages += ("/ops/psychometrics",)  # the operator's page (no report stored: its empty state)
+    hr_pages += (f"/hr/cohorts/{cohort}/funnel", "/hr/funnel")
     for path in hr_pages:
         got = hr.get(path)
         assert got.status_code == 200, path
