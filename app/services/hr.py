@@ -346,15 +346,34 @@ def withdraw(db: Database, assessment_id: str, participation_id: str) -> bool:
     return erase_participations(db, [participation_id]) == 1
 
 
-def erase_participations(db: Database, ids: Sequence[str]) -> int:
+def erase_participations(db: Database, ids: Sequence[str], *, purge: bool = False) -> int:
     """Delete these participations (a withdrawal, a retention purge, a deleted cohort) and leave no copy:
     the triggers (scale_0001) keep the cohort counters and rollups right; :meth:`Database.erased` after the
-    commit removes the older copies (SQLite's WAL, PostgreSQL's dead tuples)."""
+    commit removes the older copies (SQLite's WAL, PostgreSQL's dead tuples).
+
+    ``purge``: erased by the organisation's retention, not by the person. The funnel's trigger
+    (reminders_0001) counts every deleted participation as a withdrawal; a purged one is taken back out in
+    the same transaction, so the funnel neither calls it a withdrawal nor counts it as started any more.
+    """
     if not ids:
         return 0
     with db.write() as session:
+        per_cohort: list[tuple[str, int]] = []
+        if purge:
+            per_cohort = [
+                (str(cohort_id), int(n))
+                for cohort_id, n in session.execute(
+                    sql_select(col(Participation.cohort_id), func.count())
+                    .where(col(Participation.id).in_(list(ids)))
+                    .group_by(Participation.cohort_id)
+                )
+            ]
         gone = session.execute(delete(Participation).where(col(Participation.id).in_(list(ids))))
         count = int(getattr(gone, "rowcount", 0) or 0)
+        for cohort_id, n in per_cohort:
+            session.execute(
+                update(Cohort).where(col(Cohort.id) == cohort_id).values(withdrawn=col(Cohort.withdrawn) - n)
+            )
     if count:
         db.erased(("participation",))
     return count

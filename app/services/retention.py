@@ -101,7 +101,7 @@ def purge(db: Database, now: datetime, org_id: str | None = None) -> dict[str, i
                 ids = _due(session, org, now)
             if not ids:
                 break
-            total += hr.erase_participations(db, ids)
+            total += hr.erase_participations(db, ids, purge=True)
             if len(ids) < BATCH:
                 break
         if total:

@@ -344,6 +344,32 @@ def test_the_purge_erases_expired_participations_to_the_byte(sqlite_app: Any, ba
     assert "retention.purge" in actions(app, org)
 
 
+def test_a_purge_is_no_withdrawal_in_the_funnel(app: Any, bank: Bank) -> None:
+    """The funnel counts a person's own withdrawal; a retention purge takes the record out of the funnel
+    altogether (neither started nor withdrawn any more), on SQLite and PostgreSQL."""
+    from app.services import funnel, hr
+
+    org, _ = make_org(app)
+    cohort, path = join_link(app, org)
+    _, _, old_id = participant(app, bank, path, "Olga Oldname")
+    _, _, leaving_id = participant(app, bank, path, "Lena Leaving")
+    participant(app, bank, path, "Kim Keepname")
+    with app.state.db.write() as session:
+        row = session.exec(select(Participation).where(Participation.assessment_id == old_id)).one()
+        row.finished_at = utcnow() - timedelta(days=40)
+        row.consented_at = utcnow() - timedelta(days=41)
+        session.add(row)
+    with app.state.db.read() as session:
+        leaving = session.exec(select(Participation).where(Participation.assessment_id == leaving_id)).one()
+    assert hr.withdraw(app.state.db, leaving_id, leaving.id)  # the person's own choice: a withdrawal
+    before = funnel.of_cohort(app.state.db, org, cohort)
+    assert before is not None and (before.started, before.finished, before.withdrawn) == (3, 2, 1)
+    retention.save_policy(app.state.db, org, "test", retention.Policy(False, 30, None))
+    assert retention.purge(app.state.db, utcnow()) == {org: 1}
+    after = funnel.of_cohort(app.state.db, org, cohort)
+    assert after is not None and (after.started, after.finished, after.withdrawn) == (2, 1, 1)
+
+
 def test_the_purge_runs_daily_on_the_job_runner_and_as_a_command(app: Any, bank: Bank, tmp_path: Path) -> None:
     org, _ = make_org(app)
     cohort = cohort_with_people(app, bank, org, 6)
