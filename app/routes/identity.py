@@ -101,10 +101,11 @@ def remove(request: Request, user_id: PublicId, db: DbDep, user: OwnerDep) -> Re
 
 @router.get("/hr/switch", response_class=HTMLResponse)
 def switch_page(request: Request, db: DbDep, user: UserDep) -> HTMLResponse:
-    """The other organisations where this e-mail has an account; each is signed in to with its own password
-    (and second factor), through the sign-in form's organisation field."""
-    others = [(org_id, name) for org_id, name in auth.organisations_of(db, user.email) if org_id != user.org_id]
-    return render(request, "hr/switch.html", {"user": user, "others": others})
+    """Sign in to another organisation where this e-mail has an account, by its name and that account's own
+    password (and second factor). The page lists no organisations: the holder of this account is not
+    necessarily the person behind the address elsewhere (an owner who invited the address and set its
+    password could otherwise read where else it has accounts)."""
+    return render(request, "hr/switch.html", {"user": user})
 
 
 # --- the second factor ---------------------------------------------------------------------------------
