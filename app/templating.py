@@ -91,7 +91,6 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     env.filters["signed"] = fmt_signed
     env.filters["join_list"] = lambda items: fmt_list(items, lang)
     env.filters["skill_name"] = pass_context(lambda ctx, skill: _tx(ctx, ctx["bank"].skill(skill).name))
-    env.filters["signed"] = lambda value: f"{round(value):+d}".replace("-", "\u2212") if round(value) else "0"
     env.filters["gap_item"] = lambda pair: str(pair[0]) + fmt_paren(f"−{pair[1]}", lang)
     # the pattern is a constant of ours; Markup.format escapes the text put into it
     env.filters["paren"] = lambda text: Markup(fmt_paren("{}", lang)).format(text)  # noqa: S704
