@@ -52,6 +52,7 @@ def test_owner_sees_only_their_organisations_stored_report(app: Any, bank: Bank,
     assert page.status_code == 200
     assert "from 40 assessments of your organisation" in page.text
     assert "Not enough data" in page.text  # 40 people: reliability and DIF stay suppressed
+    assert "Of these, from the full form: 40; from the adaptive short form: 0." in page.text  # apart (issue 20)
     assert "65" not in page.text.split("<main")[-1].split("Computed on")[1][:80]
     other = b.get("/hr/psychometrics").text
     assert "No report has been computed" in other and "40 assessments" not in other
