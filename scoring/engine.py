@@ -315,8 +315,10 @@ def careless_evidence(
     """The careless-answering rule (docs/method.md), without answer times; None when it does not fire.
 
     With ``f`` instructed-response items failed and person-fit ``z``: careless when ``f >= 2``, or
-    ``f == 1`` and ``z > careless_fit_cut``, or ``z > careless_fit_alone_cut`` (for responses without
-    the checks, such as a one-shot API call that leaves them out). Returns the reason and the items.
+    ``f == 1`` and ``z > careless_fit_cut``, or, when no check was answered at all (a one-shot API call
+    that leaves them out), ``z > careless_fit_alone_cut``. A person who passed the checks read them: a
+    poor fit alone (as answering only at the ends of the scale gives) is the misfit warning, not this
+    one. Returns the reason and the items.
     """
     c = bank.scoring
     failed = failed_checks(bank, values)
@@ -325,7 +327,8 @@ def careless_evidence(
         return f"{len(failed)} instructed answers were not given", failed
     if failed and z is not None and z > c.careless_fit_cut:
         return f"an instructed answer was not given and the answers fit poorly (z = {z:.2f})", failed
-    if z is not None and z > c.careless_fit_alone_cut:
+    answered = [i for i in bank.check_items if values.get(i.id) is not None]
+    if not answered and z is not None and z > c.careless_fit_alone_cut:
         return f"the answers fit the model very poorly (person-fit z = {z:.2f})", failed
     return None
 
