@@ -70,22 +70,32 @@ def answer_until_skills(page: Page, choose: object) -> int:
     raise AssertionError("the orientation part never ended")
 
 
-def test_a_clear_profile_stops_early_and_can_continue_to_the_full_form(page: Page) -> None:
-    start_adaptive(page, "en")
+STOP_TEXT = {  # "Your answers already show a clear fit; K of N questions were needed." in each language
+    "en": "Your answers already show a clear fit; {k} of {n} questions were needed.",
+    "zh-Hans": "你的回答已经显示出清晰的匹配；只用了 {n} 个问题中的 {k} 个。",
+    "vi": "Câu trả lời của bạn đã cho thấy rõ sự phù hợp; chỉ cần {k} trên {n} câu hỏi.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans", "vi"])
+def test_a_clear_profile_stops_early_and_can_continue_to_the_full_form(page: Page, lang: str) -> None:
+    start_adaptive(page, lang)
     asked = answer_until_skills(page, lambda i: clear_value(i, "am"))
     total = len(BANK.orientation_items)
     assert 16 <= asked < total
     stop = page.locator(".adaptive-stop")
     expect(stop).to_be_visible()
-    expect(stop).to_contain_text(f"Your answers already show a clear fit; {asked} of {total} questions were needed.")
-    stop.locator("button", has_text="Continue with the full form").click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(stop).to_contain_text(STOP_TEXT[lang].format(k=asked, n=total))
+    stop.locator('form[action="/quiz/continue"] button').click()
     page.wait_for_url(f"**/quiz/{asked + len(BANK.check_items) + 1}")
     item_id = page.locator('#quiz input[name="item_id"]').get_attribute("value")
     assert item_id is not None and BANK.item(item_id).kind != "proficiency"
     expect(page.locator(".adaptive-stop")).to_have_count(0)
 
 
-def test_a_borderline_person_answers_every_question(page: Page) -> None:
-    start_adaptive(page, "en")
+@pytest.mark.parametrize("lang", ["en", "zh-Hans", "vi"])
+def test_a_borderline_person_answers_every_question(page: Page, lang: str) -> None:
+    start_adaptive(page, lang)
     assert answer_until_skills(page, middle_value) == len(BANK.orientation_items)
     expect(page.locator(".adaptive-stop")).to_have_count(0)
