@@ -30,7 +30,7 @@ from app.i18n import (
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
 from scoring.labels import Labels, defaults, fill, with_overrides
 
-STATIC_VERSION = "3"
+STATIC_VERSION = "4"
 
 
 def is_htmx(request: Request) -> bool:
