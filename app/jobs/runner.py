@@ -278,10 +278,13 @@ def list_jobs(db: Database, *, state: str | None = None, kind: str | None = None
         ]
 
 
-def counts(db: Database) -> dict[str, int]:
-    """Jobs per state (every state present, 0 when none)."""
+def counts(db: Database, kind: str | None = None) -> dict[str, int]:
+    """Jobs per state (every state present, 0 when none); ``kind``: of that kind only."""
+    query = select(Job.state, func.count()).group_by(col(Job.state))
+    if kind is not None:
+        query = query.where(col(Job.kind) == kind)
     with db.read() as session:
-        rows = session.execute(select(Job.state, func.count()).group_by(col(Job.state))).all()
+        rows = session.execute(query).all()
     return {state: 0 for state in STATES} | {state: n for state, n in rows}
 
 
