@@ -102,12 +102,40 @@ def server(
     try:
         yield base, proc
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own session: SIGTERM to its process group, SIGKILL after 15 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wrk_rotation(sessions: list[str], steps: list[str], build: list[str]) -> str:
+    """A wrk Lua script that sends, in turn, one request per (session, step): ``sessions`` and ``steps`` are
+    Lua table rows, ``build`` the Lua lines that make request ``k`` from ``s`` (a session) and ``st`` (a
+    step) into ``requests[k + 1]``. Every request is formatted once, in init: wrk's Lua then only picks
+    the next one, so the load generator spends its share of the two cores on sending, not on strings."""
+    lines = ["local sessions = {", *sessions, "}", "local steps = {", *steps, "}", "local requests = {}"]
+    lines += [
+        "init = function(args)",
+        "  for k = 0, #sessions * #steps - 1 do",
+        "    local s = sessions[(k % #sessions) + 1]",
+        "    local st = steps[(math.floor(k / #sessions) % #steps) + 1]",
+        *build,
+        "  end",
+        "end",
+        "local counter = 0",
+        "request = function()",
+        "  counter = counter + 1",
+        "  return requests[(counter % #requests) + 1]",
+        "end",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def wrk(url: str, *, connections: int = 64, seconds: int = 10, script: Path | None = None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from app.services.quiz import question_order
-from bench.common import ROOT, database, server, wrk
+from bench.common import ROOT, database, server, wrk, wrk_rotation
 from bench.peer import peer_server
 from scoring import load_bank
 
@@ -51,20 +51,8 @@ def prepare_sessions(base: str, n: int) -> list[dict[str, str]]:
 def lua_script(path: Path, base: str, sessions: list[dict[str, str]]) -> None:
     bank = load_bank(ROOT / "questions")
     likert = [(n, i) for n, i in enumerate(question_order(bank), start=1) if bank.item(i).kind == "likert"]
-    lines = ["local sessions = {"]
-    lines += [f'  {{cookie = "{s["cookie"]}", csrf = "{s["csrf"]}"}},' for s in sessions]
-    lines += ["}", "local items = {"]
-    lines += [f'  {{n = {n}, id = "{i}"}},' for n, i in likert]
-    # every request is formatted once, in init: wrk's Lua then only picks the next one, so the load
-    # generator spends its share of the two cores on sending, not on building strings
-    lines += [
-        "}",
-        "local requests = {}",
-        "init = function(args)",
-        "  for k = 0, #sessions * #items - 1 do",
-        "    local s = sessions[(k % #sessions) + 1]",
-        "    local it = items[(math.floor(k / #sessions) % #items) + 1]",
-        "    local body = 'csrf_token=' .. s.csrf .. '&item_id=' .. it.id .. '&value=' .. ((k % 5) + 1)",
+    build = [
+        "    local body = 'csrf_token=' .. s.csrf .. '&item_id=' .. st.id .. '&value=' .. ((k % 5) + 1)",
         "    local headers = {",
         "      ['Cookie'] = s.cookie,",
         "      ['Content-Type'] = 'application/x-www-form-urlencoded',",
@@ -72,16 +60,14 @@ def lua_script(path: Path, base: str, sessions: list[dict[str, str]]) -> None:
         f"      ['Origin'] = '{base}',",
         "      ['X-CSRF-Token'] = s.csrf,",
         "    }",
-        "    requests[k + 1] = wrk.format('POST', '/quiz/' .. it.n, headers, body)",
-        "  end",
-        "end",
-        "local counter = 0",
-        "request = function()",
-        "  counter = counter + 1",
-        "  return requests[(counter % #requests) + 1]",
-        "end",
+        "    requests[k + 1] = wrk.format('POST', '/quiz/' .. st.n, headers, body)",
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = wrk_rotation(
+        [f'  {{cookie = "{s["cookie"]}", csrf = "{s["csrf"]}"}},' for s in sessions],
+        [f'  {{n = {n}, id = "{i}"}},' for n, i in likert],
+        build,
+    )
+    path.write_text(script, encoding="utf-8")
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import subprocess
 import tempfile
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import free_port, wrk
+from bench.common import free_port, stop, wrk, wrk_rotation
 
 PACKAGES = ["django-survey-and-report>=1.5,<1.6", "gunicorn>=22"]
 QUESTIONS = 30
@@ -133,12 +132,7 @@ def peer_server(workers: int, tmp: Path) -> Iterator[tuple[str, Path]]:
         lua_script(script, sessions(base, survey, questions), survey, questions)
         yield base, script
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
 
 
 def sessions(base: str, survey: int, questions: list[int], n: int = 64) -> list[dict[str, str]]:
@@ -160,32 +154,19 @@ def sessions(base: str, survey: int, questions: list[int], n: int = 64) -> list[
 
 
 def lua_script(path: Path, people: list[dict[str, str]], survey: int, questions: list[int]) -> None:
-    """Every request formatted once in init (as bench/http.py does for the app); never the last step, which
-    would save the whole response and end the respondent's session."""
-    steps = list(enumerate(questions))[:-1]
-    lines = ["local sessions = {"]
-    lines += [f'  {{cookie = "{s["cookie"]}", csrf = "{s["csrf"]}"}},' for s in people]
-    lines += ["}", "local steps = {"]
-    lines += [f"  {{n = {n}, q = {q}}}," for n, q in steps]
-    lines += [
-        "}",
-        "local requests = {}",
-        "init = function(args)",
-        "  for k = 0, #sessions * #steps - 1 do",
-        "    local s = sessions[(k % #sessions) + 1]",
-        "    local st = steps[(math.floor(k / #sessions) % #steps) + 1]",
+    """The peer's answer saves, in turn (bench.common.wrk_rotation); never the last step, which would save
+    the whole response and end the respondent's session."""
+    build = [
         "    local body = 'csrfmiddlewaretoken=' .. s.csrf .. '&question_' .. st.q .. '=' .. ((k % 5) + 1)",
         "    local headers = {['Cookie'] = s.cookie, ['Content-Type'] = 'application/x-www-form-urlencoded'}",
         f"    requests[k + 1] = wrk.format('POST', '/survey/{survey}-' .. st.n .. '/', headers, body)",
-        "  end",
-        "end",
-        "local counter = 0",
-        "request = function()",
-        "  counter = counter + 1",
-        "  return requests[(counter % #requests) + 1]",
-        "end",
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = wrk_rotation(
+        [f'  {{cookie = "{s["cookie"]}", csrf = "{s["csrf"]}"}},' for s in people],
+        [f"  {{n = {n}, q = {q}}}," for n, q in list(enumerate(questions))[:-1]],
+        build,
+    )
+    path.write_text(script, encoding="utf-8")
 
 
 def main() -> None:
