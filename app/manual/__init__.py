@@ -67,6 +67,7 @@ def context(bank: Bank, report: dict[str, Any], generated_on: date, params_versi
         "group": g,
         "status": status,
         "kinds": kinds,
+        "checks": len(bank.check_items),
         "skills": len(bank.proficiency_items),
         "dims": {d.id: d.name for d in bank.dimensions},
         "dimensions": bank.dimensions,

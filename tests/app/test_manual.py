@@ -56,6 +56,7 @@ def test_manual_from_a_small_demo_says_what_is_not_known(
     assert "Not enough data" in en and "evidence shown</span></td></tr>\n<tr><td>EFPA 9" in en
     assert "Reliability on real answers: too few people yet." in en
     assert "Norms: no reference group." in en
+    assert "Also 2 attention checks (statements that ask for a given answer): they are never scored" in en
     assert "<script" not in en and 'href="manual.css"' in en
     zh = (out / "manual.zh-Hans.html").read_text(encoding="utf-8")
     assert "rolefit 技术手册" in zh and "尚不清楚的内容" in zh and "Reliability" not in zh
