@@ -23,10 +23,11 @@ from sqlmodel import col, select
 
 from app.db import Database
 from app.models import Answer, Assessment, ResultHistory, ResultSnapshot, utcnow
-from app.services import hr
+from app.services import forms, hr, norms
 from app.services.quiz import answer_times
 from scoring import SCORING_VERSION, score
-from scoring.model import Answers, AnswerValue, Bank, Params
+from scoring.adaptive import short_form_flags
+from scoring.model import Answers, AnswerValue, Bank, Params, Result
 from scoring.serialize import result_to_dict
 
 _SNAPSHOT = ResultSnapshot.__table__  # type: ignore[attr-defined]
@@ -139,8 +140,16 @@ def rescore(
             continue
         answers = _stored_batch(db, bank, [a for a, _ in todo])
         history_rows, snapshot_rows, summaries = [], [], []
+        recount: list[tuple[str, str, Result]] = []  # the comparison counts follow the new scores
         for assessment, snapshot in todo:
             result = score(bank, answers[assessment.id], params)
+            form = str(snapshot.data.get("form", forms.FULL))
+            if form == forms.ADAPTIVE:  # judged on the questions the short form asked, as when it finished
+                result = short_form_flags(bank, result, answers[assessment.id].values)
+            data = result_to_dict(result)
+            data["form"] = form  # the form it came from stays with the result (quiz._store_result)
+            if "adaptive" in snapshot.data:
+                data["adaptive"] = snapshot.data["adaptive"]
             history_rows.append(
                 {
                     "assessment_id": snapshot.assessment_id,
@@ -155,7 +164,7 @@ def rescore(
             snapshot_rows.append(
                 {
                     "_aid": assessment.id,
-                    "_data": result_to_dict(result),
+                    "_data": data,
                     "_bank": result.bank_version,
                     "_scoring": result.scoring_version,
                     "_params": result.params_version,
@@ -164,6 +173,7 @@ def rescore(
             )
             finished = assessment.finished_at or replaced_at
             summaries.append((assessment.id, hr.summary_values(bank, result, finished)))
+            recount.append((assessment.id, assessment.locale, result))
             rescored += 1
             before = str(snapshot.data.get("recommendation"))
             if before != result.recommendation:
@@ -172,6 +182,8 @@ def rescore(
             session.execute(insert(ResultHistory.__table__), history_rows)  # type: ignore[attr-defined]
             session.execute(_UPDATE_SNAPSHOT, snapshot_rows)
             hr.sync_summaries(session, summaries)
+            for assessment_id, lang, result in recount:
+                norms.record(session, assessment_id, lang, result)
     return Rescored(
         results=seen - other_bank,
         rescored=rescored,

@@ -16,8 +16,8 @@ import analytics.minimum
 from app.cli import cli
 from app.config import Settings, get_settings
 from app.db import Database
-from app.models import ResultHistory, ResultSnapshot
-from app.services import quiz, results
+from app.models import NormPoint, ResultHistory, ResultSnapshot
+from app.services import norms, quiz, results
 from app.services.rescore import as_snapshot, history
 from scoring import SCORING_VERSION
 from scoring.model import Bank
@@ -108,6 +108,14 @@ def test_rescore_keeps_every_snapshot_and_counts_changed_calls(
     moved = sum(after[a].data["recommendation"] != before[a].data["recommendation"] for a in after)
     assert f"{moved} of {finished} changed their call" in res.output  # against the snapshot each replaced
     assert count(db, ResultHistory) == finished + 1
+    assert all(s.data["form"] == "full" for s in after.values())  # the form a result came from stays with it
+    # the comparison counts (result page) follow the new scores: each result's buckets are its new ones
+    with db.read() as session:
+        points = {(p.assessment_id, p.dimension): p.bucket for p in session.exec(select(NormPoint)).scalars()}
+    for aid, snap in list(after.items())[:20]:
+        for d in snap.data["dimensions"]:
+            if d["sufficient"] and snap.data["recommendation"] != "NOCALL":
+                assert points[(aid, d["id"])] == norms.bucket_of(d["score"]), (aid, d["id"])
     assert [h.scoring_version for h in history(db, old_id)] == ["1.2.0", SCORING_VERSION]
     # the 2.0.0 snapshots kept are the ones the demo stored, byte for byte
     for aid in sorted(before)[1:6]:
