@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -123,7 +124,10 @@ def test_served_connections_turn_nagle_off() -> None:
         server.should_exit = True
         await task
 
-    asyncio.run(main())
+    # in a thread of its own: a browser test earlier in the same session (Playwright's sync API) leaves an
+    # event loop running on the main thread, where asyncio.run refuses to start another
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result(timeout=30)
     assert seen == [1]
 
 
