@@ -13,7 +13,7 @@ from app import cards, reports
 from app.db import Database
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
-from app.models import Assessment
+from app.models import Assessment, ResultSnapshot
 from app.routes.api import personal_export
 from app.security import is_https
 from app.services import hr, labels, norms, quiz, results, sharing
@@ -32,8 +32,10 @@ def _owned(request: Request, db: Database, assessment_id: str) -> Assessment:
     return mine[0]
 
 
-def _page(request: Request, bank: Bank, db: Database, assessment: Assessment) -> results.ResultPage:
-    snapshot = quiz.result_of(db, assessment.id)
+def _page(
+    request: Request, bank: Bank, db: Database, assessment: Assessment, snapshot: ResultSnapshot | None = None
+) -> results.ResultPage:
+    snapshot = snapshot or quiz.result_of(db, assessment.id)
     if snapshot is None:
         raise NotFound
     track = request.query_params.get("plan")
@@ -64,12 +66,12 @@ def _share_context(request: Request, db: Database, assessment: Assessment, token
 @router.get("/result/{assessment_id}", response_class=HTMLResponse)
 async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> HTMLResponse:
     assessment = _owned(request, db, assessment_id)
-    page = _page(request, bank, db, assessment)
+    snapshot = quiz.result_of(db, assessment.id)  # read once: the page and the form it came from
+    page = _page(request, bank, db, assessment, snapshot)
     mine = current_assessment(request, db)
     token = request.cookies.get(NEW_SHARE_COOKIE)
     scores = {d.id: d.exact for d in page.dimensions if d.sufficient}
     min_n = request.app.state.settings.compare_min_n
-    snapshot = quiz.result_of(db, assessment.id)
     context = {
         "page": page,
         "form": snapshot.form if snapshot is not None else "full",
