@@ -9,24 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import Settings, get_settings
 from scoring.model import Bank
 from tests.app.test_hr import cohort_with_people, make_org, signed_in
+from tests.app.test_psychometrics_page import cli_db  # noqa: F401 (a fixture)
 
 
 def run(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args))
 
 
-@pytest.fixture
-def cli_db(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("ROLEFIT_DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def test_only_a_granted_account_reads_the_site_wide_report_and_manual(app: Any, bank: Bank, cli_db: None) -> None:
+def test_only_a_granted_account_reads_the_site_wide_report_and_manual(app: Any, bank: Bank, cli_db: None) -> None:  # noqa: F811
     acme, acme_owner = make_org(app, "Acme", "owner@acme.test")
     beta, beta_owner = make_org(app, "Beta", "owner@beta.test")
     cohort_with_people(app, bank, acme, 30)
