@@ -50,12 +50,12 @@ def start(
     target = safe_next(next, "/hr")
     org_id = sso.org_for(db, sso_value)
     if org_id is None:
-        return _login_page(request, "sso_unavailable", 400, sso_value, target)
+        return _login_page(request, "sso_unavailable", 422, sso_value, target)
     try:
         started = sso.begin(db, org_id, link(request, CALLBACK), target, request.app.state.clock())
     except sso.SsoError as err:
         auth.audit(db, org_id, None, "sso.refused", f"{err.code}: {err.reason}", client_address(request))
-        return _login_page(request, "sso_unavailable", 400, sso_value, target)
+        return _login_page(request, "sso_unavailable", 422, sso_value, target)
     # a page that moves on by itself (meta refresh) and a link: a form's redirect to another site would be
     # blocked by the CSP's form-action 'self'
     response = render(request, "hr/sso_continue.html", {"url": started.url})
@@ -88,7 +88,7 @@ def callback(request: Request, db: DbDep) -> Response:
             address=client_address(request),
         )
     except sso.SsoError as err:
-        status = 400 if err.code in ("sso_state", "sso_provider", "sso_unavailable") else 403
+        status = 422 if err.code in ("sso_state", "sso_provider", "sso_unavailable") else 403
         response: Response = _login_page(request, err.code, status)
     else:
         # an SSO sign-in satisfies the organisation's MFA requirement (app/sso/oidc.py): a full session

@@ -157,11 +157,11 @@ def test_a_replayed_state_and_another_browsers_state_are_refused(app: Any, provi
     assert b.get(callback).status_code == 303
     b.client.cookies.clear()
     replay = b.get(callback)
-    assert replay.status_code == 400 and "expired or was already used" in replay.text
+    assert replay.status_code == 422 and "expired or was already used" in replay.text
     stranger = Browser(app)
     callback, _ = provider_round_trip(b, "ana@acme.test")
     stolen = stranger.get(callback)
-    assert stolen.status_code == 400 and "expired or was already used" in stolen.text
+    assert stolen.status_code == 422 and "expired or was already used" in stolen.text
     reasons = [event.detail for event in events(app, "sso.refused")]
     assert any("unknown or used state" in r for r in reasons) and any("another browser" in r for r in reasons)
 
@@ -191,7 +191,7 @@ def test_unknown_domains_and_addresses_get_the_same_answer(app: Any, provider: P
     configure(app, provider)
     b = Browser(app)
     nobody = b.post("/hr/sso", {"sso": "x@unknown.test"})
-    assert nobody.status_code == 400 and "could not be started" in nobody.text
+    assert nobody.status_code == 422 and "could not be started" in nobody.text
     # with and without an account at acme.test: the same page (users are not looked up before the provider)
     with_account = b.post("/hr/sso", {"sso": "owner@acme.test"})
     without = b.post("/hr/sso", {"sso": "ghost@acme.test"})
@@ -297,6 +297,52 @@ def test_data_keys_rotate(monkeypatch: pytest.MonkeyPatch) -> None:
         assert vault.unseal(moved) == "JBSWY3DPEHPK3PXP"
         with pytest.raises(vault.VaultError):
             vault.unseal(sealed)
+    finally:
+        monkeypatch.delenv("ROLEFIT_DATA_KEY")
+        get_settings.cache_clear()
+        vault.reset()
+
+
+def test_rolefit_db_rotate_data_key_moves_every_secret_to_the_new_key(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    url = f"sqlite:///{tmp_path / 'rot.sqlite3'}"
+    monkeypatch.setenv("ROLEFIT_DATABASE_URL", url)
+
+    def use(keys: str) -> None:
+        monkeypatch.setenv("ROLEFIT_DATA_KEY", keys)
+        get_settings.cache_clear()
+        vault.reset()
+
+    try:
+        use(old)
+        db = Database(url)
+        upgrade(db.engine)
+        org, invited = auth.create_org(db, "Acme", "owner@acme.test", utcnow())
+        auth.mfa.enable(db, invited.user.id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "000000", utcnow())  # wrong code
+        with db.write() as session:  # a key as enable() stores it, without needing the current code
+            user = session.get(HrUser, invited.user.id)
+            assert user is not None
+            user.totp_key = vault.seal("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+            session.add(user)
+        sso.save_config(
+            db, org.id, invited.user.id, issuer="https://idp.acme.test", client_id="c", client_secret="top-secret",
+            domains="acme.test", default_role="analyst", create_users=False, required=False, now=utcnow(),
+        )  # fmt: skip
+        use(f"{new},{old}")
+        result = CliRunner().invoke(cli, ["db", "rotate-data-key"])
+        assert result.exit_code == 0 and "2 secrets" in result.output, result.output
+        use(new)  # the old key is gone: both secrets still open
+        assert sso.config_of(db, org.id).client_secret == "top-secret"  # type: ignore[union-attr]
+        with db.read() as session:
+            user = session.get(HrUser, invited.user.id)
+        assert user is not None and vault.unseal(user.totp_key or "") == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        db.dispose()
     finally:
         monkeypatch.delenv("ROLEFIT_DATA_KEY")
         get_settings.cache_clear()
