@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -174,6 +175,7 @@ def test_a_refusal_speaks_the_users_language(app: Any, provider: Provider) -> No
     callback, _ = provider_round_trip(b, "ana@acme.test")
     res = b.get(callback)
     assert res.status_code == 403 and "could not be verified" not in res.text
+    assert "Không thể xác minh phản hồi của nhà cung cấp danh tính" in res.text
 
 
 def test_a_deactivated_user_is_refused(app: Any, provider: Provider) -> None:
@@ -347,3 +349,18 @@ def test_rolefit_db_rotate_data_key_moves_every_secret_to_the_new_key(
         monkeypatch.delenv("ROLEFIT_DATA_KEY")
         get_settings.cache_clear()
         vault.reset()
+
+
+def test_a_new_totp_key_is_stored_sealed_and_still_verifies(app: Any) -> None:
+    org, _ = make_org(app)
+    db = app.state.db
+    with db.read() as session:
+        owner = session.exec(select(HrUser).where(HrUser.org_id == org)).one()
+    secret = pyotp.random_base32()
+    assert auth.mfa.enable(db, owner.id, secret, pyotp.TOTP(secret).now(), utcnow()) is not None
+    with db.read() as session:
+        stored = session.get(HrUser, owner.id)
+    assert stored is not None and stored.totp_key is not None
+    assert secret not in stored.totp_key and stored.totp_key.startswith("fernet:")
+    later = utcnow() + timedelta(seconds=30)
+    assert auth.mfa.verify(db, stored, pyotp.TOTP(secret).at(later), later)
