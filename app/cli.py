@@ -251,6 +251,20 @@ def db_scrub() -> None:
         database.dispose()
 
 
+@db_cli.command("rotate-data-key")
+def db_rotate_data_key() -> None:
+    """Seal every stored secret (TOTP keys, OIDC client secrets) again with the FIRST key of ROLEFIT_DATA_KEY;
+    then the older keys can be removed from it (docs/sso.md)."""
+    from app import vault
+    from app.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        typer.echo(f"{vault.rotate(database)} secrets sealed with the first data key")
+    finally:
+        database.dispose()
+
+
 org_cli = typer.Typer(help="HR organisations.", no_args_is_help=True)
 cli.add_typer(org_cli, name="org")
 

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # how often each worker looks for due reminders and HR digests (both are safe with several workers)
     reminder_scan_seconds: float = 60.0
     digest_scan_seconds: float = 600.0
+    # Secrets at rest (app/vault): Fernet keys, comma-separated, the first encrypts (docs/sso.md: rotation).
+    data_key: SecretStr | None = None
+    # SSO (app/sso): how long a provider's discovery document and keys are kept (seconds)
+    sso_discovery_ttl: float = 300.0
 
 
 @lru_cache

@@ -54,6 +54,27 @@ ERRORS: dict[str, str] = {
     "not_yourself": N_("You cannot do this to your own account; ask another owner."),
     "retention_days": N_("Please enter a whole number of days from 1 to %(max)s, or leave it empty."),
     "confirm_name": N_("Type the cohort's name exactly to confirm."),
+    # single sign-on (app/sso)
+    "sso_issuer": N_(
+        "Enter the provider's issuer URL, starting with https:// (for example https://login.example.com)."
+    ),
+    "sso_client_id": N_("Enter the client ID the provider gave this app."),
+    "sso_client_secret": N_("Enter the client secret the provider gave this app."),
+    "sso_domains": N_("Enter one or more e-mail domains, separated by spaces (for example example.com)."),
+    "sso_domain_taken": N_("Another organisation already signs in with one of these domains."),
+    "sso_role": N_("Choose the role of users created on their first sign-in."),
+    "sso_required": N_(
+        "Your organisation signs in with single sign-on: use “Sign in with SSO” below. Passwords work only for owners."
+    ),
+    "sso_unavailable": N_(
+        "Single sign-on could not be started for this address or organisation. Check it, or sign in with your password."
+    ),
+    "sso_state": N_("This sign-in has expired or was already used. Please start again with “Sign in with SSO”."),
+    "sso_provider": N_("Your identity provider did not complete the sign-in. Please try again."),
+    "sso_token": N_("Your identity provider's answer could not be verified, so you were not signed in."),
+    "sso_email": N_("Your identity provider did not confirm an e-mail address in a domain this organisation allows."),
+    "sso_no_account": N_("There is no account for this address here. Ask an owner of your organisation to invite you."),
+    "sso_deactivated": N_("This account has been deactivated. Ask an owner of your organisation."),
     "rate_limited": N_("Too many failed sign-ins. Please try again in %(wait)s."),
     "resume_limited": N_("Too many wrong resume codes from this address. Please try again in %(wait)s."),
     "bad_name": N_("Please enter a name (up to 200 characters)."),

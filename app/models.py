@@ -216,7 +216,7 @@ class HrUser(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None  # picks the account when one e-mail and password fit several
     deactivated_at: datetime | None = None  # cannot sign in; sessions ended when it was set
-    totp_secret: str | None = Field(default=None, max_length=64)  # base32 (RFC 6238)
+    totp_key: str | None = Field(default=None, max_length=400)  # the base32 key (RFC 6238), sealed (app/vault)
     totp_enabled_at: datetime | None = None
     totp_last_step: int | None = None  # the last time step accepted: a code is never accepted twice
 
@@ -664,3 +664,39 @@ class ResultNorm(SQLModel, table=True):
     dimension: str = Field(sa_column=Column(String(48), primary_key=True))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     n: int = 0
+
+
+class OrgSso(SQLModel, table=True):
+    """An organisation's single sign-on with OpenID Connect (app/sso). One row per organisation at most.
+
+    ``client_secret`` is sealed (app/vault); ``domains`` is a space-separated list of lower-case e-mail
+    domains whose addresses may sign in (and find this organisation on the sign-in page)."""
+
+    __tablename__ = "org_sso"
+
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    )
+    issuer: str = Field(max_length=500)
+    client_id: str = Field(max_length=500)
+    client_secret: str = Field(default="", max_length=1000)
+    domains: str = Field(default="", max_length=2000)
+    default_role: str = Field(default="analyst", max_length=16)
+    create_users: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    required: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SsoState(SQLModel, table=True):
+    """One sign-in round trip to a provider, in flight: single use (deleted when the callback takes it),
+    short-lived, and bound to the browser that started it (the hash of a cookie set on that browser)."""
+
+    __tablename__ = "sso_state"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    browser_hash: str = Field(max_length=64)
+    org_id: str = Field(sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False))
+    nonce: str = Field(max_length=100)
+    code_verifier: str = Field(max_length=200)
+    next_path: str = Field(default="/hr", max_length=500)
+    expires_at: datetime = Field(index=True)

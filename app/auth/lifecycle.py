@@ -114,7 +114,7 @@ def reset_mfa(db: Database, org_id: str, actor_id: str, user_id: str, address: s
     organisation requires it. Their sessions end."""
     with db.write() as session:
         user = _target(session, org_id, actor_id, user_id)
-        user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+        user.totp_key = user.totp_enabled_at = user.totp_last_step = None
         session.add(user)
         session.execute(delete(HrRecoveryCode).where(col(HrRecoveryCode.user_id) == user.id))
         session.execute(delete(HrSession).where(col(HrSession.user_id) == user.id))

@@ -7,6 +7,7 @@
 - Wrong codes are throttled like passwords (:data:`MFA` policy per user: growing delays, never a lock).
 - Enrolment stores nothing until the first code is right: the page carries the proposed secret in the form
   (the signed-in user's own secret, shown on the same page as text for typing into an app).
+- The key is stored sealed with the data key (app/vault, Fernet): a copy of the database alone gives no codes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import segno
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from app import vault
 from app.auth import throttle
 from app.db import Database
 from app.models import AuditEvent, HrRecoveryCode, HrUser, Organisation
@@ -84,7 +86,7 @@ def enable(
         user = session.get(HrUser, user_id)
         if user is None:
             return None
-        user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, now, step
+        user.totp_key, user.totp_enabled_at, user.totp_last_step = vault.seal(secret), now, step
         session.add(user)
         session.execute(delete(HrRecoveryCode).where(col(HrRecoveryCode.user_id) == user_id))
         for one in codes:
@@ -97,9 +99,9 @@ def verify(db: Database, user: HrUser, code: str, now: datetime) -> bool:
     """A TOTP code or an unused recovery code for ``user``: True once per code (throttled: see module).
     Raises ``AccountError("rate_limited")`` via the caller's check of :func:`wait`."""
     code = _clean(code)
-    if user.totp_secret is None:
+    if user.totp_key is None:
         return False
-    step = _step(user.totp_secret, code, now, user.totp_last_step)
+    step = _step(vault.unseal(user.totp_key), code, now, user.totp_last_step)
     with db.write() as session:
         if step is not None:
             moved = session.execute(

@@ -173,6 +173,11 @@ MATRIX: tuple[Rule, ...] = (
     _write("POST", "/hr/cohorts/{cohort_id}/archive", NOT_FOUND),
     _write("GET", "/hr/cohorts/{cohort_id}/delete", NOT_FOUND),
     _write("POST", "/hr/cohorts/{cohort_id}/delete", NOT_FOUND),
+    # --- HR: single sign-on (app/routes/sso.py) --------------------------------------------------------------
+    _open("POST", "/hr/sso", "none: starts a round trip to the organisation's provider (CSRF)"),
+    _open("GET", "/hr/sso/callback", "single-use state bound to the browser that started it (cookie)"),
+    _write("GET", "/hr/settings/sso"),
+    _write("POST", "/hr/settings/sso"),
     # --- the operator (an HR account granted by `rolefit operator grant EMAIL`): all organisations ---------
     Rule("GET", "/ops/psychometrics", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
     Rule("GET", "/ops/manual", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import auth, reports
+from app import auth, reports, sso
 from app.db import Database
 from app.i18n import LANGS, fmt_wait
 from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
@@ -133,6 +133,11 @@ def login(
             return limited
         context = {"error": message(err.code, lang), "email": email[:254], "org": org, "next": safe_next(next, "/hr")}
         return render(request, "hr/login.html", context, status_code=401)
+    if sso.password_refused(db, user):  # the organisation requires single sign-on (owners keep a password)
+        auth.audit(db, user.org_id, user.id, "user.login_refused", "SSO required", address)
+        context = {"error": message("sso_required", request.state.lang), "email": email[:254], "org": org}
+        context |= {"next": safe_next(next, "/hr"), "sso_value": email[:254]}
+        return render(request, "hr/login.html", context, status_code=403)
     stage = auth.mfa.stage_for(db, user)
     token = auth.start_session(db, user, now, stage=stage, address=address)
     # the second factor first, when one is set up (or the organisation requires one): see app/routes/identity.py

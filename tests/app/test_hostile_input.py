@@ -114,6 +114,7 @@ READ_BY_HAND = {
     "/hr/cohorts/{cohort_id}": ["from", "to", "department", "level", "role"],
     "/hr/dashboard": ["from", "to", "department", "level", "role"],
     "/hr/cohorts/{cohort_id}/report.pdf": ["from", "to", "role"],
+    "/hr/sso/callback": ["state", "code", "error"],
 }
 # a plain Starlette route (the quiz's hot path) declares nothing: its form, by hand
 STARLETTE_FORMS = {("POST", "/quiz/{number:int}"): {"item_id": 48, "value": 16}}
@@ -284,6 +285,8 @@ FORM_BASE = {
     "label": "Sales, March",
     "org": "", "secret": "JBSWY3DPEHPK3PXP", "require_mfa": "", "identified_days": "365", "aggregate_days": "",
     "staged": "", "on": "yes",
+    "sso": "ana@acme.test", "issuer": "https://idp.acme.test", "client_id": "rolefit", "client_secret": "s3cret",
+    "domains": "acme.test", "default_role": "analyst", "create_users": "", "required": "",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7, "form": "full"}  # fmt: skip

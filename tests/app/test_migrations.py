@@ -49,6 +49,8 @@ TABLES = {
     "digest_subscription",
     "digest_run",
     "staged_import",
+    "org_sso",
+    "sso_state",
 }
 
 
