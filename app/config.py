@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # how often each worker looks for due reminders and HR digests (both are safe with several workers)
     reminder_scan_seconds: float = 60.0
     digest_scan_seconds: float = 600.0
+    # webhooks (app/services/webhooks.py): allow http:// and private, loopback or link-local targets (tests, a
+    # receiver on the same network). Off: only https:// to public addresses.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
 
 
 @lru_cache

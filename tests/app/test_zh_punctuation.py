@@ -115,6 +115,7 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     hr_pages += (listed[listed.index('href="/hr/participants/') + 6 :].split('"', 1)[0],)  # a participant's page
     hr_pages += (f"/hr/compare?a={cohort}",)
     hr_pages += ("/hr/settings", "/hr/audit", "/hr/switch", "/hr/mfa/setup", f"/hr/cohorts/{cohort}/delete")
+    hr_pages += ("/hr/api-tokens", "/hr/webhooks")
     operators.grant(app.state.db, email)
     hr_pages += ("/ops/psychometrics",)  # the operator's page (no report stored: its empty state)
     hr_pages += (f"/hr/cohorts/{cohort}/funnel", "/hr/funnel")
