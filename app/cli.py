@@ -637,7 +637,7 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
         return mail.SmtpConfig.from_settings(settings)
 
     from app.mail import digest, reminder
-    from app.services import retention
+    from app.services import retention, webhooks
 
     return {
         "mail.send": mail.job_handler(smtp),
@@ -645,6 +645,7 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
         retention.KIND: retention.job_handler(database),
         reminder.KIND: reminder.handler(database, settings.base_url, smtp),
         digest.KIND: digest.handler(database, settings.base_url, smtp),
+        webhooks.JOB: webhooks.handler(settings.webhook_allow_private, settings.webhook_timeout_seconds),
     }
 
 

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     data_key: SecretStr | None = None
     # SSO (app/sso): how long a provider's discovery document and keys are kept (seconds)
     sso_discovery_ttl: float = 300.0
+    # webhooks (app/services/webhooks.py): allow http:// and private, loopback or link-local targets (tests, a
+    # receiver on the same network). Off: only https:// to public addresses.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
 
 
 @lru_cache

@@ -23,7 +23,22 @@ from app.db import Database
 from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, identity, join, ops, pages, people, quiz, reminders, results, sso
+from app.routes import (
+    api,
+    api_tokens,
+    health,
+    hr,
+    hr_api,
+    identity,
+    join,
+    ops,
+    pages,
+    people,
+    quiz,
+    reminders,
+    results,
+    sso,
+)
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.services.params import active_params
@@ -190,6 +205,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(reminders.router)
     app.include_router(sso.router)
+    app.include_router(hr_api.router)
+    app.include_router(api_tokens.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

@@ -89,6 +89,18 @@ ERRORS: dict[str, str] = {
     "bad_level": N_("Please choose your level from the list."),
     "no_consent": N_("No consent, no participation: please tick the box to take part."),
     "forbidden": N_("Only an owner of the organisation can do this."),
+    "api_token": N_("Missing, unknown, expired or revoked API token."),
+    "read_only_token": N_("This API token may only read. Ask an owner for a read-write token."),
+    "exists": N_("This organisation already has a person with this e-mail address."),
+    "token_name": N_("Please enter a name for the token (up to 60 characters)."),
+    "token_days": N_("A token can be valid for 1 to 365 days."),
+    "too_many_tokens": N_("This organisation has too many API tokens. Revoke one before creating another."),
+    "webhook_url": N_(
+        "Please enter an https:// address on the public internet "
+        "(private, loopback and link-local addresses are refused)."
+    ),
+    "webhook_events": N_("Please choose at least one event."),
+    "too_many_webhooks": N_("This organisation has too many webhooks. Delete one before adding another."),
     "server": N_("Something went wrong on our side. Please try again."),
     "method": N_("This action is not allowed here."),
     "bad_characters": N_("The request contains characters that are not allowed (control characters or invalid UTF-8)."),

@@ -700,3 +700,63 @@ class SsoState(SQLModel, table=True):
     code_verifier: str = Field(max_length=200)
     next_path: str = Field(default="/hr", max_length=500)
     expires_at: datetime = Field(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """An organisation's token for the HR API (``/api/v1/hr/...``): named, scoped, expiring, revocable.
+
+    Only the SHA-256 of the token is kept (the token has 256 random bits); ``prefix`` lets people recognise it.
+    """
+
+    __tablename__ = "api_token"
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    name: str = Field(max_length=60)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=8)  # read | write (read-write)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None  # updated at most once a minute
+
+
+class Webhook(SQLModel, table=True):
+    """An organisation's subscription: events POSTed to ``url``, signed per the Standard Webhooks spec.
+
+    ``secret`` (``whsec_...``) is kept as is: the sender needs it to sign. It is shown once, never listed.
+    """
+
+    __tablename__ = "webhook"
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    url: str = Field(max_length=500)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    secret: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one subscription (its id is the ``webhook-id`` header: the same on every attempt)."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: str = Field(primary_key=True, max_length=40)
+    webhook_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("webhook.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    event: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="queued", max_length=16)  # queued | delivered | retrying | failed
+    attempts: int = 0
+    response_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None

@@ -30,7 +30,7 @@ def main() -> None:
         auth.set_password(db, invited.token, PASSWORD, utcnow())
         sso.save_config(
             db, org.id, invited.user.id, issuer="https://login.microsoftonline.com/0f1e2d3c/v2.0",
-            client_id="6c1f7a52-rolefit", client_secret="demo-secret", domains="demo.test demo.example",
+            client_id="6c1f7a52-rolefit", client_secret="demo-secret", domains="demo.test demo.example",  # noqa: S106 (a demo value for the screenshot)
             default_role="analyst", create_users=True, required=True, now=utcnow(),
         )  # fmt: skip
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

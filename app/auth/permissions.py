@@ -178,6 +178,26 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/hr/sso/callback", "single-use state bound to the browser that started it (cookie)"),
     _write("GET", "/hr/settings/sso"),
     _write("POST", "/hr/settings/sso"),
+    # --- HR: API tokens and webhooks (owners; app/routes/api_tokens.py) ------------------------------------
+    _write("GET", "/hr/api-tokens"),
+    _write("POST", "/hr/api-tokens"),
+    _write("POST", "/hr/api-tokens/{token_id}/revoke", NOT_FOUND),
+    _write("GET", "/hr/webhooks"),
+    _write("POST", "/hr/webhooks"),
+    _write("POST", "/hr/webhooks/{webhook_id}/delete", NOT_FOUND),
+    _write("POST", "/hr/webhooks/deliveries/{delivery_id}/replay", NOT_FOUND),
+    # --- the HR API: an organisation API token as Bearer (app/routes/hr_api.py; its own tests check the
+    #     organisation scoping, 401 and 403: tests/app/test_hr_api.py) --------------------------------------
+    _open("GET", "/api/v1/hr/cohorts", "organisation API token"),
+    _open("POST", "/api/v1/hr/cohorts", "organisation API token, read-write"),
+    _open("GET", "/api/v1/hr/cohorts/{cohort_id}", "organisation API token"),
+    _open("POST", "/api/v1/hr/cohorts/{cohort_id}/close", "organisation API token, read-write"),
+    _open("GET", "/api/v1/hr/cohorts/{cohort_id}/invitations", "organisation API token"),
+    _open("POST", "/api/v1/hr/cohorts/{cohort_id}/invitations", "organisation API token, read-write"),
+    _open("GET", "/api/v1/hr/people", "organisation API token"),
+    _open("POST", "/api/v1/hr/people", "organisation API token, read-write"),
+    _open("GET", "/api/v1/hr/cohorts/{cohort_id}/results", "organisation API token"),
+    _open("GET", "/api/v1/hr/cohorts/{cohort_id}/aggregates", "organisation API token"),
     # --- the operator (an HR account granted by `rolefit operator grant EMAIL`): all organisations ---------
     Rule("GET", "/ops/psychometrics", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
     Rule("GET", "/ops/manual", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),

@@ -33,7 +33,7 @@ from app.models import (
     ParticipationRollup,
     PersonalInvitation,
 )
-from app.services import forms, quiz
+from app.services import forms, quiz, webhooks
 from app.tokens import hash_token, new_public_id, new_token
 from scoring.model import ROLES, Bank, Result
 
@@ -343,7 +343,12 @@ def withdraw(db: Database, assessment_id: str, participation_id: str) -> bool:
         row = session.get(Participation, participation_id)
         if row is None or row.assessment_id != assessment_id:
             return False
-    return erase_participations(db, [participation_id]) == 1
+        org_id, data = row.org_id, webhooks.participation_data(row, {})
+    gone = erase_participations(db, [participation_id]) == 1
+    if gone:
+        with db.write() as session:
+            webhooks.emit(session, org_id, "participation.withdrawn", data)
+    return gone
 
 
 def erase_participations(db: Database, ids: Sequence[str], *, purge: bool = False) -> int:
@@ -406,7 +411,14 @@ def summary_values(bank: Bank, result: Result, finished_at: datetime) -> dict[st
 def sync_summary(session: Session, bank: Bank, assessment_id: str, result: Result, finished_at: datetime) -> None:
     """Copy the result's summary into the person's participations (for SQL aggregates)."""
     values = summary_values(bank, result, finished_at)
+    newly = session.exec(
+        select(Participation).where(
+            Participation.assessment_id == assessment_id, col(Participation.finished_at).is_(None)
+        )
+    ).all()
     session.execute(update(Participation).where(col(Participation.assessment_id) == assessment_id).values(**values))
+    for p in newly:  # the organisations' webhooks hear of a first finish (a rescore is no new completion)
+        webhooks.emit(session, p.org_id, "participation.completed", webhooks.participation_data(p, values), finished_at)
 
 
 def sync_summaries(session: Session, rows: list[tuple[str, dict[str, Any]]]) -> None:

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 
 from app.db import Database
 from app.models import AuditEvent, Cohort, Invitation, Organisation, Participation, PersonalInvitation
-from app.services import hr
+from app.services import hr, webhooks
 
 KIND = "retention.purge"
 EVERY = timedelta(days=1)
@@ -139,6 +139,7 @@ def close(db: Database, org_id: str, actor_id: str, cohort_id: str, now: datetim
             session.add(
                 AuditEvent(org_id=org_id, user_id=actor_id, action="cohort.close", detail=cohort_id, address=address)
             )
+            webhooks.emit(session, org_id, "cohort.closed", {"cohort_id": cohort_id, "closed_at": now.isoformat()}, now)
         return True
 
 

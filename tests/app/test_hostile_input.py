@@ -24,7 +24,7 @@ from app import auth
 from app.inputs import clean_text
 from app.models import MailToken, utcnow
 from app.security import CSRF_FIELD
-from app.services import hr, invitations, operators, people, quiz, sharing
+from app.services import api_tokens, hr, invitations, operators, people, quiz, sharing, webhooks
 from app.tokens import hash_token, new_token
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
@@ -250,6 +250,11 @@ def build_world(app: Any, bank: Bank) -> World:
     stop_token = new_token()
     with db.write() as session:
         session.add(MailToken(token_hash=hash_token(stop_token), personal_invitation_id=personal.id, purpose="stop"))
+    hr_token = api_tokens.create(db, org.id, "test", "sync", "write", 30, now)  # for /api/v1/hr/...
+    target = "https://93.184.215.14/h"  # a public address: no name to resolve
+    hook = webhooks.subscribe(db, org.id, "test", target, ["cohort.closed"], now, allow_private=False)
+    with db.write() as session:
+        webhooks.emit(session, org.id, "cohort.closed", {"cohort_id": cohort.id})
     return World(
         owner=dict(owner.client.cookies.items()),
         taker=dict(taker.client.cookies.items()),
@@ -269,6 +274,10 @@ def build_world(app: Any, bank: Bank) -> World:
             "api_share_id": api_share["id"],
             "number": "1",
             "item_id": first_item,
+            "token_id": hr_token.row.id,
+            "webhook_id": hook.webhook.id,
+            "delivery_id": webhooks.deliveries(db, org.id)[0].id,
+            "hr_api_token": hr_token.token,
         },
         api_token=created["owner_token"],
         item_id=first_item,
@@ -287,9 +296,14 @@ FORM_BASE = {
     "staged": "", "on": "yes",
     "sso": "ana@acme.test", "issuer": "https://idp.acme.test", "client_id": "rolefit", "client_secret": "s3cret",
     "domains": "acme.test", "default_role": "analyst", "create_users": "", "required": "",
+    "url": "https://93.184.215.14/hook", "events": "cohort.closed",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
-             "scope": "full", "expires_in_days": 7, "form": "full"}  # fmt: skip
+             "scope": "full", "expires_in_days": 7, "form": "full",
+             # the HR API's bodies (cohorts, invitations, people)
+             "name": "Autumn", "departments": ["Sales"], "levels": [], "closes_at": None, "max_participants": None,
+             "label": "March", "email": "api@acme.test", "department": None, "level": None,
+             "manager_email": None}  # fmt: skip
 
 
 def _path_value(world: World, target: Target, name: str) -> str:
@@ -323,7 +337,8 @@ def send(client: Any, world: World, target: Target, hostile: Param | None, value
     query = "&".join(f"{p.name}={_encode(value)}" for p in target.params if p.where == "query" and p is hostile)
     headers = {"Origin": "http://testserver"}
     if path.startswith("/api/"):
-        headers["Authorization"] = f"Bearer {world.api_token}"
+        token = world.ids["hr_api_token"] if path.startswith("/api/v1/hr/") else world.api_token
+        headers["Authorization"] = f"Bearer {token}"
     content: bytes | None = None
     json_params = [p for p in target.params if p.where == "json"]
     form_params = [p for p in target.params if p.where == "form"]

@@ -22,7 +22,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Participation, utcnow
 from app.routes.hr import UserDep
-from app.services import hr, invitations, people, staged_imports
+from app.services import api_tokens, hr, invitations, people, staged_imports, webhooks
 from scoring.model import Bank
 from tests.app.conftest import Browser
 from tests.app.test_hr import PASSWORD, cohort_with_people, make_org, signed_in
@@ -92,6 +92,8 @@ FORMS = {
     "/hr/cohorts/{cohort_id}/delete": {"confirm": "Cohort"},
     "/hr/settings/sso": {"issuer": "https://idp.example.test", "client_id": "rolefit", "client_secret": "s3cret"},
     "/hr/sso": {"sso": "someone@a.test"},
+    "/hr/api-tokens": {"name": "HR sync", "scope": "read", "days": "30"},
+    "/hr/webhooks": {"url": "https://93.184.215.14/hook", "events": "cohort.closed"},  # a public address
 }
 MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PLACEHOLDERS = {
@@ -144,7 +146,16 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
     invitations.create_links(db, org_a, cohort, "test", utcnow(), "http://testserver")
     personal = invitations.status(db, org_a, cohort, utcnow())[0].id
     target = auth.invite(db, org_a, "target@a.test", "analyst", utcnow(), by="test").user.id
+    token = api_tokens.create(db, org_a, "test", "sync", "read", 30, utcnow()).row.id
+    hook = webhooks.subscribe(
+        db, org_a, "test", "https://93.184.215.14/h", ["cohort.closed"], utcnow(), allow_private=False
+    )
+    with db.write() as session:
+        webhooks.emit(session, org_a, "cohort.closed", {"cohort_id": cohort})
     values = PLACEHOLDERS | {
+        "token_id": token,
+        "webhook_id": hook.webhook.id,
+        "delivery_id": webhooks.deliveries(db, org_a)[0].id,
         "cohort_id": cohort,
         "invitation_id": invitation,
         "personal_id": personal,

@@ -21,11 +21,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app import auth
 from app.models import utcnow
-from app.services import quiz, sharing
+from app.services import api_tokens, hr, quiz, sharing
 from scoring.model import Bank
 
 EXAMPLES = 60
+HR_EXAMPLES = 30  # per HR API operation (/api/v1/hr/..., with an organisation token half the time)
 SCENARIOS = 30
 CHECKS = [
     not_a_server_error,
@@ -50,12 +52,16 @@ def test_api_conforms_to_its_schema(app: Any, bank: Bank, record_property: Any) 
     assert len(operations) >= 8
     item_ids = list(quiz.question_order(bank))
     calls = {"n": 0, "statuses": set()}
+    org, _ = auth.create_org(app.state.db, "Acme", "owner@acme.test", utcnow())
+    cohort, _ = hr.create_cohort(app.state.db, org.id, name="Spring", departments=["Sales"], now=utcnow())
+    hr_token = api_tokens.create(app.state.db, org.id, "test", "schemathesis", "write", 30, utcnow()).token
 
     for operation in operations:
+        hr_api = operation.path.startswith("/api/v1/hr/")
 
         @given(case=operation.as_strategy(), data=st.data())
         @hypothesis.settings(
-            max_examples=EXAMPLES,
+            max_examples=HR_EXAMPLES if hr_api else EXAMPLES,
             deadline=None,
             database=None,
             derandomize=True,
@@ -64,7 +70,12 @@ def test_api_conforms_to_its_schema(app: Any, bank: Bank, record_property: Any) 
         )
         def run(case: Any, data: Any) -> None:
             headers = {}
-            if data.draw(st.booleans(), label="real assessment"):
+            if case.path.startswith("/api/v1/hr/"):
+                if data.draw(st.booleans(), label="real token and cohort"):
+                    if case.path_parameters and "cohort_id" in case.path_parameters:
+                        case.path_parameters["cohort_id"] = cohort.id
+                    headers["Authorization"] = f"Bearer {hr_token}"
+            elif data.draw(st.booleans(), label="real assessment"):
                 real = _real_ids(app, bank)
                 for name in ("assessment_id", "share_id"):
                     if case.path_parameters and name in case.path_parameters:

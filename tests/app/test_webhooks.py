@@ -1,0 +1,183 @@
+"""Webhooks against a real receiver: a small HTTP server on 127.0.0.1 that verifies every request with
+``standardwebhooks.Webhook.verify``, the app's own job runner delivering, on SQLite and PostgreSQL.
+
+Each event arrives once with a valid signature; a replay sends it again with the same webhook-id; a receiver
+answering 500 gets the same message again after the backoff; aggregate-only participants are sent without id
+or result; the SSRF guard refuses loopback and private targets unless the setting allows them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import standardwebhooks
+from sqlmodel import select
+
+from app import jobs
+from app.config import Settings
+from app.models import Participation, WebhookDelivery
+from app.services import retention, webhooks
+from scoring.model import Bank
+from tests.app.conftest import Browser
+from tests.app.test_hr import join_link, make_org, signed_in, take_part
+
+EVENTS = list(webhooks.EVENTS)
+
+
+@dataclass
+class Received:
+    id: str
+    event: str
+    data: dict[str, Any]
+    valid: bool
+
+
+@dataclass
+class Receiver:
+    url: str
+    secret: str = ""
+    statuses: list[int] = field(default_factory=list)  # answers to give, in order; then 200
+    got: list[Received] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            try:
+                payload = standardwebhooks.Webhook(state.secret).verify(body, dict(self.headers.items()))
+                valid = True
+            except standardwebhooks.WebhookVerificationError:
+                payload, valid = json.loads(body), False
+            state.got.append(Received(self.headers["webhook-id"], payload["type"], payload["data"], valid))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/rolefit"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, webhook_allow_private=True)  # the receiver is on 127.0.0.1
+
+
+def deliver_all(app: Any) -> int:
+    worker = jobs.Worker(app.state.db, {webhooks.JOB: webhooks.handler(True, 5.0)}, retry_base=0)
+    n = 0
+    while worker.run_once():
+        n += 1
+    return n
+
+
+def subscribe(owner: Browser, receiver: Receiver) -> None:
+    page = owner.post("/hr/webhooks", {"url": receiver.url, "events": EVENTS})
+    assert page.status_code == 200, page.text[:500]
+    receiver.secret = page.text.split('id="new-secret"')[1].split(">", 1)[1].split("<", 1)[0]
+    assert receiver.secret.startswith("whsec_")
+    assert receiver.secret not in owner.get("/hr/webhooks").text  # shown once
+
+
+def test_each_event_arrives_once_signed_and_a_replay_sends_it_again(app: Any, bank: Bank, receiver: Receiver) -> None:
+    org_id, email = make_org(app)
+    owner = signed_in(app, email)
+    subscribe(owner, receiver)
+    cohort_id, path = join_link(app, org_id)
+    lan = take_part(app, bank, path, "identified", name="Lan Tran")
+    take_part(app, bank, path, "aggregate", name="")
+    with app.state.db.read() as session:
+        mine = session.exec(select(Participation).where(Participation.display_name == "Lan Tran")).one()
+    assert lan.post(f"/result/{mine.assessment_id}/withdraw/{mine.id}").status_code == 303
+    assert owner.post(f"/hr/cohorts/{cohort_id}/close").status_code == 303
+    assert deliver_all(app) == 4
+    assert all(r.valid for r in receiver.got)
+    assert sorted(r.event for r in receiver.got) == sorted([*EVENTS, "participation.completed"])
+    assert len({r.id for r in receiver.got}) == 4  # each event once
+    completed = [r.data for r in receiver.got if r.event == "participation.completed"]
+    identified = next(d for d in completed if d["visibility"] == "identified")
+    anonymous = next(d for d in completed if d["visibility"] == "aggregate")
+    assert identified["participation_id"] == mine.id and identified["recommendation"] in ("AM", "PM", "HYBRID")
+    assert anonymous == {"cohort_id": cohort_id, "visibility": "aggregate"}  # no id, no result
+    closed = next(r for r in receiver.got if r.event == "cohort.closed")
+    assert closed.data["cohort_id"] == cohort_id
+    log = owner.get("/hr/webhooks").text
+    assert log.count(">delivered<") == 4 and closed.id in log
+
+    assert owner.post(f"/hr/webhooks/deliveries/{closed.id}/replay").status_code == 303
+    assert deliver_all(app) == 1
+    again = receiver.got[-1]
+    assert (again.id, again.event, again.valid) == (closed.id, "cohort.closed", True)
+    assert len(receiver.got) == 5
+
+
+def test_a_receiver_answering_500_gets_the_message_again(app: Any, receiver: Receiver) -> None:
+    org_id, email = make_org(app)
+    owner = signed_in(app, email)
+    subscribe(owner, receiver)
+    cohort_id, _ = join_link(app, org_id)
+    receiver.statuses = [500]
+    assert owner.post(f"/hr/cohorts/{cohort_id}/close").status_code == 303
+    worker = jobs.Worker(app.state.db, {webhooks.JOB: webhooks.handler(True, 5.0)}, retry_base=0)
+    assert worker.run_once()
+    with app.state.db.read() as session:
+        first = session.exec(select(WebhookDelivery)).one()
+    assert (first.status, first.attempts, first.response_code) == ("retrying", 1, 500)
+    assert "retrying" in owner.get("/hr/webhooks").text
+    assert worker.run_once()  # the retry (no wait with a zero backoff base)
+    with app.state.db.read() as session:
+        done = session.exec(select(WebhookDelivery)).one()
+    assert (done.status, done.attempts, done.response_code) == ("delivered", 2, 200)
+    assert [r.id for r in receiver.got] == [first.id, first.id] and all(r.valid for r in receiver.got)
+
+
+def test_the_ssrf_guard_refuses_loopback_and_private_targets(app: Any, receiver: Receiver) -> None:
+    for url in (receiver.url, "https://127.0.0.1/h", "https://10.1.2.3/h", "https://[::1]/h", "https://169.254.169.254/",
+                "ftp://example.test/", "https://user:pw@93.184.215.14/"):  # fmt: skip
+        with pytest.raises(webhooks.WebhookError):
+            webhooks.check_url(url, allow_private=False)
+    assert webhooks.check_url("https://93.184.215.14/hook", allow_private=False)
+    # a subscription made while allowed is refused at delivery once the setting is off (nothing is sent)
+    org_id, _ = make_org(app)
+    now = app.state.clock()
+    webhooks.subscribe(app.state.db, org_id, "t", receiver.url, ["cohort.closed"], now, allow_private=True)
+    cohort_id, _ = join_link(app, org_id)
+    retention.close(app.state.db, org_id, "t", cohort_id, app.state.clock())
+    strict = jobs.Worker(app.state.db, {webhooks.JOB: webhooks.handler(False, 5.0)}, retry_base=0)
+    assert strict.run_once()
+    assert receiver.got == []
+    with app.state.db.read() as session:
+        row = session.exec(select(WebhookDelivery)).one()
+    assert row.status == "retrying" and row.last_error and "WebhookError" in row.last_error
+
+
+def test_an_owner_without_the_setting_cannot_subscribe_a_loopback_address(receiver: Receiver, db_url: str) -> None:
+    from app.main import create_app
+
+    strict = create_app(Settings(database_url=db_url))
+    try:
+        org_id, email = make_org(strict)
+        owner = signed_in(strict, email)
+        page = owner.post("/hr/webhooks", {"url": receiver.url, "events": EVENTS})
+        assert page.status_code == 422 and "https://" in page.text
+        assert webhooks.list_webhooks(strict.state.db, org_id) == []
+    finally:
+        strict.state.db.dispose()
