@@ -428,6 +428,8 @@ class Participation(SQLModel, table=True):
     bank_version: str | None = Field(default=None, max_length=16)
     # the people-list entry whose personal invitation this person joined with (none for the shared link)
     person_id: str | None = Field(default=None, max_length=32, index=True)
+    # name, department and e-mail folded for the people search (app.search; None for aggregate-only people)
+    search_text: str | None = Field(default=None, max_length=480)
 
 
 GAP_BITS = 24  # skills whose gap counts the rollup keeps (bank order); the bank has 16
