@@ -564,6 +564,10 @@ class PersonalInvitation(SQLModel, table=True):
     # set when the person joins through this invitation; the participation's row then says finished, and
     # its absence says withdrawn (a withdrawal deletes it). No foreign key: the withdrawal must not erase this
     participation_id: str | None = Field(default=None, max_length=32, index=True)
+    # what became of the delivery, written with it (the mail job's commit point, or the link made for HR):
+    # "sent" | "link"; None while queued. The job row says more while it exists (retrying, failed with the
+    # reason) but ``jobs.prune`` deletes done jobs after 7 days: this column outlives it.
+    delivery: str | None = Field(default=None, max_length=8)
 
 
 class MailToken(SQLModel, table=True):
