@@ -416,6 +416,10 @@ class Database:
                 try:
                     cursor = conn.cursor()
                     cursor.execute("VACUUM")
+                    if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'participation_fts'").fetchone():
+                        # the people search's FTS5 rows are keyed by participation's rowid, which VACUUM may renumber
+                        cursor.execute("INSERT INTO participation_fts (participation_fts) VALUES ('rebuild')")
+                        conn.commit()
                     busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                 finally:
                     conn.close()

@@ -428,6 +428,8 @@ class Participation(SQLModel, table=True):
     bank_version: str | None = Field(default=None, max_length=16)
     # the people-list entry whose personal invitation this person joined with (none for the shared link)
     person_id: str | None = Field(default=None, max_length=32, index=True)
+    # name, department and e-mail folded for the people search (app.search; None for aggregate-only people)
+    search_text: str | None = Field(default=None, max_length=480)
 
 
 GAP_BITS = 24  # skills whose gap counts the rollup keeps (bank order); the bank has 16
@@ -562,6 +564,10 @@ class PersonalInvitation(SQLModel, table=True):
     # set when the person joins through this invitation; the participation's row then says finished, and
     # its absence says withdrawn (a withdrawal deletes it). No foreign key: the withdrawal must not erase this
     participation_id: str | None = Field(default=None, max_length=32, index=True)
+    # what became of the delivery, written with it (the mail job's commit point, or the link made for HR):
+    # "sent" | "link"; None while queued. The job row says more while it exists (retrying, failed with the
+    # reason) but ``jobs.prune`` deletes done jobs after 7 days: this column outlives it.
+    delivery: str | None = Field(default=None, max_length=8)
 
 
 class MailToken(SQLModel, table=True):

@@ -44,6 +44,7 @@ from app.db import Database
 from app.main import create_app
 from app.migrate import downgrade, upgrade
 from app.models import Assessment, Cohort, Participation, utcnow
+from app.search import document
 from app.services import hr
 from tests.app.conftest import Browser
 
@@ -102,7 +103,8 @@ def add_cohort(db: Database, org_id: str, index: int, rng: random.Random) -> str
                     "assessment_id": aid,
                     "visibility": "identified" if identified else "aggregate",
                     "display_name": f"Person {index}-{start + i}" if identified else None,
-                    "department": rng.choice(DEPARTMENTS),
+                    "department": (department := rng.choice(DEPARTMENTS)),
+                    "search_text": document(f"Person {index}-{start + i}", department, None) if identified else None,
                     "level": rng.choice(LEVELS),
                     "current_role": role,
                     "consented_at": finished,
@@ -218,6 +220,10 @@ def measure(url: str, email: str, cohorts: list[str], runs: int) -> dict[str, An
         "participants_sorted_by_level": timed(browser, "/hr/participants?sort=-level&status=finished", runs),
         "participants_deep_page": timed(browser, "/hr/participants?sort=department&offset=9950", runs),
         "participants_search": timed(browser, "/hr/participants?q=person%2012-", runs),
+        # a search that matches some hundreds of people ("Person 3-12", "Person 3-120".."3-12999")
+        "participants_search_some": timed(browser, "/hr/participants?q=son%203-12", runs),
+        # a search that matches nearly everyone (the trigram index finds them all; the page sorts them)
+        "participants_search_broad": timed(browser, "/hr/participants?q=person", runs),
         "compare_cohort_with_organisation": timed(browser, f"/hr/compare?a={first}", runs),
         "compare_two_cohorts": timed(browser, f"/hr/compare?a={first}&b={cohorts[-1]}", runs),
     }

@@ -87,7 +87,9 @@ def handler(db: Database, base_url: str, config: Callable[[], SmtpConfig]) -> Ca
                 update(Invitation).where(col(Invitation.id) == invitation_id).values(token_hash=hash_token(token))
             )
             session.execute(
-                update(PersonalInvitation).where(col(PersonalInvitation.id) == personal_id).values(sent_at=utcnow())
+                update(PersonalInvitation)
+                .where(col(PersonalInvitation.id) == personal_id)
+                .values(sent_at=utcnow(), delivery="sent")
             )
 
         send_with_job(ctx, message, smtp, record)

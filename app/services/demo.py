@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app import auth
+from app import auth, search
 from app.db import Database
 from app.models import Participation
 from app.services import hr, quiz
@@ -115,6 +115,7 @@ def add_simulated(
             current_role=role,
             consented_at=finished - timedelta(minutes=15),
         )
+        participation.search_text = search.document(participation.display_name, participation.department, None)
         quiz.store_completed(
             db, bank, started, person.answers.values, result, participation=participation, finished_at=finished
         )
@@ -164,6 +165,7 @@ def add_people(
                 current_role=p.role,
                 consented_at=begin,
             )
+            participation.search_text = search.document(participation.display_name, participation.department, None)
         quiz.store_completed(
             db,
             bank,

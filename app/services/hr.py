@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, case, delete, func
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
+from app import search
 from app.db import Database
 from app.models import (
     GAP_BITS,
@@ -31,6 +32,7 @@ from app.models import (
     Organisation,
     Participation,
     ParticipationRollup,
+    Person,
     PersonalInvitation,
 )
 from app.services import forms, quiz, webhooks
@@ -306,6 +308,11 @@ def join(
             raise HrError("closed")
         personal = select(PersonalInvitation.person_id).where(PersonalInvitation.invitation_id == found.invitation.id)
         participation.person_id = session.exec(personal).first()  # a personal link: who in the people list
+        if name is not None:
+            email = None
+            if participation.person_id is not None:
+                email = session.exec(select(Person.email).where(Person.id == participation.person_id)).first()
+            participation.search_text = search.document(name, participation.department, email)
         session.add(started.assessment)
         session.flush()
         session.add(participation)

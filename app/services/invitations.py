@@ -197,6 +197,7 @@ def create_links(
             token = new_token()
             personal = _create(session, cohort, person, sender_id, now, token)
             personal.sent_at = now
+            personal.delivery = "link"
             made.append(MadeLink(person, join_link(base_url, token, person.lang)))
         _count_invited(session, cohort.id, len(made))
     return made
@@ -269,8 +270,8 @@ def status(db: Database, org_id: str, cohort_id: str, now: datetime) -> list[Row
                 state = "joined"
             elif invitation.expires_at is not None and invitation.expires_at <= now:
                 state = "expired"
-            elif job is None:
-                state = "link"  # made without mail, copied by HR
+            elif job is None:  # made without mail and copied by HR, or sent and its job pruned since
+                state = "sent" if personal.delivery == "sent" else "link"
             elif job.state == "done":
                 state = "sent"
             elif job.state == "failed":

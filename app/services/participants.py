@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
+from app import search
 from app.db import Database
 from app.models import Cohort, Participation, Person
 from app.services.hr import DIMENSIONS, FITS, employee_actions
@@ -85,9 +86,10 @@ class Listing:
     capped: bool
     query: Query
     options: dict[str, list[Any]]
+    too_short: bool = False  # a search shorter than app.search.MIN_LENGTH: "type at least 3 characters"
 
 
-def _conditions(org_id: str, q: Query) -> list[ColumnElement[bool]]:
+def _conditions(dialect: str, org_id: str, q: Query) -> list[ColumnElement[bool]]:
     p = Participation
     conds: list[ColumnElement[bool]] = [col(p.org_id) == org_id, col(p.visibility) == "identified"]
     if q.cohort:
@@ -102,16 +104,8 @@ def _conditions(org_id: str, q: Query) -> list[ColumnElement[bool]]:
         conds.append(col(p.finished_at).is_(None))
     if q.call:
         conds.append(col(p.recommendation) == q.call)
-    text = q.search.strip().lower()
-    if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conds.append(
-            or_(
-                func.lower(col(p.display_name)).like(like, escape="\\"),
-                func.lower(col(p.department)).like(like, escape="\\"),
-                col(Person.email).like(like, escape="\\"),
-            )
-        )
+    if q.search.strip():
+        conds.append(search.condition(dialect, q.search))
     return conds
 
 
@@ -135,7 +129,10 @@ def _options(session: Any, org_id: str) -> dict[str, list[Any]]:
 def listing(db: Database, org_id: str, q: Query, page: int = PAGE) -> Listing:
     """One page of the organisation's identified participants for ``q``."""
     p = Participation
-    conds = _conditions(org_id, q)
+    if q.search.strip() and not search.usable(q.search):
+        with db.read() as session:
+            return Listing([], 0, False, q, _options(session, org_id), too_short=True)
+    conds = _conditions(db.dialect, org_id, q)
     key = col(SORTS.get(q.sort, p.display_name))
     order = (
         [key.desc(), col(p.display_name).desc(), col(p.id).desc()]
@@ -162,8 +159,6 @@ def listing(db: Database, org_id: str, q: Query, page: int = PAGE) -> Listing:
     base = base.join(Cohort, col(Cohort.id) == col(p.cohort_id))
     base = base.join(Person, col(Person.id) == col(p.person_id), isouter=True)
     counted = sql_select(col(p.id)).select_from(p)
-    if q.search.strip():
-        counted = counted.join(Person, col(Person.id) == col(p.person_id), isouter=True)
     capped = counted.where(*conds).limit(COUNT_CAP + 1).subquery()
     with db.read() as session:
         found = session.execute(base.where(*conds).order_by(*order).limit(page).offset(q.offset)).all()

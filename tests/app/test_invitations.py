@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from app import auth, jobs, mail
@@ -142,3 +143,22 @@ def test_hr_sees_the_failed_delivery_and_tries_again(app: Any) -> None:
         assert [m.rcpt_tos for m in server.messages].count(["wang@acme.test"]) == 1
         assert len(server.messages) == 3
     assert {r.state for r in invitations.status(db, org, cohort, utcnow())} == {"sent"}
+
+
+def test_a_sent_invitation_still_says_sent_after_its_job_is_pruned(app: Any) -> None:
+    db = app.state.db
+    org, cohort, owner = setup_org(app)
+    assert invitations.send(db, org, cohort, owner, utcnow()) == 3
+    with SmtpServer() as server:
+        assert run_worker(app, server) == 3
+    assert {r.state for r in invitations.status(db, org, cohort, utcnow())} == {"sent"}
+    with db.write() as session:  # the mails went out eight days ago
+        session.execute(update(Job).values(finished_at=utcnow() - timedelta(days=8)))
+    assert jobs.prune(db, utcnow() - timedelta(days=7)) == 3
+    with db.read() as session:
+        assert list(session.exec(select(Job))) == []
+    assert {r.state for r in invitations.status(db, org, cohort, utcnow())} == {"sent"}  # not "link copied"
+    page = signed_in(app, "owner@acme.test").get(f"/hr/cohorts/{cohort}/personal")
+    assert page.status_code == 200
+    assert page.text.count(">sent") + len(re.findall(r"<td>\s*sent\s*$", page.text, re.M)) >= 3
+    assert "link copied by HR" not in page.text

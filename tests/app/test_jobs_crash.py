@@ -1,5 +1,5 @@
-"""kill -9 of worker processes in the middle of a batch of mail: after a restart every mail has been
-accepted by the (real, local) SMTP server exactly once. SQLite and PostgreSQL."""
+"""kill -9 of worker processes in the middle of a batch of mail (plain mails, then reminders): after a
+restart every mail has been accepted by the (real, local) SMTP server exactly once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
-from app import jobs, mail
+from app import auth, jobs, mail
 from app.db import Database
-from app.models import Job
+from app.models import Job, utcnow
+from app.services import hr, invitations, people, reminders
 from tests.app.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,3 +109,49 @@ def test_workers_killed_mid_batch_and_restarted_send_every_mail_exactly_once(
     with db.read() as session:
         retried = dict(session.exec(select(Job.id, Job.attempts).where(col(Job.id).in_(orphaned))).all())
     assert all(attempts == 2 for attempts in retried.values()), retried
+
+
+def test_workers_killed_mid_batch_of_reminders_send_each_reminder_exactly_once(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    """The same crash for the reminders (issue 17): a cohort's people invited four days ago, a reminder
+    after three days; two workers killed mid-batch, two more finish it: one reminder per person."""
+    log = tmp_path / "workers.log"
+    now = utcnow()
+    org, invited = auth.create_org(db, "Acme", "owner@acme.example", now)
+    cohort, _ = hr.create_cohort(db, org.id, name="Autumn", now=now)
+    langs = ("en", "zh-Hans", "vi")
+    rows = "".join(f"P{n},p{n}@acme.example,{langs[n % 3]}\n" for n in range(MAILS))
+    people.apply(db, org.id, ("name,email,language\n" + rows).encode(), "p.csv", now)
+    assert reminders.set_schedule(db, org.id, cohort.id, "3") == [3]
+    made = invitations.create_links(db, org.id, cohort.id, invited.user.id, now - timedelta(days=4), "http://t")
+    assert len(made) == MAILS
+    assert reminders.schedule_due(db, now) == MAILS
+    with SmtpServer() as server:
+        server.recorder.delay, server.recorder.reply_delay = 0.05, 0.005
+        first = [start_worker(db_url, server.port, log) for _ in range(2)]
+        try:
+            wait_for(lambda: len(server.messages) >= MAILS // 4, 60, "the first reminders", log)
+        finally:
+            for proc in first:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        assert len(server.messages) < MAILS, "the batch finished before the kill: nothing was tested"
+        with db.read() as session:
+            orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
+        second = [start_worker(db_url, server.port, log) for _ in range(2)]
+        try:
+            wait_for(lambda: jobs.counts(db, reminders.KIND)["done"] == MAILS, 120, "every reminder sent", log)
+        finally:
+            for proc in second:
+                proc.send_signal(signal.SIGTERM)
+            for proc in second:
+                assert proc.wait(30) == 0
+        time.sleep(0.2)
+        received = Counter(server.recorder.message_ids())
+        recipients = Counter(m.rcpt_tos[0] for m in server.messages)
+
+    assert orphaned, "no reminder was in flight at the kill: the crash path was not exercised"
+    assert len(received) == MAILS and set(received.values()) == {1}  # each reminder once
+    assert recipients == Counter({f"p{n}@acme.example": 1 for n in range(MAILS)})  # one per person
+    assert jobs.counts(db, reminders.KIND) == {"queued": 0, "running": 0, "done": MAILS, "failed": 0}

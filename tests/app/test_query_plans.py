@@ -149,6 +149,9 @@ def test_no_hr_page_reads_every_person(app: Any, org: tuple[str, str, str, str])
         "/hr/participants?sort=call&status=finished&offset=50",
         f"/hr/participants?cohort={cohort}&sort=-level",
         "/hr/participants?sort=department&level=Senior",
+        "/hr/participants?q=person",  # the search: the trigram index (FTS5 / pg_trgm), never the table
+        f"/hr/participants?q=sales&cohort={cohort}&sort=-activity",
+        "/hr/participants?q=ng",  # too short: "type at least 3 characters", no query at all
         "/hr/compare",
         f"/hr/compare?a={cohort}",
         f"/hr/compare?a={cohort}&b={cohort}",

@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
-from app.services import operators, quiz
+from app import auth
+from app.models import MailToken, PersonalInvitation, utcnow
+from app.services import invitations, operators, people, quiz
+from app.tokens import hash_token, new_token
 from scoring.model import Bank
 from tests.app.conftest import Browser
 from tests.app.test_hr import PASSWORD, cohort_with_people, make_org
@@ -124,6 +128,19 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
         got = hr.get(path)
         assert got.status_code == 200, path
         pages[path] = got.text
+
+    # the stop-reminders page a person reaches from a mail (before and after pressing stop)
+    db = app.state.db
+    people.add_person(db, org, {"name": "王芳", "email": "wang.fang@acme.test", "lang": "zh-Hans"}, utcnow())
+    owner = auth.users_of(db, org)[0].id
+    invitations.create_links(db, org, cohort, owner, utcnow(), "http://testserver")
+    stop_token = new_token()
+    with db.write() as session:
+        personal = session.exec(select(PersonalInvitation)).one()
+        session.add(MailToken(token_hash=hash_token(stop_token), personal_invitation_id=personal.id, purpose="stop"))
+    person = Browser(app, lang="zh-Hans")
+    pages["/stop/…"] = person.get(f"/stop/{stop_token}?lang=zh-Hans").text
+    pages["/stop/… (stopped)"] = person.post(f"/stop/{stop_token}?lang=zh-Hans", {}).text
 
     problems = {}
     for name, html in pages.items():
