@@ -17,12 +17,12 @@ from urllib.parse import quote
 from annotated_types import MaxLen
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlalchemy import text, update
+from sqlmodel import SQLModel, col
 
 from app import auth
 from app.inputs import clean_text
-from app.models import MailToken, utcnow
+from app.models import Assessment, MailToken, utcnow
 from app.security import CSRF_FIELD
 from app.services import hr, invitations, operators, people, quiz, sharing
 from app.tokens import hash_token, new_token
@@ -231,6 +231,14 @@ def build_world(app: Any, bank: Bank) -> World:
     for item_id, value in pattern(bank, "am", skills=3).values.items():
         quiz.save_answer(db, bank, assessment, item_id, value)
     quiz.finish(db, bank, assessment)
+    # the finished assessment is a retake of an earlier result (the "which result counts" route acts on it)
+    earlier, _ = quiz.create_scored(db, bank, {"lang": "en", "current_role": "pm", "answers": {}})
+    with db.write() as session:
+        session.execute(
+            update(Assessment)
+            .where(col(Assessment.id) == assessment.id)
+            .values(previous_assessment_id=earlier.assessment.id)
+        )
     share = sharing.create(db, assessment.id, "full", 7, now)
     second = hr.new_invitation(db, org.id, cohort.id, now)
     analyst = auth.invite(db, org.id, "analyst@acme.test", "analyst", now, by=auth.users_of(db, org.id)[0].id)
@@ -283,7 +291,7 @@ FORM_BASE = {
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
     "label": "Sales, March",
     "org": "", "secret": "JBSWY3DPEHPK3PXP", "require_mfa": "", "identified_days": "365", "aggregate_days": "",
-    "staged": "", "on": "yes",
+    "staged": "", "on": "yes", "counts": "this",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7, "form": "full"}  # fmt: skip
