@@ -170,3 +170,11 @@ def test_the_pdf_has_the_change(app: Any, bank: Bank, tmp_path: Path) -> None:
     )
     assert "Since your last result" in text
     assert re.search(r"moved towards AM, more than chance", text)
+
+
+def test_take_it_again_on_the_start_page_links_the_retake(app: Any, bank: Bank) -> None:
+    b, first = first_result(app, bank, "am", skills=3)
+    landing = b.get("/").text
+    assert f'action="{first}/retake"' in landing and 'href="/start" role="button" class="secondary">Take' not in landing
+    second = retake(b, bank, first, "am", skills=3)
+    assert stored(app, second.rsplit("/", 1)[1]).previous_assessment_id == first.rsplit("/", 1)[1]
