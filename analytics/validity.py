@@ -8,9 +8,16 @@ with ``J = 1 - 3 / (4 (n1 + n2) - 9)`` and the large-sample 95 % interval
 the call matches the role (an AM called AM, a PM called PM; HYBRID and
 "not enough evidence" count as no match).
 
-Test-retest: people who finished twice (the first and the last take).
-Pearson ``r`` per dimension with its Fisher-z 95 % interval (scipy), and how
-often the call is the same both times.
+Test-retest: people who finished twice. A retake started from a result is
+linked to it, and every take of a chain shares the first take's ``person`` key;
+each person gives one pair: the first two consecutive finished takes that were
+scored with the same major bank version and taken ``RETEST_DAYS`` (2 to 90)
+days apart. Fewer than 2 days measures memory of the answers more than a
+stable disposition; past 90 days (the transition plan's 3-month phase) real
+development is expected, which is what the retake's reliable-change section
+looks for, not measurement noise. Pairs without dates are kept (simulated
+rows). Pearson ``r`` per dimension with its Fisher-z 95 % interval (scipy), and
+how often the call is the same both times; shown from ``minimum.RETEST`` pairs.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -71,6 +79,24 @@ def known_groups(bank: Bank, responses: Sequence[Response], rescore: Rescore) ->
     }
 
 
+#: the interval between a take and its retake that counts for test-retest, in days (module docstring)
+RETEST_DAYS = (2, 90)
+
+
+def retest_pair(takes: Sequence[Response]) -> tuple[Response, Response] | None:
+    """The first two consecutive finished takes of one person that count for test-retest (module docstring)."""
+    ordered = sorted((r for r in takes if r.finished), key=lambda r: (r.taken_at is None, r.taken_at, r.assessment_id))
+    for a, b in pairwise(ordered):
+        if a.bank_version.split(".", 1)[0] != b.bank_version.split(".", 1)[0]:
+            continue
+        if a.taken_at is not None and b.taken_at is not None:
+            days = (b.taken_at - a.taken_at).total_seconds() / 86400.0
+            if not RETEST_DAYS[0] <= days <= RETEST_DAYS[1]:
+                continue
+        return a, b
+    return None
+
+
 def retest(bank: Bank, responses: Sequence[Response], rescore: Rescore) -> dict[str, Any]:
     takes: dict[str, list[Response]] = defaultdict(list)
     for r in responses:
@@ -78,12 +104,12 @@ def retest(bank: Bank, responses: Sequence[Response], rescore: Rescore) -> dict[
             takes[r.person].append(r)
     pairs = []
     for person_takes in takes.values():
-        if len(person_takes) >= 2:
-            ordered = sorted(person_takes, key=lambda r: (r.taken_at is None, r.taken_at, r.assessment_id))
-            pairs.append((rescore(ordered[0]), rescore(ordered[-1])))
+        found = retest_pair(person_takes)
+        if found is not None:
+            pairs.append((rescore(found[0]), rescore(found[1])))
     if not minimum.shown(len(pairs), minimum.RETEST):
         return minimum.not_enough(len(pairs), minimum.RETEST)
-    out: dict[str, Any] = {"pairs": len(pairs), "r": {}}
+    out: dict[str, Any] = {"pairs": len(pairs), "days": list(RETEST_DAYS), "r": {}}
     for key in [d.id for d in bank.dimensions] + ["overall"]:
         first = np.array([a.overall if key == "overall" else a.dimensions[key] for a, _ in pairs])
         second = np.array([b.overall if key == "overall" else b.dimensions[key] for _, b in pairs])

@@ -37,6 +37,7 @@ from app.routes import (
     quiz,
     reminders,
     results,
+    retake,
     sso,
 )
 from app.routes.api import ApiError, error_response
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sso.router)
     app.include_router(hr_api.router)
     app.include_router(api_tokens.router)
+    app.include_router(retake.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

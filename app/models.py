@@ -52,6 +52,12 @@ class Assessment(SQLModel, table=True):
     # "full" (every question), "adaptive" (stops once the call is settled; scoring/adaptive.py) or
     # "continued" (adaptive, then the person chose to answer the full form)
     form: str = Field(default="full", sa_column=Column(String(16), nullable=False, server_default="full"))
+    # a retake started from a result points at that result's assessment (the "Since your last result"
+    # section); no foreign key: deleting either unlinks the other (app/services/quiz.py delete_assessment)
+    previous_assessment_id: str | None = Field(default=None, max_length=32, index=True)
+    # the person's choice between a retake and the result it retakes, kept on the retake: True = "this is
+    # my current result", False = the earlier one counts; None = not chosen (the newest counts)
+    chosen: bool | None = None
 
 
 class Answer(SQLModel, table=True):

@@ -16,7 +16,7 @@ from app.messages import message
 from app.models import Assessment, ResultSnapshot
 from app.routes.api import personal_export
 from app.security import is_https
-from app.services import hr, labels, norms, quiz, results, sharing
+from app.services import hr, labels, norms, quiz, results, retake, sharing
 from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -79,6 +79,7 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
         "resume_code": mine[1].resume_code if mine else "",
         "memberships": hr.memberships(db, assessment.id),
         "comparison": norms.compare(db, page.bank_version, assessment.locale, scores, min_n),
+        "since_last": snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang),
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     response = render(request, "result.html", context, block="plan")
@@ -90,8 +91,10 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
 @router.get("/result/{assessment_id}/report.pdf")
 def result_pdf(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> Response:
     assessment = _owned(request, db, assessment_id)
-    page = _page(request, bank, db, assessment)
-    pdf = reports.render_pdf(request, page, shared=False)
+    snapshot = quiz.result_of(db, assessment.id)
+    page = _page(request, bank, db, assessment, snapshot)
+    since = snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang)
+    pdf = reports.render_pdf(request, page, shared=False, since_last=since)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
 
 
@@ -161,7 +164,7 @@ SHARED_HEADERS = {
 
 def _shared(
     request: Request, bank: Bank, db: Database, token: str, *, count_view: bool
-) -> tuple[results.ResultPage, str]:
+) -> tuple[results.ResultPage, str, retake.SinceLast | None]:
     found = sharing.resolve(db, token, request.app.state.clock(), count_view=count_view)
     if found is None:
         raise NotFound
@@ -171,14 +174,16 @@ def _shared(
     if snapshot is None:
         raise NotFound
     page = results.build(bank, snapshot, {}, lang=request.state.lang, current_role=assessment.current_role, shared=True)
-    return page, link.scope
+    # the change since the last result shows scores and skill levels: only a "full" link shares it
+    since = retake.since_last(db, bank, assessment, snapshot, request.state.lang) if link.scope == "full" else None
+    return page, link.scope, since
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
 async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) -> HTMLResponse:
     # a view is a page load by a browser, not a link preview's prefetch of the same address
     prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
-    page, scope = _shared(request, bank, db, token, count_view=not prefetch)
+    page, scope, since = _shared(request, bank, db, token, count_view=not prefetch)
     title = reports.og_title(request, page)
     context = {
         "page": page,
@@ -186,6 +191,7 @@ async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) 
         "og_title": title,
         "og_image": share_url(request, token) + "/card.png",
         "pdf_url": f"/s/{token}/report.pdf",
+        "since_last": since,
     }
     return render(request, "shared.html", context, headers=SHARED_HEADERS)
 
@@ -193,7 +199,7 @@ async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) 
 @router.get("/s/{token}/card.png")
 def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
     """The link preview's picture: the recommendation, and the dimension bars only when the link shares them."""
-    page, scope = _shared(request, bank, db, token, count_view=False)
+    page, scope, _since = _shared(request, bank, db, token, count_view=False)
     labels = labels_for(request, getattr(request.state, "role_labels", None))
     bars = tuple((d.name, d.score) for d in page.dimensions) if scope == "full" else ()
     png = cards.share_card(
@@ -208,10 +214,10 @@ def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Res
 
 @router.get("/s/{token}/report.pdf")
 def shared_pdf(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
-    page, scope = _shared(request, bank, db, token, count_view=False)
+    page, scope, since = _shared(request, bank, db, token, count_view=False)
     if scope != "full":
         raise NotFound
-    pdf = reports.render_pdf(request, page, shared=True)
+    pdf = reports.render_pdf(request, page, shared=True, since_last=since)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf", SHARED_HEADERS)
 
 

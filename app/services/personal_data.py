@@ -60,6 +60,8 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
             "updated_at": _iso(assessment.updated_at),
             "finished_at": _iso(assessment.finished_at),
             "retake_of": assessment.retake_of,
+            "previous_assessment_id": assessment.previous_assessment_id,
+            "chosen_as_current": assessment.chosen,
         },
         "answers": [
             {

@@ -496,6 +496,13 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
         session.execute(delete(ResultHistory).where(col(ResultHistory.assessment_id) == assessment_id))
         session.execute(delete(ResultSnapshot).where(col(ResultSnapshot.assessment_id) == assessment_id))
         session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
+        # a retake of this assessment (or the result it retook) stays, unlinked (app/services/retake.py)
+        session.execute(
+            update(Assessment)
+            .where(col(Assessment.previous_assessment_id) == assessment_id)
+            .values(previous_assessment_id=None, chosen=None)
+        )
+        session.execute(update(Assessment).where(col(Assessment.retake_of) == assessment_id).values(retake_of=None))
         gone = session.execute(delete(Assessment).where(col(Assessment.id) == assessment_id))
         assert isinstance(gone, CursorResult)
     if gone.rowcount:

@@ -17,12 +17,12 @@ from urllib.parse import quote
 from annotated_types import MaxLen
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlalchemy import text, update
+from sqlmodel import SQLModel, col
 
 from app import auth
 from app.inputs import clean_text
-from app.models import MailToken, utcnow
+from app.models import Assessment, MailToken, utcnow
 from app.security import CSRF_FIELD
 from app.services import api_tokens, hr, invitations, operators, people, quiz, sharing, webhooks
 from app.tokens import hash_token, new_token
@@ -232,6 +232,14 @@ def build_world(app: Any, bank: Bank) -> World:
     for item_id, value in pattern(bank, "am", skills=3).values.items():
         quiz.save_answer(db, bank, assessment, item_id, value)
     quiz.finish(db, bank, assessment)
+    # the finished assessment is a retake of an earlier result (the "which result counts" route acts on it)
+    earlier, _ = quiz.create_scored(db, bank, {"lang": "en", "current_role": "pm", "answers": {}})
+    with db.write() as session:
+        session.execute(
+            update(Assessment)
+            .where(col(Assessment.id) == assessment.id)
+            .values(previous_assessment_id=earlier.assessment.id)
+        )
     share = sharing.create(db, assessment.id, "full", 7, now)
     second = hr.new_invitation(db, org.id, cohort.id, now)
     analyst = auth.invite(db, org.id, "analyst@acme.test", "analyst", now, by=auth.users_of(db, org.id)[0].id)
@@ -297,6 +305,7 @@ FORM_BASE = {
     "sso": "ana@acme.test", "issuer": "https://idp.acme.test", "client_id": "rolefit", "client_secret": "s3cret",
     "domains": "acme.test", "default_role": "analyst", "create_users": "", "required": "",
     "url": "https://93.184.215.14/hook", "events": "cohort.closed",
+    "counts": "this",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7, "form": "full",

@@ -108,6 +108,14 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     pages["result with a new share link"] = page = b.get(url).text
     at = page.index('">http://testserver/s/') + len('">http://testserver')
     pages["shared"] = Browser(app, lang="zh-Hans").get(page[at : page.index("<", at)]).text
+    # a retake from the result (on a device that resumed with its code): "Since your last result"
+    again = Browser(app, lang="zh-Hans")
+    assert again.post("/resume", {"code": str(b.client.cookies["rolefit_quiz"]).split(":")[2]}).status_code == 303
+    assert again.post(url + "/retake").status_code == 303
+    answer_all(again, bank, "pm", skills=3)
+    retaken = again.post("/quiz/finish").headers["location"]
+    pages["retake result (since your last result)"] = again.get(retaken).text
+    assert 'id="since"' in pages["retake result (since your last result)"]
 
     org, email = make_org(app)
     cohort = cohort_with_people(app, bank, org, 12)
@@ -154,11 +162,20 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils not installed")
     texts = {}
-    reports = (("report", b, url + "/report.pdf"), ("team report", hr, f"/hr/cohorts/{cohort}/report.pdf"))
+    reports = (
+        ("report", b, url + "/report.pdf"),
+        ("team report", hr, f"/hr/cohorts/{cohort}/report.pdf"),
+        ("retake report", again, retaken + "/report.pdf"),
+    )
     for name, who, path in reports:
         pdf = tmp_path / f"{name}.pdf"
         pdf.write_bytes(who.get(path).content)
         text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
         texts[name] = re.sub(r"[ \t]+", " ", text)
     assert "工作量：约" in texts["report"]
-    assert {name: half_width_joins(text) for name, text in texts.items()} == {"report": [], "team report": []}
+    assert "与上次结果相比" in texts["retake report"]
+    assert {name: half_width_joins(text) for name, text in texts.items()} == {
+        "report": [],
+        "team report": [],
+        "retake report": [],
+    }
