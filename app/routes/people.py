@@ -14,10 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app import auth
 from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
-from app.routes.hr import OwnerDep, UserDep
+from app.routes.hr import OwnerDep, UserDep, client_address
 from app.services import hr, invitations, participants, people, staged_imports, trends
 from app.templating import render
 from app.tokens import join_link
@@ -279,6 +280,8 @@ def participant_page(
     found = participants.profile(db, bank, user.org_id, participation_id)
     if found is None:
         raise NotFound  # aggregate-only, withdrawn, another organisation's or unknown: the same 404
+    # an identified person's result read: in the organisation's audit log (who, whom, from where)
+    auth.audit(db, user.org_id, user.id, "participant.view", participation_id, client_address(request))
     return render(request, "hr/participant.html", {"user": user, "person": found})
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.models import ApiToken, AuditEvent, utcnow
+from app.models import ApiToken, AuditEvent, Participation, utcnow
 from app.services import api_tokens, hr
 from scoring.model import Bank
 from tests.app.test_auth import Clock
@@ -201,3 +201,19 @@ def test_the_hr_api_is_in_the_openapi_schema_with_a_bearer_scheme(app: Any) -> N
     hr_paths = [p for p in schema["paths"] if p.startswith("/api/v1/hr/")]
     assert len(hr_paths) == 7
     assert schema["paths"]["/api/v1/hr/cohorts"]["get"]["security"] == [{"OrganisationToken": []}]
+
+
+def test_hr_views_of_cohort_and_participant_pages_are_audited(app: Any, bank: Bank) -> None:
+    org_id, email = make_org(app)
+    cohort_id, path = join_link(app, org_id)
+    take_part(app, bank, path, "identified", name="Lan Tran")
+    with app.state.db.read() as session:
+        pid = session.exec(select(Participation.id).where(Participation.display_name == "Lan Tran")).one()
+    owner = signed_in(app, email)
+    assert owner.get(f"/hr/cohorts/{cohort_id}").status_code == 200
+    assert owner.get(f"/hr/participants/{pid}").status_code == 200
+    with app.state.db.read() as session:
+        seen = {(e.action, e.detail) for e in session.exec(select(AuditEvent).where(AuditEvent.org_id == org_id))}
+    assert {("cohort.view", cohort_id), ("participant.view", pid)} <= seen
+    log = owner.get("/hr/audit").text
+    assert "participant.view" in log and "cohort.view" in log
