@@ -184,12 +184,13 @@ def emit(session: Session, org_id: str, event: str, data: dict[str, Any], now: d
 
 
 def participation_data(p: Any, summary: dict[str, Any]) -> dict[str, Any]:
-    """What an event says about a participation: for an identified person their participation id, name and
-    (when finished) recommendation; for an aggregate-only person only the cohort (no id, no result)."""
+    """What an event says about a participation: for an identified person their participation id and (when
+    finished) recommendation; for an aggregate-only person only the cohort (no id, no result). No name: the
+    delivery log keeps payloads, and the receiver reads the person through the HR API while they take part."""
     data: dict[str, Any] = {"cohort_id": p.cohort_id, "visibility": p.visibility}
     if p.visibility != "identified":
         return data
-    data |= {"participation_id": p.id, "display_name": p.display_name}
+    data |= {"participation_id": p.id}
     if summary:
         data |= {"recommendation": summary.get("recommendation"), "overall": summary.get("overall")}
     return data

@@ -414,7 +414,8 @@ def test_close_archive_and_delete_a_cohort_with_a_confirmation(app: Any, bank: B
     assert owner.get(f"/hr/cohorts/{cohort}").status_code == 404
     with app.state.db.read() as session:
         assert session.exec(select(Participation)).all() == []
-    assert actions(app, org)[-3:] == ["cohort.close", "cohort.archive", "cohort.delete"]
+    changes = [a for a in actions(app, org) if a != "cohort.view"]  # reading the page is audited too
+    assert changes[-3:] == ["cohort.close", "cohort.archive", "cohort.delete"]
 
 
 def test_cohort_lifecycle_is_refused_across_organisations(app: Any) -> None:
