@@ -49,6 +49,7 @@ TABLES = {
     "digest_subscription",
     "digest_run",
     "staged_import",
+    "manager_rating",
 }
 
 
