@@ -21,7 +21,9 @@ from scoring.model import Bank
 
 router = APIRouter(include_in_schema=False)
 NEW_LINK_COOKIE = "rolefit_new_manager"
-HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+# same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on the form POST (the CSRF check
+# refuses it); the token still never leaves for another site
+HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 ERRORS = {
     "manager_bad_name": N_("A name can have at most 80 characters, without braces or angle brackets."),
     "manager_bad_scope": N_("Choose what your manager sees: nothing of your result, or your recommendation."),

@@ -49,7 +49,7 @@ def test_the_whole_round_trip(app: Any, bank: Bank) -> None:
     boss = Browser(app)
     form = boss.get(link)
     assert form.status_code == 200
-    assert form.headers["referrer-policy"] == "no-referrer" and "no-store" in form.headers["cache-control"]
+    assert form.headers["referrer-policy"] == "same-origin" and "no-store" in form.headers["cache-control"]
     assert "How well does Lan do this: Business negotiation?" in form.text
     assert "Never their HR team" in form.text
     assert "Your six dimensions" not in form.text and "In one sentence" not in form.text  # default: nothing shown
