@@ -60,9 +60,13 @@ def main() -> None:
                 manager.wait_for_selector("#manager-sent")
                 other.close()
                 page.reload()
-                box = page.locator("#manager").bounding_box()  # a full-page clip: the sticky header stays on top
-                assert box is not None
-                clip = {"x": 0, "y": box["y"] - 16, "width": width, "height": box["height"] + 32}
+                page.evaluate("window.scrollTo(0, 0)")  # sticky bars back at the top, away from the section
+                # a full-page clip in document coordinates
+                top, tall = page.evaluate(
+                    "() => { const r = document.getElementById('manager').getBoundingClientRect();"
+                    " return [r.top + window.scrollY, r.height]; }"
+                )
+                clip = {"x": 0, "y": top - 16, "width": width, "height": tall + 32}
                 page.screenshot(path=str(out / f"manager-view-{tag}.png"), full_page=True, clip=clip)
                 print(f"manager {tag}: done")
                 ctx.close()
