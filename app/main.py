@@ -31,6 +31,7 @@ from app.routes import (
     hr_api,
     identity,
     join,
+    manager,
     ops,
     pages,
     people,
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hr_api.router)
     app.include_router(api_tokens.router)
     app.include_router(retake.router)
+    app.include_router(manager.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

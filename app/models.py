@@ -772,3 +772,31 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+
+
+# --- a manager's view (180°): the person invites their manager to rate the same skill anchors -------------
+
+
+class ManagerRating(SQLModel, table=True):
+    """A manager-rating link and, once the manager has answered, their ratings (one submission per link).
+
+    Only the token's hash is stored. ``ratings`` maps a skill id to the level 1..5 the manager chose (a skill
+    the manager could not judge is left out). Deleted with the assessment (cascade) or when the person
+    withdraws it.
+    """
+
+    __tablename__ = "manager_rating"
+
+    id: str = Field(primary_key=True, max_length=32)  # random, for withdrawing
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=80)  # the manager's name, as the person typed it (optional)
+    person_name: str = Field(default="", max_length=80)  # how the form names the person (optional)
+    lang: str = Field(max_length=8)  # the language the form opens in
+    scope: str = Field(default="none", max_length=16)  # what the manager sees of the result: none | recommendation
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    submitted_at: datetime | None = None
+    ratings: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

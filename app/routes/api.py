@@ -15,7 +15,7 @@ from app.i18n import LANGS, normalise
 from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
-from app.services import forms, personal_data, quiz, sharing
+from app.services import forms, manager_view, personal_data, quiz, sharing
 from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
@@ -382,6 +382,7 @@ def personal_export(request: Request, bank: Bank, db: Any, assessment_id: str) -
         data["plan"] = fill_all(plan_to_dict(bank, transition, lang), labels_for(request))
     else:
         data["plan"] = None
+    data["manager_ratings"] = manager_view.export(db, assessment_id)
     return data
 
 

@@ -14,6 +14,7 @@ from app.db import Database
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment, ResultSnapshot
+from app.routes import manager
 from app.routes.api import personal_export
 from app.security import is_https
 from app.services import hr, labels, norms, quiz, results, retake, sharing
@@ -82,9 +83,11 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
         "since_last": snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang),
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
+    context |= manager.manager_context(request, bank, db, page)
     response = render(request, "result.html", context, block="plan")
     if token:
         response.delete_cookie(NEW_SHARE_COOKIE, path=f"/result/{assessment_id}")
+    manager.forget_new_link(request, response, assessment_id)
     return response
 
 

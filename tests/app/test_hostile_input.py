@@ -24,7 +24,7 @@ from app import auth
 from app.inputs import clean_text
 from app.models import Assessment, MailToken, utcnow
 from app.security import CSRF_FIELD
-from app.services import api_tokens, hr, invitations, operators, people, quiz, sharing, webhooks
+from app.services import api_tokens, hr, invitations, manager_view, operators, people, quiz, sharing, webhooks
 from app.tokens import hash_token, new_token
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
@@ -241,6 +241,9 @@ def build_world(app: Any, bank: Bank) -> World:
             .values(previous_assessment_id=earlier.assessment.id)
         )
     share = sharing.create(db, assessment.id, "full", 7, now)
+    rating = manager_view.create(
+        db, assessment.id, label="Hoa", person_name="Lan", lang="en", scope="none", days=14, now=now
+    )
     second = hr.new_invitation(db, org.id, cohort.id, now)
     analyst = auth.invite(db, org.id, "analyst@acme.test", "analyst", now, by=auth.users_of(db, org.id)[0].id)
     taker = Browser(app)
@@ -274,6 +277,8 @@ def build_world(app: Any, bank: Bank) -> World:
             "participation_id": hr.memberships(db, assessment.id)[0].participation.id,
             "personal_id": personal.id,
             "share_token": share.token,
+            "rating_id": rating.rating.id,
+            "manager_token": rating.token,
             "join_token": second.token,
             "password_token": analyst.token,
             "user_id": analyst.user.id,
@@ -319,7 +324,13 @@ def _path_value(world: World, target: Target, name: str) -> str:
     api = target.path.startswith("/api/")
     if name == "token":
         prefix = target.path.split("/")[1]
-        kinds = {"s": "share_token", "join": "join_token", "hr": "password_token", "stop": "stop_token"}
+        kinds = {
+            "s": "share_token",
+            "join": "join_token",
+            "hr": "password_token",
+            "stop": "stop_token",
+            "m": "manager_token",
+        }
         return world.ids[kinds[prefix]]
     if api and name in ("assessment_id", "share_id"):
         return world.ids[f"api_{name}"]

@@ -54,6 +54,7 @@ TABLES = {
     "staged_import",
     "org_sso",
     "sso_state",
+    "manager_rating",
 }
 
 

@@ -100,6 +100,7 @@ PLACEHOLDERS = {
     "token": "no-such-token",
     "assessment_id": "no-such-assessment",
     "share_id": "no-such-share",
+    "rating_id": "no-such-rating",
     "participation_id": "no-such-participation",
     "item_id": "lk_scope_am_1",
     "number:int": "1",

@@ -116,6 +116,19 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     retaken = again.post("/quiz/finish").headers["location"]
     pages["retake result (since your last result)"] = again.get(retaken).text
     assert 'id="since"' in pages["retake result (since your last result)"]
+    # a manager's view: the link, the manager's form (with an error), the side-by-side view
+    form = {"name": "Hoa", "display_name": "Lan", "lang": "zh-Hans", "scope": "recommendation", "days": "14"}
+    assert b.post(url + "/manager", form).status_code == 303
+    pages["result with a new manager link"] = page = b.get(url).text
+    at = page.index('">http://testserver/m/') + len('">http://testserver')
+    manager_url = page[at : page.index("<", at)]
+    boss = Browser(app, lang="zh-Hans")
+    pages["manager's form"] = boss.get(manager_url).text
+    pages["manager's form with errors"] = boss.post(manager_url.split("?")[0], {}).text
+    ratings = {f"skill_{s.id}": "2" if n % 2 else "5" for n, s in enumerate(bank.skills)}
+    assert boss.post(manager_url.split("?")[0], ratings).status_code == 303
+    pages["manager's form, sent"] = boss.get(manager_url).text
+    pages["result with a manager's view"] = b.get(url).text
 
     org, email = make_org(app)
     cohort = cohort_with_people(app, bank, org, 12)
