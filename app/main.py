@@ -23,7 +23,7 @@ from app.db import Database
 from app.inputs import InputError, InputGuard
 from app.messages import message
 from app.models import utcnow
-from app.routes import api, health, hr, identity, join, ops, pages, people, quiz, reminders, results
+from app.routes import api, health, hr, identity, join, ops, pages, people, progress, quiz, reminders, results
 from app.routes.api import ApiError, error_response
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.services.params import active_params
@@ -189,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity.router)
     app.include_router(ops.router)
     app.include_router(reminders.router)
+    app.include_router(progress.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

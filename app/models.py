@@ -664,3 +664,45 @@ class ResultNorm(SQLModel, table=True):
     dimension: str = Field(sa_column=Column(String(48), primary_key=True))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     n: int = 0
+
+
+class PlanProgress(SQLModel, table=True):
+    """A plan action the person ticked done, with an optional note of the evidence (app/services/progress.py).
+
+    Keyed by (assessment, action); unticking deletes the row; deleted with the assessment by the cascade.
+    """
+
+    __tablename__ = "plan_progress"
+
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    action_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    done_at: datetime = Field(default_factory=utcnow)
+    note: str | None = Field(default=None, max_length=280)
+
+
+class CheckIn(SQLModel, table=True):
+    """A short re-rating of the skills in the person's plan at one phase, linked to the first result."""
+
+    __tablename__ = "checkin"
+
+    id: str = Field(primary_key=True, max_length=32)
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    phase: str = Field(max_length=8)
+    levels: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # skill id -> 1..5 or None (skipped)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckInReminder(SQLModel, table=True):
+    """The e-mail address a person chose to give for check-in reminders: used for nothing else; removable."""
+
+    __tablename__ = "checkin_reminder"
+
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    email: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)

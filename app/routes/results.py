@@ -16,7 +16,7 @@ from app.messages import message
 from app.models import Assessment, ResultSnapshot
 from app.routes.api import personal_export
 from app.security import is_https
-from app.services import hr, labels, norms, quiz, results, sharing
+from app.services import hr, labels, norms, progress, quiz, results, sharing
 from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -79,6 +79,9 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
         "resume_code": mine[1].resume_code if mine else "",
         "memberships": hr.memberships(db, assessment.id),
         "comparison": norms.compare(db, page.bank_version, assessment.locale, scores, min_n),
+        "progress": progress.for_owner(db, bank, assessment, request.state.lang, page.plan.target, snapshot),
+        "progress_editable": True,
+        "progress_target": page.plan.target if page.plan.chosen_by == "person" else "",
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     response = render(request, "result.html", context, block="plan")
@@ -91,7 +94,8 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
 def result_pdf(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> Response:
     assessment = _owned(request, db, assessment_id)
     page = _page(request, bank, db, assessment)
-    pdf = reports.render_pdf(request, page, shared=False)
+    ticked = progress.for_owner(db, bank, assessment, request.state.lang, page.plan.target)
+    pdf = reports.render_pdf(request, page, shared=False, extra={"progress": ticked})
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
 
 
@@ -161,7 +165,7 @@ SHARED_HEADERS = {
 
 def _shared(
     request: Request, bank: Bank, db: Database, token: str, *, count_view: bool
-) -> tuple[results.ResultPage, str]:
+) -> tuple[results.ResultPage, str, Assessment]:
     found = sharing.resolve(db, token, request.app.state.clock(), count_view=count_view)
     if found is None:
         raise NotFound
@@ -171,14 +175,24 @@ def _shared(
     if snapshot is None:
         raise NotFound
     page = results.build(bank, snapshot, {}, lang=request.state.lang, current_role=assessment.current_role, shared=True)
-    return page, link.scope
+    return page, link.scope, assessment
+
+
+def _shared_progress(
+    db: Database, bank: Bank, request: Request, assessment: Assessment, scope: str
+) -> progress.ProgressView | None:
+    """A share link shows the plan's progress (never the notes) only when its scope includes the plan."""
+    if scope != "full":
+        return None
+    found = progress.for_owner(db, bank, assessment, request.state.lang)
+    return found.without_notes() if found is not None else None
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
 async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) -> HTMLResponse:
     # a view is a page load by a browser, not a link preview's prefetch of the same address
     prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
-    page, scope = _shared(request, bank, db, token, count_view=not prefetch)
+    page, scope, assessment = _shared(request, bank, db, token, count_view=not prefetch)
     title = reports.og_title(request, page)
     context = {
         "page": page,
@@ -186,6 +200,7 @@ async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) 
         "og_title": title,
         "og_image": share_url(request, token) + "/card.png",
         "pdf_url": f"/s/{token}/report.pdf",
+        "progress": _shared_progress(db, bank, request, assessment, scope),
     }
     return render(request, "shared.html", context, headers=SHARED_HEADERS)
 
@@ -193,7 +208,7 @@ async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) 
 @router.get("/s/{token}/card.png")
 def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
     """The link preview's picture: the recommendation, and the dimension bars only when the link shares them."""
-    page, scope = _shared(request, bank, db, token, count_view=False)
+    page, scope, _ = _shared(request, bank, db, token, count_view=False)
     labels = labels_for(request, getattr(request.state, "role_labels", None))
     bars = tuple((d.name, d.score) for d in page.dimensions) if scope == "full" else ()
     png = cards.share_card(
@@ -208,10 +223,11 @@ def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Res
 
 @router.get("/s/{token}/report.pdf")
 def shared_pdf(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
-    page, scope = _shared(request, bank, db, token, count_view=False)
+    page, scope, assessment = _shared(request, bank, db, token, count_view=False)
     if scope != "full":
         raise NotFound
-    pdf = reports.render_pdf(request, page, shared=True)
+    extra = {"progress": _shared_progress(db, bank, request, assessment, scope)}
+    pdf = reports.render_pdf(request, page, shared=True, extra=extra)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf", SHARED_HEADERS)
 
 

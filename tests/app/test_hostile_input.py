@@ -24,10 +24,11 @@ from app import auth
 from app.inputs import clean_text
 from app.models import MailToken, utcnow
 from app.security import CSRF_FIELD
-from app.services import hr, invitations, operators, people, quiz, sharing
+from app.services import hr, invitations, operators, people, progress, quiz, sharing
 from app.tokens import hash_token, new_token
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
+from scoring.serialize import result_from_dict
 from tests.app.conftest import Browser
 from tests.conftest import pattern
 
@@ -268,10 +269,18 @@ def build_world(app: Any, bank: Bank) -> World:
             "api_share_id": api_share["id"],
             "number": "1",
             "item_id": first_item,
+            "action_id": _first_action(app, bank, assessment.id),
         },
         api_token=created["owner_token"],
         item_id=first_item,
     )
+
+
+def _first_action(app: Any, bank: Bank, assessment_id: str) -> str:
+    """An action of the owner's plan (they may tick it)."""
+    snapshot = quiz.result_of(app.state.db, assessment_id)
+    assert snapshot is not None
+    return sorted(progress.plan_actions(bank, result_from_dict(snapshot.data), "pm"))[0]
 
 
 FORM_BASE = {
@@ -283,7 +292,7 @@ FORM_BASE = {
     "manager_email": "", "content": "name,email\nBa,ba@acme.test\n", "file": "", "filename": "people.csv",
     "label": "Sales, March",
     "org": "", "secret": "JBSWY3DPEHPK3PXP", "require_mfa": "", "identified_days": "365", "aggregate_days": "",
-    "staged": "", "on": "yes",
+    "staged": "", "on": "yes", "done": "1", "note": "", "plan": "",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7, "form": "full"}  # fmt: skip

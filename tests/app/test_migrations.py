@@ -20,6 +20,9 @@ from tests.app.conftest import PG_ENV, skip_or_fail
 
 TABLES = {
     "assessment",
+    "plan_progress",
+    "checkin",
+    "checkin_reminder",
     "answer",
     "result",
     "result_history",

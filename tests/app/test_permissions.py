@@ -98,6 +98,8 @@ PLACEHOLDERS = {
     "share_id": "no-such-share",
     "participation_id": "no-such-participation",
     "item_id": "lk_scope_am_1",
+    "action_id": "act_am_agree_move",
+    "phase": "30d",
     "number:int": "1",
 }
 
