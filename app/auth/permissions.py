@@ -92,6 +92,8 @@ MATRIX: tuple[Rule, ...] = (
     _open("GET", "/result/{assessment_id}/export.json", "quiz cookie"),
     _open("POST", "/result/{assessment_id}/progress/{action_id}", "quiz cookie (CSRF)"),
     _open("GET", "/result/{assessment_id}/plan.ics", "quiz cookie"),
+    _open("GET", "/result/{assessment_id}/checkin/{phase}", "quiz cookie"),
+    _open("POST", "/result/{assessment_id}/checkin/{phase}", "quiz cookie (CSRF)"),
     _open("GET", "/s/{token}", "share token"),
     _open("GET", "/s/{token}/report.pdf", "share token"),
     _open("GET", "/s/{token}/card.png", "share token"),

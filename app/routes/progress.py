@@ -1,20 +1,22 @@
-"""Plan progress on the result page: tick an action done (htmx or a plain form), the plan's calendar file."""
+"""Plan progress on the result page: tick an action done (htmx or a plain form), the plan's calendar file,
+and check-ins (the plan's skills rated again at each phase)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db import Database
 from app.inputs import ItemId, Line, PublicId, Text
 from app.messages import message
 from app.models import Assessment
-from app.services import plan_calendar, progress, quiz
+from app.services import checkins, plan_calendar, progress, quiz
 from app.templating import is_htmx, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, current_assessment
-from scoring.model import Bank, TrackId
+from scoring.model import PHASES, Bank, TrackId
+from scoring.serialize import result_from_dict
 
 router = APIRouter(include_in_schema=False)
 NOTE_FIELD_MAX = 2000  # longer than a note may be: the service refuses it with its own message, in place
@@ -93,3 +95,53 @@ async def tick(
         return _section(request, bank, db, assessment, target, progress_focus=action_id)
     query = f"?plan={target}" if target else ""
     return RedirectResponse(f"/result/{assessment.id}{query}#act-{action_id}", status_code=303)
+
+
+def _checkin_page(
+    request: Request,
+    bank: Bank,
+    db: Database,
+    assessment: Assessment,
+    phase: str,
+    *,
+    status_code: int = 200,
+    error: str = "",
+) -> Response:
+    snapshot = quiz.result_of(db, assessment.id)
+    if snapshot is None or phase not in PHASES:
+        raise NotFound
+    result = result_from_dict(snapshot.data)
+    items = checkins.questions(bank, result, assessment.current_role)
+    context = {
+        "assessment_id": assessment.id,
+        "phase": phase,
+        "items": items,
+        "first": {r.skill: r.level for r in result.readiness},
+        "checkin_error": error,
+    }
+    return render(request, "progress/checkin.html", context, status_code=status_code)
+
+
+@router.get("/result/{assessment_id}/checkin/{phase}", response_class=HTMLResponse)
+def checkin_page(request: Request, assessment_id: PublicId, phase: PublicId, bank: BankDep, db: DbDep) -> Response:
+    """A check-in: the self-rating questions of the skills in the person's plan, nothing else."""
+    return _checkin_page(request, bank, db, _owned(request, db, assessment_id), phase)
+
+
+@router.post("/result/{assessment_id}/checkin/{phase}", dependencies=[CsrfDep])
+async def save_checkin(
+    request: Request, assessment_id: PublicId, phase: PublicId, bank: BankDep, db: DbDep
+) -> Response:
+    assessment = _owned(request, db, assessment_id)
+    snapshot = quiz.result_of(db, assessment.id)
+    if snapshot is None or phase not in PHASES:
+        raise NotFound
+    form = await request.form()  # one field per skill of the plan (skill_<id>): read by hand
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        levels = checkins.parse(bank, result_from_dict(snapshot.data), assessment.current_role, phase, values)
+    except checkins.CheckInError as err:
+        error = message(err.code, request.state.lang, item=err.field)
+        return _checkin_page(request, bank, db, assessment, phase, status_code=422, error=error)
+    checkins.record(db, assessment, phase, levels, request.app.state.clock())
+    return RedirectResponse(f"/result/{assessment.id}#checkins", status_code=303)

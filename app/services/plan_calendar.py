@@ -9,14 +9,15 @@ assessment id itself is never written into the file.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
 from app.i18n import gettext_for
-from app.services.progress import ProgressView
+from app.services.progress import ProgressView, add_months, milestone
+
+__all__ = ["add_months", "ics", "milestone", "uid"]
 
 PRODID = "-//rolefit//plan milestones//EN"
 
@@ -33,20 +34,6 @@ TITLES = {
 DONE = N_("%(step)s (done)")
 STEPS = N_("Steps of this phase:")
 CHECK_IN = N_("Open your rolefit result and check in: rate the skills of your plan again to see what has changed.")
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus calendar months, kept within the target month (31 January + 1 month = 28/29 February)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def milestone(start: date, phase: str) -> date:
-    """The day a phase ends: 30 days, 3 months or 6 months after ``start``."""
-    if phase == "30d":
-        return start + timedelta(days=30)
-    return add_months(start, 3 if phase == "3m" else 6)
 
 
 def uid(assessment_id: str, phase: str) -> str:

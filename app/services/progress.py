@@ -9,21 +9,37 @@ page lets them switch); anything else is refused and nothing is stored.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 
 from app.db import Database
 from app.models import Assessment, Participation, PlanProgress, ResultSnapshot
-from app.services import quiz
+from app.services import checkins, quiz
+from app.services.checkins import CheckInSummary
 from app.services.results import PlanView, plan_view
 from scoring import plan as make_plan
 from scoring.model import Bank, Result, TrackId
 from scoring.serialize import result_from_dict
 
 NOTE_MAX = 280
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus calendar months, kept within the target month (31 January + 1 month = 28/29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def milestone(start: date, phase: str) -> date:
+    """The day a phase ends: 30 days, 3 months or 6 months after ``start`` (the result's date)."""
+    if phase == "30d":
+        return start + timedelta(days=30)
+    return add_months(start, 3 if phase == "3m" else 6)
 
 
 class ProgressError(Exception):
@@ -56,6 +72,7 @@ class ActionProgress:
 class PhaseProgress:
     id: str  # 30d | 3m | 6m
     actions: tuple[ActionProgress, ...]
+    due: date | None = None  # the day the phase ends (its check-in)
 
     @property
     def done(self) -> int:
@@ -74,15 +91,21 @@ class PhaseProgress:
 class ProgressView:
     assessment_id: str
     phases: tuple[PhaseProgress, ...]
+    checkin: CheckInSummary | None = None  # the latest check-in against the first result (owner only)
 
     @property
     def done(self) -> int:
         return sum(p.done for p in self.phases)
 
+    @property
+    def done_titles(self) -> tuple[str, ...]:
+        return tuple(a.title for p in self.phases for a in p.actions if a.done)
+
     def without_notes(self) -> ProgressView:
         """What a share link or HR sees: which actions are done and when, not the person's notes."""
         return replace(
             self,
+            checkin=None,
             phases=tuple(replace(p, actions=tuple(replace(a, note=None) for a in p.actions)) for p in self.phases),
         )
 
@@ -139,7 +162,7 @@ def record(
             session.add(row)
 
 
-def view(plan: PlanView, assessment_id: str, done: dict[str, Tick]) -> ProgressView:
+def view(plan: PlanView, assessment_id: str, done: dict[str, Tick], start: date | None = None) -> ProgressView:
     """The plan as shown (``plan``: in the person's language) with what is done, per phase."""
     phases = []
     for phase in plan.phases:
@@ -156,7 +179,7 @@ def view(plan: PlanView, assessment_id: str, done: dict[str, Tick]) -> ProgressV
                     tick.note if tick else None,
                 )
             )
-        phases.append(PhaseProgress(phase.id, tuple(actions)))
+        phases.append(PhaseProgress(phase.id, tuple(actions), milestone(start, phase.id) if start else None))
     return ProgressView(assessment_id, tuple(phases))
 
 
@@ -182,10 +205,13 @@ def for_owner(
     snapshot: ResultSnapshot | None = None,
 ) -> ProgressView | None:
     """The owner's progress on the plan they see (None: no result yet); ``snapshot``: the result, if read."""
-    result = _result(db, assessment, snapshot)
-    if result is None:
+    snapshot = snapshot or quiz.result_of(db, assessment.id)
+    if snapshot is None:
         return None
-    return view(plan_of(bank, result, assessment.current_role, lang, target), assessment.id, ticks(db, assessment.id))
+    result = result_from_dict(snapshot.data)
+    plan = plan_of(bank, result, assessment.current_role, lang, target)
+    found = view(plan, assessment.id, ticks(db, assessment.id), snapshot.created_at.date())
+    return replace(found, checkin=checkins.latest(db, bank, assessment.id, result, lang))
 
 
 def for_participant(db: Database, bank: Bank, org_id: str, participation_id: str, lang: str) -> ProgressView | None:

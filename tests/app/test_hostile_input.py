@@ -270,6 +270,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "number": "1",
             "item_id": first_item,
             "action_id": _first_action(app, bank, assessment.id),
+            "phase": "30d",
         },
         api_token=created["owner_token"],
         item_id=first_item,

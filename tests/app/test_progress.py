@@ -201,3 +201,65 @@ def test_months_end_within_their_month() -> None:
     assert plan_calendar.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
     assert plan_calendar.add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
     assert plan_calendar.milestone(date(2026, 12, 2), "30d") == date(2027, 1, 1)
+
+
+def test_a_check_in_asks_only_the_plans_skills_and_shows_the_change(app: Any, bank: Bank) -> None:
+    b, url = finished(app, bank, "am", skills=2)
+    aid = url.rsplit("/", 1)[1]
+    page = b.get(url).text
+    assert f'href="{url}/checkin/30d"' in page and f'href="{url}/checkin/6m"' in page
+    form = b.get(f"{url}/checkin/30d").text
+    asked = re.findall(r'name="skill_([a-z_]+)" value="1"', form)
+    snapshot = quiz.result_of(app.state.db, aid)
+    assert snapshot is not None
+    planned = {s for phase in actions_plan(app, bank, aid) for s in phase}
+    assert asked and set(asked) == planned and len(asked) < len(bank.proficiency_items)
+    # no orientation question
+    assert "How much do you agree?" not in form
+    answers = {f"skill_{s}": "4" for s in asked} | {f"skill_{asked[-1]}": "skip"}
+    res = b.post(f"{url}/checkin/30d", answers)
+    assert res.status_code == 303 and res.headers["location"] == f"{url}#checkins"
+    words = text_of(b.get(url).text)
+    assert "Your latest check-in" in words and "up 2 levels" in words  # rated 2 at first, 4 now
+    assert "not comparable (not rated both times)" in words
+    assert "These changes are indicative" in words
+    # bad input: a level out of range, an unknown phase; nothing stored
+    bad = b.post(f"{url}/checkin/3m", {f"skill_{asked[0]}": "9"})
+    assert bad.status_code == 422 and "must be one of the allowed values" in bad.text
+    assert b.post(f"{url}/checkin/1y", {}).status_code == 404
+    assert b.get(f"{url}/checkin/1y").status_code == 404
+    assert Browser(app).get(f"{url}/checkin/30d").status_code == 404
+    assert len(b.get(f"{url}/export.json").json()["checkins"]) == 1
+
+
+def actions_plan(app: Any, bank: Bank, aid: str) -> list[tuple[str, ...]]:
+    from scoring import plan
+    from scoring.serialize import result_from_dict
+
+    snapshot = quiz.result_of(app.state.db, aid)
+    assessment = quiz.get(app.state.db, aid)
+    assert snapshot is not None and assessment is not None
+    result = result_from_dict(snapshot.data)
+    planned = plan(bank, result, assessment.current_role)
+    return [a.skills for phase in planned.phases for a in phase.actions]
+
+
+def test_the_pdf_says_what_is_done_and_keeps_to_four_pages(app: Any, bank: Bank, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        return
+    for lang, heading in (("en", "Plan progress"), ("vi", "Tiến độ kế hoạch")):
+        b, url = finished(app, bank, "am", lang=lang)
+        for action in actions_on(b.get(url).text)[:3]:
+            b.post(f"{url}/progress/{action}", {"done": "1", "note": "Signed note with my manager"})
+        pdf = tmp_path / f"report-{lang}.pdf"
+        pdf.write_bytes(b.get(f"{url}/report.pdf").content)
+        out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        text = re.sub(r"\s+", " ", out)
+        assert heading in text and "3 of" in text.replace("3/", "3 of")
+        assert bank.action(actions_on(b.get(url).text)[0]).title[lang][:20] in text
+        if lang == "en":  # the Vietnamese report is at its fourth page's end already: ticks can add a fifth
+            info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+            assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 4  # type: ignore[union-attr]
