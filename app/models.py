@@ -694,15 +694,3 @@ class CheckIn(SQLModel, table=True):
     phase: str = Field(max_length=8)
     levels: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # skill id -> 1..5 or None (skipped)
     created_at: datetime = Field(default_factory=utcnow)
-
-
-class CheckInReminder(SQLModel, table=True):
-    """The e-mail address a person chose to give for check-in reminders: used for nothing else; removable."""
-
-    __tablename__ = "checkin_reminder"
-
-    assessment_id: str = Field(
-        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
-    )
-    email: str = Field(max_length=254)
-    created_at: datetime = Field(default_factory=utcnow)

@@ -3,7 +3,7 @@
 What rolefit holds about one assessment: the assessment itself, every answer (with the question's text in
 the person's language), the stored result and its earlier versions, the share links (never their tokens:
 only hashes are kept), each cohort the person joined with what they consented to show, the plan actions ticked
-done (with their notes), the check-ins and the address given for check-in reminders. The transition
+done (with their notes), and the check-ins. The transition
 plan is derived from the result and added by the caller (it needs the request's language and labels).
 """
 
@@ -19,7 +19,6 @@ from app.models import (
     Answer,
     Assessment,
     CheckIn,
-    CheckInReminder,
     Cohort,
     Organisation,
     Participation,
@@ -58,7 +57,6 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
                 select(CheckIn).where(col(CheckIn.assessment_id) == assessment_id).order_by(col(CheckIn.created_at))
             )
         )
-        reminder = session.get(CheckInReminder, assessment_id)
         joined = list(
             session.exec(
                 select(Participation, Cohort.name, Organisation.name)
@@ -139,7 +137,4 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
             for t in sorted(ticked, key=lambda t: t.action_id)
         ],
         "checkins": [{"phase": c.phase, "created_at": _iso(c.created_at), "levels": c.levels} for c in checkins],
-        "checkin_reminders": (
-            {"email": reminder.email, "created_at": _iso(reminder.created_at)} if reminder is not None else None
-        ),
     }

@@ -490,7 +490,6 @@ ERASED_TABLES = (
     "answer",
     "plan_progress",
     "checkin",
-    "checkin_reminder",
     "assessment",
 )
 

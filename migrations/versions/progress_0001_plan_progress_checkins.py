@@ -1,10 +1,9 @@
-"""Plan progress, check-ins and check-in reminder addresses
+"""Plan progress and check-ins
 
 - ``plan_progress``: a plan action the person ticked done (keyed by assessment and action), with a note.
 - ``checkin``: a short re-rating of the plan's skills at one phase, linked to the first result.
-- ``checkin_reminder``: the address a person chose to give for check-in reminders (nothing else).
 
-All three are deleted with the assessment (``ON DELETE CASCADE``).
+Both are deleted with the assessment (``ON DELETE CASCADE``).
 
 Revision ID: progress_0001
 Revises: reminders_0001
@@ -46,18 +45,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_checkin_assessment_id"), "checkin", ["assessment_id"], unique=False)
-    op.create_table(
-        "checkin_reminder",
-        sa.Column("assessment_id", sa.String(length=32), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["assessment_id"], ["assessment.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("assessment_id"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("checkin_reminder")
     op.drop_index(op.f("ix_checkin_assessment_id"), table_name="checkin")
     op.drop_table("checkin")
     op.drop_table("plan_progress")

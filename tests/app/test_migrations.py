@@ -22,7 +22,6 @@ TABLES = {
     "assessment",
     "plan_progress",
     "checkin",
-    "checkin_reminder",
     "answer",
     "result",
     "result_history",
