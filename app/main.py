@@ -35,6 +35,7 @@ from app.routes import (
     ops,
     pages,
     people,
+    progress,
     quiz,
     reminders,
     results,
@@ -211,6 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_tokens.router)
     app.include_router(retake.router)
     app.include_router(manager.router)
+    app.include_router(progress.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

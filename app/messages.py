@@ -113,6 +113,10 @@ ERRORS: dict[str, str] = {
     "reminder_days": N_("Reminder days are whole numbers from 1 to 60, each later than the one before, e.g. “3, 7”."),
     "reminder_steps": N_("At most 5 reminders."),
     "import_expired": N_("This preview has expired or was already imported. Please choose the file again."),
+    "unknown_action": N_("This step is not in your plan. Reload the page and try again."),
+    "note_too_long": N_("A note can have at most %(max)s characters."),
+    "bad_phase": N_("Choose one of the plan's phases: 30 days, 3 months or 6 months."),
+    "no_checkin_skills": N_("Your plan has no skills to check in on."),
 }
 
 

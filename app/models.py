@@ -800,3 +800,33 @@ class ManagerRating(SQLModel, table=True):
     expires_at: datetime
     submitted_at: datetime | None = None
     ratings: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PlanProgress(SQLModel, table=True):
+    """A plan action the person ticked done, with an optional note of the evidence (app/services/progress.py).
+
+    Keyed by (assessment, action); unticking deletes the row; deleted with the assessment by the cascade.
+    """
+
+    __tablename__ = "plan_progress"
+
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    action_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    done_at: datetime = Field(default_factory=utcnow)
+    note: str | None = Field(default=None, max_length=280)
+
+
+class CheckIn(SQLModel, table=True):
+    """A short re-rating of the skills in the person's plan at one phase, linked to the first result."""
+
+    __tablename__ = "checkin"
+
+    id: str = Field(primary_key=True, max_length=32)
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    phase: str = Field(max_length=8)
+    levels: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # skill id -> 1..5 or None (skipped)
+    created_at: datetime = Field(default_factory=utcnow)

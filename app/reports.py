@@ -56,9 +56,9 @@ def og_description(request: Request) -> str:
     )
 
 
-def render_pdf(request: Request, page: ResultPage, *, shared: bool, since_last: object = None) -> bytes:
-    """The result as a 2-4 page A4 PDF in the request's language (``since_last``: a retake's change section)."""
-    return render_template_pdf(request, "pdf/report.html", {"page": page, "shared": shared, "since_last": since_last})
+def render_pdf(request: Request, page: ResultPage, *, shared: bool, extra: Mapping[str, object] | None = None) -> bytes:
+    """The result as a 2-4 page A4 PDF in the request's language; ``extra``: the sections' own data."""
+    return render_template_pdf(request, "pdf/report.html", {"page": page, "shared": shared} | dict(extra or {}))
 
 
 def render_template_pdf(request: Request, template: str, context: Mapping[str, object]) -> bytes:

@@ -19,7 +19,7 @@ from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
 from app.routes.hr import OwnerDep, UserDep, client_address
-from app.services import hr, invitations, participants, people, staged_imports, trends
+from app.services import hr, invitations, participants, people, progress, staged_imports, trends
 from app.templating import render
 from app.tokens import join_link
 from app.web import BankDep, CsrfDep, DbDep, NotFound, SettingsDep
@@ -282,7 +282,8 @@ def participant_page(
         raise NotFound  # aggregate-only, withdrawn, another organisation's or unknown: the same 404
     # an identified person's result read: in the organisation's audit log (who, whom, from where)
     auth.audit(db, user.org_id, user.id, "participant.view", participation_id, client_address(request))
-    return render(request, "hr/participant.html", {"user": user, "person": found})
+    ticked = progress.for_participant(db, bank, user.org_id, participation_id, request.state.lang)
+    return render(request, "hr/participant.html", {"user": user, "person": found, "progress": ticked})
 
 
 @router.get("/hr/compare", response_class=HTMLResponse)

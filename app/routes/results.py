@@ -17,7 +17,7 @@ from app.models import Assessment, ResultSnapshot
 from app.routes import manager
 from app.routes.api import personal_export
 from app.security import is_https
-from app.services import hr, labels, norms, quiz, results, retake, sharing
+from app.services import hr, labels, norms, progress, quiz, results, retake, sharing
 from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -81,6 +81,9 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
         "memberships": hr.memberships(db, assessment.id),
         "comparison": norms.compare(db, page.bank_version, assessment.locale, scores, min_n),
         "since_last": snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang),
+        "progress": progress.for_owner(db, bank, assessment, request.state.lang, page.plan.target, snapshot),
+        "progress_editable": True,
+        "progress_target": page.plan.target if page.plan.chosen_by == "person" else "",
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     context |= manager.manager_context(request, bank, db, page)
@@ -96,8 +99,11 @@ def result_pdf(request: Request, assessment_id: PublicId, bank: BankDep, db: DbD
     assessment = _owned(request, db, assessment_id)
     snapshot = quiz.result_of(db, assessment.id)
     page = _page(request, bank, db, assessment, snapshot)
-    since = snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang)
-    pdf = reports.render_pdf(request, page, shared=False, since_last=since)
+    extra = {
+        "since_last": snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang),
+        "progress": progress.for_owner(db, bank, assessment, request.state.lang, page.plan.target, snapshot),
+    }
+    pdf = reports.render_pdf(request, page, shared=False, extra=extra)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
 
 
@@ -167,7 +173,7 @@ SHARED_HEADERS = {
 
 def _shared(
     request: Request, bank: Bank, db: Database, token: str, *, count_view: bool
-) -> tuple[results.ResultPage, str, retake.SinceLast | None]:
+) -> tuple[results.ResultPage, str, dict[str, Any]]:
     found = sharing.resolve(db, token, request.app.state.clock(), count_view=count_view)
     if found is None:
         raise NotFound
@@ -177,16 +183,28 @@ def _shared(
     if snapshot is None:
         raise NotFound
     page = results.build(bank, snapshot, {}, lang=request.state.lang, current_role=assessment.current_role, shared=True)
-    # the change since the last result shows scores and skill levels: only a "full" link shares it
-    since = retake.since_last(db, bank, assessment, snapshot, request.state.lang) if link.scope == "full" else None
-    return page, link.scope, since
+    return page, link.scope, _shared_extras(db, bank, request, assessment, snapshot, link.scope)
+
+
+def _shared_extras(
+    db: Database, bank: Bank, request: Request, assessment: Assessment, snapshot: ResultSnapshot, scope: str
+) -> dict[str, Any]:
+    """What only a "full" link shares besides the result: the change since the last result (scores and
+    skill levels) and the plan's progress (never the notes)."""
+    if scope != "full":
+        return {"since_last": None, "progress": None}
+    found = progress.for_owner(db, bank, assessment, request.state.lang)
+    return {
+        "since_last": retake.since_last(db, bank, assessment, snapshot, request.state.lang),
+        "progress": found.without_notes() if found is not None else None,
+    }
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
 async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) -> HTMLResponse:
     # a view is a page load by a browser, not a link preview's prefetch of the same address
     prefetch = request.headers.get("sec-purpose", "").startswith("prefetch") or request.method == "HEAD"
-    page, scope, since = _shared(request, bank, db, token, count_view=not prefetch)
+    page, scope, extras = _shared(request, bank, db, token, count_view=not prefetch)
     title = reports.og_title(request, page)
     context = {
         "page": page,
@@ -194,15 +212,14 @@ async def shared_page(request: Request, token: Token, bank: BankDep, db: DbDep) 
         "og_title": title,
         "og_image": share_url(request, token) + "/card.png",
         "pdf_url": f"/s/{token}/report.pdf",
-        "since_last": since,
-    }
+    } | extras
     return render(request, "shared.html", context, headers=SHARED_HEADERS)
 
 
 @router.get("/s/{token}/card.png")
 def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
     """The link preview's picture: the recommendation, and the dimension bars only when the link shares them."""
-    page, scope, _since = _shared(request, bank, db, token, count_view=False)
+    page, scope, _ = _shared(request, bank, db, token, count_view=False)
     labels = labels_for(request, getattr(request.state, "role_labels", None))
     bars = tuple((d.name, d.score) for d in page.dimensions) if scope == "full" else ()
     png = cards.share_card(
@@ -217,10 +234,10 @@ def shared_card(request: Request, token: Token, bank: BankDep, db: DbDep) -> Res
 
 @router.get("/s/{token}/report.pdf")
 def shared_pdf(request: Request, token: Token, bank: BankDep, db: DbDep) -> Response:
-    page, scope, since = _shared(request, bank, db, token, count_view=False)
+    page, scope, extras = _shared(request, bank, db, token, count_view=False)
     if scope != "full":
         raise NotFound
-    pdf = reports.render_pdf(request, page, shared=True, since_last=since)
+    pdf = reports.render_pdf(request, page, shared=True, extra=extras)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf", SHARED_HEADERS)
 
 

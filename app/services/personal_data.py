@@ -2,7 +2,8 @@
 
 What rolefit holds about one assessment: the assessment itself, every answer (with the question's text in
 the person's language), the stored result and its earlier versions, the share links (never their tokens:
-only hashes are kept), and each cohort the person joined with what they consented to show. The transition
+only hashes are kept), each cohort the person joined with what they consented to show, the plan actions ticked
+done (with their notes), and the check-ins. The transition
 plan is derived from the result and added by the caller (it needs the request's language and labels).
 """
 
@@ -14,7 +15,18 @@ from typing import Any
 from sqlmodel import col, select
 
 from app.db import Database
-from app.models import Answer, Assessment, Cohort, Organisation, Participation, ResultHistory, ResultSnapshot, ShareLink
+from app.models import (
+    Answer,
+    Assessment,
+    CheckIn,
+    Cohort,
+    Organisation,
+    Participation,
+    PlanProgress,
+    ResultHistory,
+    ResultSnapshot,
+    ShareLink,
+)
 from scoring.model import Bank
 
 FORMAT = "rolefit-personal-data/1"
@@ -39,6 +51,12 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
             )
         )
         links = list(session.exec(select(ShareLink).where(ShareLink.assessment_id == assessment_id)))
+        ticked = list(session.exec(select(PlanProgress).where(col(PlanProgress.assessment_id) == assessment_id)))
+        checkins = list(
+            session.exec(
+                select(CheckIn).where(col(CheckIn.assessment_id) == assessment_id).order_by(col(CheckIn.created_at))
+            )
+        )
         joined = list(
             session.exec(
                 select(Participation, Cohort.name, Organisation.name)
@@ -116,4 +134,9 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
             }
             for p, cohort_name, org_name in joined
         ],
+        "plan_progress": [
+            {"action_id": t.action_id, "done_at": _iso(t.done_at), "note": t.note}
+            for t in sorted(ticked, key=lambda t: t.action_id)
+        ],
+        "checkins": [{"phase": c.phase, "created_at": _iso(c.created_at), "levels": c.levels} for c in checkins],
     }

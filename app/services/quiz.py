@@ -482,7 +482,17 @@ def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
         return session.get(ResultSnapshot, assessment_id)
 
 
-ERASED_TABLES = ("share_link", "manager_rating", "participation", "result_history", "result", "answer", "assessment")
+ERASED_TABLES = (
+    "share_link",
+    "manager_rating",
+    "participation",
+    "result_history",
+    "result",
+    "answer",
+    "plan_progress",
+    "checkin",
+    "assessment",
+)
 
 
 def delete_assessment(db: Database, assessment_id: str) -> bool:

@@ -24,10 +24,11 @@ from app import auth
 from app.inputs import clean_text
 from app.models import Assessment, MailToken, utcnow
 from app.security import CSRF_FIELD
-from app.services import api_tokens, hr, invitations, manager_view, operators, people, quiz, sharing, webhooks
+from app.services import api_tokens, hr, invitations, manager_view, operators, people, progress, quiz, sharing, webhooks
 from app.tokens import hash_token, new_token
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
+from scoring.serialize import result_from_dict
 from tests.app.conftest import Browser
 from tests.conftest import pattern
 
@@ -291,10 +292,19 @@ def build_world(app: Any, bank: Bank) -> World:
             "webhook_id": hook.webhook.id,
             "delivery_id": webhooks.deliveries(db, org.id)[0].id,
             "hr_api_token": hr_token.token,
+            "action_id": _first_action(app, bank, assessment.id),
+            "phase": "30d",
         },
         api_token=created["owner_token"],
         item_id=first_item,
     )
+
+
+def _first_action(app: Any, bank: Bank, assessment_id: str) -> str:
+    """An action of the owner's plan (they may tick it)."""
+    snapshot = quiz.result_of(app.state.db, assessment_id)
+    assert snapshot is not None
+    return sorted(progress.plan_actions(bank, result_from_dict(snapshot.data), "pm"))[0]
 
 
 FORM_BASE = {
@@ -311,6 +321,7 @@ FORM_BASE = {
     "domains": "acme.test", "default_role": "analyst", "create_users": "", "required": "",
     "url": "https://93.184.215.14/hook", "events": "cohort.closed",
     "counts": "this",
+    "done": "1", "note": "", "plan": "",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7, "form": "full",

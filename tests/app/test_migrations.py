@@ -20,6 +20,8 @@ from tests.app.conftest import PG_ENV, skip_or_fail
 
 TABLES = {
     "assessment",
+    "plan_progress",
+    "checkin",
     "answer",
     "result",
     "result_history",

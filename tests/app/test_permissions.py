@@ -103,6 +103,8 @@ PLACEHOLDERS = {
     "rating_id": "no-such-rating",
     "participation_id": "no-such-participation",
     "item_id": "lk_scope_am_1",
+    "action_id": "act_am_agree_move",
+    "phase": "30d",
     "number:int": "1",
 }
 

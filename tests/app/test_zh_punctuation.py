@@ -104,6 +104,12 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     url = b.post("/quiz/finish").headers["location"]
     pages["result"] = b.get(url).text
     pages["/resume"] = b.get("/resume").text
+    # plan progress: an action ticked with a note, a check-in (its page, then its table on the result)
+    ticked = re.findall(r'<li id="act-([A-Za-z0-9_.-]+)"', pages["result"])[0]
+    assert b.post(f"{url}/progress/{ticked}", {"done": "1", "note": "和经理谈过"}).status_code == 303
+    pages["check-in"] = checkin = b.get(url + "/checkin/30d").text
+    skills = re.findall(r'name="(skill_[a-z_]+)" value="1"', checkin)
+    assert b.post(url + "/checkin/30d", {s: "3" for s in skills} | {skills[0]: "skip"}).status_code == 303
     assert b.post(url + "/shares", {"scope": "full", "days": "7"}).status_code == 303
     pages["result with a new share link"] = page = b.get(url).text
     at = page.index('">http://testserver/s/') + len('">http://testserver')
