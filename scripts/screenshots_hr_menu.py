@@ -18,7 +18,10 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_app, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the demo account of a throwaway database
-PEOPLE = "name,email,language\nLinh Nguyen,linh@demo.test,vi\nWang Fang,wang@demo.test,zh-Hans\nAnna Berg,anna@demo.test,en\n"
+PEOPLE = (
+    "name,email,language\n"
+    "Linh Nguyen,linh@demo.test,vi\nWang Fang,wang@demo.test,zh-Hans\nAnna Berg,anna@demo.test,en\n"
+)
 
 
 def main() -> None:
