@@ -90,7 +90,7 @@ def test_personal_invitations_page_without_smtp_gives_links_to_copy_once(app: An
     assert preview.status_code == 200 and "linh@acme.test" in preview.text and "Make the links" in preview.text
     assert "Xin chào Linh" in preview.text  # the sample mail, in Linh's language
     made = owner.post(f"/hr/cohorts/{cohort.id}/personal/send")
-    link = re.search(r'readonly value="http://testserver(/join/[^"]+)"', made.text)
+    link = re.search(r'id="personal-link-1" readonly[^>]*>http://testserver(/join/[^<]+)</textarea>', made.text)
     assert made.status_code == 200 and link is not None and link.group(1).endswith("?lang=vi")
     assert "Xin chào" not in owner.get(f"/hr/cohorts/{cohort.id}/personal").text
     assert "/join/" not in owner.get(f"/hr/cohorts/{cohort.id}/personal").text  # shown once only

@@ -107,7 +107,7 @@ def test_every_page_type(page: Page, lang: str) -> None:
 def test_hr_pages(page: Page, lang: str) -> None:
     from app import auth
     from app.models import utcnow
-    from app.services import hr
+    from app.services import hr, operators
     from app.services.demo import add_simulated
     from tests.e2e.server import live_app
 
@@ -150,6 +150,52 @@ def test_hr_pages(page: Page, lang: str) -> None:
         check(path)
     page.goto(f"/hr/cohorts/{cohort.id}/personal")
     check("personal-invitations")
+    # the pages and states added since the last pass
+    page.goto("/hr/participants")
+    check("participants")
+    page.goto(f"/hr/participants?cohort={cohort.id}&department=Sales&status=finished&sort=-finished")
+    check("participants-filtered")
+    page.goto("/hr/participants?status=nonsense")
+    check("participants-refused")
+    page.goto("/hr/participants")
+    page.locator("table a[href^='/hr/participants/']").first.click()
+    page.wait_for_url("**/hr/participants/*")
+    check("participant")
+    for path in (
+        "/hr/compare",
+        f"/hr/compare?a={cohort.id}",
+        f"/hr/cohorts/{cohort.id}/funnel",
+        "/hr/funnel",
+        "/hr/settings",
+        "/hr/mfa/setup",
+        "/hr/audit",
+        "/hr/switch",
+        f"/hr/cohorts/{cohort.id}/delete",
+    ):
+        page.goto(path)
+        check(path)
+    # the people list: an import preview (one good row, one refused), then a personal invitation made by hand
+    page.goto("/hr/people")
+    page.fill("#content", "name,email,language\nLinh Nguyen,linh@a11y.test,vi\nNo Address,not-an-address,en\n")
+    page.locator("form[action='/hr/people/import'] button").click()
+    expect(page.locator("form[action='/hr/people/import/apply']")).to_be_visible()
+    check("people-import-preview")
+    page.locator("form[action='/hr/people/import/apply'] button[type=submit]").click()
+    page.wait_for_url("**/hr/people?imported=*")
+    check("people-imported")
+    page.goto(f"/hr/cohorts/{cohort.id}/personal")
+    page.locator("form[action$='/personal/preview'] button").click()
+    expect(page.locator("#plan-title")).to_be_visible()
+    check("invite-preview")
+    page.locator("form[action$='/personal/send'] button").click()
+    expect(page.locator("#personal-link-1")).to_be_visible()
+    check("invite-links")
+    # the operator's pages
+    operators.grant(app.state.db, email)
+    for path in ("/ops/psychometrics", "/ops/manual"):
+        page.goto(path)
+        check(path)
+    assert check.checked >= 2 * 30
     assert not check.problems, check.problems
 
 

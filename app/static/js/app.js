@@ -4,7 +4,9 @@
       screen-reader user lands on what changed (a new share link, an error) instead of on <body>;
    2. copy buttons: `<button data-copy="ID" hidden>` copies the text of the field #ID to the clipboard and says
       so in its own status line. The button is `hidden` in the HTML and shown here, so without JavaScript
-      there is no dead button: the link is in a read-only field to select and copy by hand. */
+      there is no dead button: the link is in a read-only field to select and copy by hand;
+   3. the HR menu on a phone: the "Menu" button (hidden in the HTML, like the copy buttons) folds and unfolds
+      the menu and says so with aria-expanded; without JavaScript the menu is simply open. */
 (function () {
   "use strict";
 
@@ -24,6 +26,25 @@
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].hidden = false;
     }
+  }
+
+  function foldMenus(root) {
+    var toggles = root.querySelectorAll("button.hr-menu-toggle");
+    for (var i = 0; i < toggles.length; i++) {
+      var nav = toggles[i].closest("nav");
+      if (!nav || toggles[i].getAttribute("data-ready")) { continue; }
+      toggles[i].setAttribute("data-ready", "1");
+      toggles[i].hidden = false;
+      toggles[i].setAttribute("aria-expanded", "false");
+      nav.classList.add("is-folded");
+    }
+  }
+
+  function toggleMenu(button) {
+    var nav = button.closest("nav");
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (nav) { nav.classList.toggle("is-folded", !open); }
   }
 
   function say(button, text) {
@@ -55,7 +76,10 @@
     if (button) {
       event.preventDefault();
       copy(button);
+      return;
     }
+    var toggle = event.target.closest ? event.target.closest("button.hr-menu-toggle") : null;
+    if (toggle) { toggleMenu(toggle); }
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -65,6 +89,7 @@
 
   function ready() {
     enableCopyButtons(document);
+    foldMenus(document);
     // a page that loads with something to act on (a new link after a plain POST, an error summary)
     focusMarked();
   }
