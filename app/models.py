@@ -766,6 +766,8 @@ class WebhookDelivery(SQLModel, table=True):
     )
     event: str = Field(max_length=40)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # the identified participation the payload speaks of: erased with it (a withdrawal, a purge, a deleted cohort)
+    participation_id: str | None = Field(default=None, max_length=32, index=True)
     status: str = Field(default="queued", max_length=16)  # queued | delivered | retrying | failed
     attempts: int = 0
     response_code: int | None = None

@@ -34,6 +34,7 @@ from app.models import (
     ParticipationRollup,
     Person,
     PersonalInvitation,
+    WebhookDelivery,
 )
 from app.services import forms, quiz, webhooks
 from app.tokens import hash_token, new_public_id, new_token
@@ -366,6 +367,8 @@ def erase_participations(db: Database, ids: Sequence[str], *, purge: bool = Fals
     ``purge``: erased by the organisation's retention, not by the person. The funnel's trigger
     (reminders_0001) counts every deleted participation as a withdrawal; a purged one is taken back out in
     the same transaction, so the funnel neither calls it a withdrawal nor counts it as started any more.
+    The webhook deliveries about these participations go in the same transaction (a queued one is then
+    never sent; the ``participation.withdrawn`` event, emitted after, carries only the id).
     """
     if not ids:
         return 0
@@ -382,12 +385,14 @@ def erase_participations(db: Database, ids: Sequence[str], *, purge: bool = Fals
             ]
         gone = session.execute(delete(Participation).where(col(Participation.id).in_(list(ids))))
         count = int(getattr(gone, "rowcount", 0) or 0)
+        # the webhook deliveries that spoke of these people (their result): not kept for replay any more
+        session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.participation_id).in_(list(ids))))
         for cohort_id, n in per_cohort:
             session.execute(
                 update(Cohort).where(col(Cohort.id) == cohort_id).values(withdrawn=col(Cohort.withdrawn) - n)
             )
     if count:
-        db.erased(("participation",))
+        db.erased(("participation", "webhook_delivery"))
     return count
 
 

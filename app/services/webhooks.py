@@ -174,6 +174,7 @@ def emit(session: Session, org_id: str, event: str, data: dict[str, Any], now: d
             webhook_id=hook.id,
             event=event,
             payload={"type": event, "timestamp": (now or utcnow()).isoformat(), "data": data},
+            participation_id=data.get("participation_id"),
             created_at=now or utcnow(),
         )
         session.add(delivery)
@@ -186,7 +187,8 @@ def emit(session: Session, org_id: str, event: str, data: dict[str, Any], now: d
 def participation_data(p: Any, summary: dict[str, Any]) -> dict[str, Any]:
     """What an event says about a participation: for an identified person their participation id and (when
     finished) recommendation; for an aggregate-only person only the cohort (no id, no result). No name: the
-    delivery log keeps payloads, and the receiver reads the person through the HR API while they take part."""
+    receiver reads the person through the HR API while they take part. The delivery log keeps a payload for
+    replay only while its participation exists: :func:`app.services.hr.erase_participations` deletes it."""
     data: dict[str, Any] = {"cohort_id": p.cohort_id, "visibility": p.visibility}
     if p.visibility != "identified":
         return data

@@ -106,9 +106,10 @@ def test_each_event_arrives_once_signed_and_a_replay_sends_it_again(app: Any, ba
     take_part(app, bank, path, "aggregate", name="")
     with app.state.db.read() as session:
         mine = session.exec(select(Participation).where(Participation.display_name == "Lan Tran")).one()
+    assert deliver_all(app) == 2  # the two completions
     assert lan.post(f"/result/{mine.assessment_id}/withdraw/{mine.id}").status_code == 303
     assert owner.post(f"/hr/cohorts/{cohort_id}/close").status_code == 303
-    assert deliver_all(app) == 4
+    assert deliver_all(app) == 2  # the withdrawal and the closing
     assert all(r.valid for r in receiver.got)
     assert sorted(r.event for r in receiver.got) == sorted([*EVENTS, "participation.completed"])
     assert len({r.id for r in receiver.got}) == 4  # each event once
@@ -120,13 +121,32 @@ def test_each_event_arrives_once_signed_and_a_replay_sends_it_again(app: Any, ba
     closed = next(r for r in receiver.got if r.event == "cohort.closed")
     assert closed.data["cohort_id"] == cohort_id
     log = owner.get("/hr/webhooks").text
-    assert log.count(">delivered<") == 4 and closed.id in log
+    # Lan withdrew: the delivery that carried her result left the log with her (3 left: theirs, withdrawn, closed)
+    assert log.count(">delivered<") == 3 and closed.id in log
+    with app.state.db.read() as session:
+        kept = session.exec(select(WebhookDelivery)).all()
+    assert [d.event for d in kept if d.participation_id == mine.id] == ["participation.withdrawn"]
+    assert not any("recommendation" in d.payload["data"] for d in kept if d.payload["data"].get("participation_id"))
 
     assert owner.post(f"/hr/webhooks/deliveries/{closed.id}/replay").status_code == 303
     assert deliver_all(app) == 1
     again = receiver.got[-1]
     assert (again.id, again.event, again.valid) == (closed.id, "cohort.closed", True)
     assert len(receiver.got) == 5
+
+
+def test_a_withdrawal_before_delivery_sends_no_result(app: Any, bank: Bank, receiver: Receiver) -> None:
+    """A completion still queued when the person withdraws is never sent: only the withdrawal (an id) goes."""
+    org_id, email = make_org(app)
+    subscribe(signed_in(app, email), receiver)
+    _, path = join_link(app, org_id)
+    lan = take_part(app, bank, path, "identified", name="Lan Tran")
+    with app.state.db.read() as session:
+        mine = session.exec(select(Participation)).one()
+    assert lan.post(f"/result/{mine.assessment_id}/withdraw/{mine.id}").status_code == 303
+    assert deliver_all(app) == 2  # the completion's job finds nothing to send; the withdrawal is sent
+    assert [(r.event, r.valid) for r in receiver.got] == [("participation.withdrawn", True)]
+    assert receiver.got[0].data["participation_id"] == mine.id and "recommendation" not in receiver.got[0].data
 
 
 def test_a_receiver_answering_500_gets_the_message_again(app: Any, receiver: Receiver) -> None:
