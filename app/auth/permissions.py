@@ -90,6 +90,7 @@ MATRIX: tuple[Rule, ...] = (
     _open("POST", "/result/{assessment_id}/withdraw/{participation_id}", "quiz cookie (CSRF)"),
     _open("POST", "/result/{assessment_id}/delete", "quiz cookie (CSRF)"),
     _open("GET", "/result/{assessment_id}/export.json", "quiz cookie"),
+    _open("GET", "/result/{assessment_id}/my-data", "quiz cookie"),
     _open("POST", "/result/{assessment_id}/retake", "quiz cookie (CSRF)"),
     _open("POST", "/result/{assessment_id}/counts", "quiz cookie (CSRF)"),
     _open("POST", "/result/{assessment_id}/progress/{action_id}", "quiz cookie (CSRF)"),

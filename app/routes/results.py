@@ -17,7 +17,7 @@ from app.models import Assessment, ResultSnapshot
 from app.routes import manager
 from app.routes.api import personal_export
 from app.security import is_https
-from app.services import hr, labels, norms, progress, quiz, results, retake, sharing
+from app.services import hr, labels, norms, personal_data, progress, quiz, results, retake, sharing
 from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
@@ -260,6 +260,25 @@ async def delete_my_data(request: Request, assessment_id: PublicId, db: DbDep) -
     response = RedirectResponse("/?deleted=1", status_code=303)
     clear_quiz_cookie(request, response)
     return response
+
+
+@router.get("/result/{assessment_id}/my-data", response_class=HTMLResponse)
+def my_data_page(request: Request, assessment_id: PublicId, bank: BankDep, db: DbDep) -> HTMLResponse:
+    """The same document as the JSON download, readable (GDPR art. 15): each answer in the words the person
+    saw, the result, the cohorts and what they consented to, the share links, the plan's progress."""
+    assessment = _owned(request, db, assessment_id)
+    data = personal_export(request, bank, db, assessment.id)
+    lang = request.state.lang
+    answers = [
+        a | {"label": personal_data.answer_label(bank, a["item_id"], a["value"], lang)} for a in data["answers"]
+    ]
+    known = {action.id: action for action in bank.actions}
+    ticked = [
+        t | {"title": known[t["action_id"]].title[lang] if t["action_id"] in known else t["action_id"]}
+        for t in data["plan_progress"]
+    ]
+    context = {"data": data, "answers": answers, "ticked": ticked, "assessment_id": assessment.id}
+    return render(request, "my_data.html", context, headers=SHARED_HEADERS)
 
 
 @router.get("/result/{assessment_id}/export.json")

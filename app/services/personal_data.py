@@ -140,3 +140,23 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
         ],
         "checkins": [{"phase": c.phase, "created_at": _iso(c.created_at), "levels": c.levels} for c in checkins],
     }
+
+
+def answer_label(bank: Bank, item_id: str, value: int | str | None, lang: str) -> str:
+    """The answer as the person saw it (the scale's words, the option's or the anchor's text); "" if unknown."""
+    if value is None:
+        return bank.skip_label.get(lang, "")
+    try:
+        item = bank.item(item_id)
+    except KeyError:
+        return str(value)
+    if isinstance(value, str):
+        return next((o.text.get(lang, o.id) for o in item.options if o.id == value), value)
+    labels: tuple[Any, ...] = ()
+    if item.kind in ("likert", "check"):
+        labels = tuple(bank.scales.get("likert", ()))
+    elif item.kind == "paired":
+        labels = tuple(bank.scales.get("paired", ()))
+    elif item.kind == "proficiency":
+        labels = item.anchors
+    return labels[value - 1].get(lang, str(value)) if 1 <= value <= len(labels) else str(value)

@@ -5,6 +5,7 @@ log viewer. Real requests against the app on SQLite and PostgreSQL; the purge's 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import threading
@@ -20,7 +21,7 @@ from sqlmodel import select
 from app import auth, jobs
 from app.auth import passwords
 from app.models import AuditEvent, Cohort, HrSession, HrUser, Job, Participation, utcnow
-from app.services import retention
+from app.services import personal_data, retention
 from scoring.model import Bank
 from tests.app.conftest import Browser
 from tests.app.test_auth import Clock
@@ -511,6 +512,19 @@ def test_a_person_downloads_all_their_data_and_nobody_else_can(app: Any, bank: B
     # someone else's browser, or an HR owner: not found
     assert Browser(app).get(f"/result/{aid}/export.json").status_code == 404
     assert signed_in(app, "owner@acme.test").get(f"/result/{aid}/export.json").status_code == 404
+    # the same data, readable: each answer in the words the person chose, the cohort and what HR sees
+    assert f'href="/result/{aid}/my-data"' in page
+    readable = person.get(f"/result/{aid}/my-data")
+    assert readable.status_code == 200 and readable.headers["cache-control"] == "no-store"
+    assert "noindex" in readable.headers["x-robots-tag"]
+    first = data["answers"][0]
+    assert html.escape(first["question"], quote=False) in readable.text
+    label = personal_data.answer_label(bank, first["item_id"], first["value"], "en")
+    assert label and label != str(first["value"]) and html.escape(label, quote=False) in readable.text
+    assert readable.text.count("<tr>") >= len(data["answers"]) + 1
+    assert "Acme" in readable.text and "Your name and result" in readable.text
+    assert Browser(app).get(f"/result/{aid}/my-data").status_code == 404
+    assert signed_in(app, "owner@acme.test").get(f"/result/{aid}/my-data").status_code == 404
 
 
 def test_the_api_export_needs_the_owner_token(app: Any) -> None:

@@ -114,6 +114,7 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     pages["result with a new share link"] = page = b.get(url).text
     at = page.index('">http://testserver/s/') + len('">http://testserver')
     pages["shared"] = Browser(app, lang="zh-Hans").get(page[at : page.index("<", at)]).text
+    pages["my data"] = b.get(url + "/my-data").text  # after a ticked step, a check-in and a share link
     # a retake from the result (on a device that resumed with its code): "Since your last result"
     again = Browser(app, lang="zh-Hans")
     assert again.post("/resume", {"code": str(b.client.cookies["rolefit_quiz"]).split(":")[2]}).status_code == 303
