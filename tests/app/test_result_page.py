@@ -59,8 +59,11 @@ def test_the_summary_comes_first_and_says_it_plainly(app: Any, bank: Bank) -> No
         assert anchor in html
     # a table of contents whose every link has its section
     toc = html[html.index('class="toc more"') : html.index("</nav>", html.index('class="toc more"'))]
-    for target in re.findall(r'href="#([a-z-]+)"', toc):
+    targets = re.findall(r'href="#([a-z-]+)"', toc)
+    for target in targets:
         assert f'id="{target}"' in html
+    assert targets.index("plan") < targets.index("progress") < targets.index("share") < targets.index("manager")
+    assert targets[-1] == "about"
     assert "Jump to a section" in html
 
 

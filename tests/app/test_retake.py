@@ -57,6 +57,12 @@ def test_a_retake_that_moved_shows_a_reliable_change(app: Any, bank: Bank) -> No
     assert f"{skill}: up from 1 to 4 of 5, more than chance." in words
     n = len(bank.dimensions) + len(bank.skills)
     assert f"{n} changes are larger than the margin of error" in words
+    # the table of contents leads to it (first), and to the plan's progress and the manager's view
+    toc = html[html.index('class="toc more"') : html.index("</nav>", html.index('class="toc more"'))]
+    targets = re.findall(r'href="#([a-z-]+)"', toc)
+    assert targets[0] == "since" and {"progress", "manager"} <= set(targets)
+    assert all(f'id="{t}"' in html for t in targets)
+    assert 'href="#since"' not in b.get(first).text  # nor on a first take
     # both stay; the retake points at the earlier result and at the first take of the chain
     later = stored(app, second.rsplit("/", 1)[1])
     assert later.previous_assessment_id == later.retake_of == first.rsplit("/", 1)[1]
