@@ -7,11 +7,12 @@ the question bank; Babel's catalogs live in ``locales/<en|zh_Hans|vi>``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_skeleton, format_timedelta
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
@@ -89,6 +90,16 @@ def locale(lang: str) -> Locale:
 
 def fmt_date(value: datetime, lang: str) -> str:
     return babel_format_date(value, format="long", locale=locale(lang))
+
+
+def fmt_when(value: datetime | str | None, lang: str) -> str:
+    """A moment (a datetime or its ISO text, as the personal data export has it), to the minute, in UTC."""
+    if value is None or value == "":
+        return "–"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return babel_format_datetime(moment, format="short", tzinfo=UTC, locale=locale(lang)) + " UTC"
 
 
 def fmt_month(value: date, lang: str) -> str:

@@ -25,6 +25,7 @@ from app.i18n import (
     fmt_percent,
     fmt_probability,
     fmt_signed,
+    fmt_when,
     translations,
 )
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, is_https
@@ -85,6 +86,7 @@ def environment(lang: str, auto_reload: bool = False) -> Environment:
     env.filters["tx"] = _tx
     env.filters["date"] = lambda value: fmt_date(value, lang)
     env.filters["month"] = lambda value: fmt_month(value, lang)
+    env.filters["when"] = lambda value: fmt_when(value, lang)
     env.filters["percent"] = lambda value: fmt_percent(value, lang)
     env.filters["probability"] = lambda value: fmt_probability(value, lang)
     env.filters["number"] = lambda value, digits=0: fmt_number(value, lang, digits)
