@@ -32,7 +32,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Error, grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.requests import OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin, UserInfo
@@ -125,6 +125,22 @@ class Code(AuthorizationCodeMixin):  # type: ignore[misc]
         return self.amr
 
 
+class _Payload(OAuth2Payload):  # type: ignore[misc]
+    """The request's parameters: the first of each in ``data``, every repeat in ``datalist`` (Authlib refuses
+    repeated ``response_type``, ``state``, ``code_challenge``...)."""
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self._values = values
+
+    @property
+    def data(self) -> dict[str, str]:
+        return {k: v[0] for k, v in self._values.items()}
+
+    @property
+    def datalist(self) -> dict[str, list[str]]:
+        return self._values
+
+
 class _Request(OAuth2Request):  # type: ignore[misc]
     """A WSGI request as Authlib wants it: query and form merged in ``payload`` (like Flask's ``values``)."""
 
@@ -140,8 +156,7 @@ class _Request(OAuth2Request):  # type: ignore[misc]
         for source in (query, form):
             for k, values in source.items():
                 merged[k].extend(values)
-        self.payload = BasicOAuth2Payload({k: v[0] for k, v in merged.items()})
-        self.payload._datalist = merged  # keeps repeated parameters visible to Authlib's checks
+        self.payload = _Payload(merged)
 
     @property
     def args(self) -> dict[str, str]:

@@ -144,3 +144,22 @@ def test_bad_key_signs_with_a_key_not_in_the_jwks(provider: Provider) -> None:
     id_token = token(provider, code_of(answer), verifier).json()["id_token"]
     with pytest.raises(BadSignatureError):
         claims(provider, id_token)
+
+
+def test_a_repeated_parameter_is_refused(provider: Provider) -> None:
+    _, challenge = pkce()
+    query = urlencode(
+        [
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", CALLBACK),
+            ("scope", "openid"),
+            ("state", "a"),
+            ("state", "b"),
+            ("nonce", "n-1"),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ]
+    )
+    res = httpx.get(f"{provider.issuer}/authorize?{query}")
+    assert res.status_code == 400 and res.json()["error"] == "invalid_request" and "state" in res.text
