@@ -269,9 +269,7 @@ def my_data_page(request: Request, assessment_id: PublicId, bank: BankDep, db: D
     assessment = _owned(request, db, assessment_id)
     data = personal_export(request, bank, db, assessment.id)
     lang = request.state.lang
-    answers = [
-        a | {"label": personal_data.answer_label(bank, a["item_id"], a["value"], lang)} for a in data["answers"]
-    ]
+    answers = [a | {"label": personal_data.answer_label(bank, a["item_id"], a["value"], lang)} for a in data["answers"]]
     known = {action.id: action for action in bank.actions}
     ticked = [
         t | {"title": known[t["action_id"]].title[lang] if t["action_id"] in known else t["action_id"]}
