@@ -3,8 +3,8 @@ each one's page), the people list (analysts and owners), import from a file and 
 personal invitations of a cohort: preview, send by e-mail (or make links to copy without SMTP), revoke.
 
 Import is two requests: the file (or pasted CSV) is checked and shown row by row, nothing written but the
-file itself, kept on the server under an unguessable id (app/services/staged_imports.py); "Import" posts
-that id and applies exactly what was previewed.
+file's checked rows (people.pack), kept on the server under an unguessable id (app/services/staged_imports.py);
+"Import" posts that id and applies exactly what was previewed, without reading the file again.
 """
 
 from __future__ import annotations
@@ -119,7 +119,9 @@ async def import_preview(
     except people.PeopleError as err:
         context = _page(request, db, user, error=people.describe(err, lang))
         return render(request, "hr/people.html", context, status_code=422)
-    staged = staged_imports.stage(db, user.org_id, user.id, data, filename, request.app.state.clock())
+    # the checked rows are kept, not the file: the apply does not read and check it again
+    packed = people.pack(preview)
+    staged = staged_imports.stage(db, user.org_id, user.id, packed, filename, request.app.state.clock())
     context = _page(request, db, user, preview=preview, rows=_describe_rows(preview, lang), staged=staged)
     return render(request, "hr/people.html", context)
 
@@ -138,7 +140,10 @@ def import_apply(
         return render(request, "hr/people.html", context, status_code=422)
     data, filename = found
     try:
-        result = people.apply(db, user.org_id, data, filename, now)
+        if people.is_packed(data):
+            result = people.apply_checked(db, user.org_id, *people.unpack(data), now)
+        else:  # a file staged before the checked rows were kept (an upgrade within the hour)
+            result = people.apply(db, user.org_id, data, filename, now)
     except people.PeopleError as err:
         context = _page(request, db, user, error=people.describe(err, lang))
         return render(request, "hr/people.html", context, status_code=422)

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, update
+from sqlmodel import Session, SQLModel, col, select
 
 from app import jobs
 from app.db import Database
@@ -101,13 +101,16 @@ def send(
     with db.write() as session:
         cohort = _cohort(session, org_id, cohort_id, now)
         people = _uninvited(session, org_id, cohort_id, person_ids)
-        # Core INSERTs of plain rows, batched (building 30,000 ORM objects took most of the time at 10,000
-        # people: bench/rollout.py). The token is a placeholder nobody ever sees: the job replaces its hash.
+        # Core INSERTs on the tables (not ORM-enabled ``insert(Model)``), each one executemany of plain rows
+        # compiled once: ORM objects, then the ORM's bulk-insert path, took most of the time at 10,000 people
+        # (bench/RESULTS.md, issue 17 part 4). The token is a placeholder nobody ever sees: the job replaces
+        # its hash.
         expires = now + timedelta(days=VALID_DAYS)
         ids = [(new_public_id(), new_public_id()) for _ in people]
         if people:
+            jobs_table = _table(Job)
             session.execute(
-                insert(Invitation),
+                _table(Invitation).insert(),
                 [
                     {
                         "id": inv,
@@ -122,7 +125,7 @@ def send(
                 ],
             )
             job_ids = session.scalars(
-                insert(Job).returning(col(Job.id), sort_by_parameter_order=True),
+                jobs_table.insert().returning(jobs_table.c.id, sort_by_parameter_order=True),
                 [
                     {
                         "kind": KIND,
@@ -137,7 +140,7 @@ def send(
                 ],
             ).all()
             session.execute(
-                insert(PersonalInvitation),
+                _table(PersonalInvitation).insert(),
                 [
                     {
                         "id": personal,
@@ -153,6 +156,12 @@ def send(
             )
         _count_invited(session, cohort.id, len(people))
     return len(people)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
 
 
 def _count_invited(session: Session, cohort_id: str, n: int) -> None:

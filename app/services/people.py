@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from collections.abc import Iterable
@@ -18,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, func, or_, select
 
 from app.db import Database
@@ -265,12 +265,21 @@ def preview(db: Database, org_id: str, data: bytes, filename: str) -> Preview:
 def apply(db: Database, org_id: str, data: bytes, filename: str, now: datetime) -> Preview:
     """Import the file (as :func:`preview` said, re-checked inside the write transaction)."""
     columns, rows = read_rows(data, filename)
+    return apply_checked(db, org_id, columns, rows, now)
+
+
+def apply_checked(db: Database, org_id: str, columns: list[str], rows: list[PreviewRow], now: datetime) -> Preview:
+    """Import rows already read and checked (a preview's, from :func:`unpack`): only what can change since
+    the preview is looked at again, inside the write transaction: who is already in the list (added or
+    changed meanwhile), hence new, update, unchanged and the duplicates of the file."""
+    for row in rows:  # the plan of the preview is made again against the list as it is now
+        row.action, row.merged_into = ("error" if row.errors else "new"), None
     with db.write() as session:
         new: list[dict[str, Any]] = []
         for values in _plan(session, org_id, columns, rows).values():
             person = values.pop("_person", None)
             if person is None:
-                # plain rows, one batched INSERT: building 10,000 ORM objects took seconds (bench/rollout.py)
+                # plain rows, one batched Core INSERT: building 10,000 ORM objects took seconds (bench/rollout.py)
                 new.append(
                     {"department": None, "level": None, "lang": "en", "manager_email": None}
                     | {k: v for k, v in values.items() if v is not None}
@@ -285,8 +294,46 @@ def apply(db: Database, org_id: str, data: bytes, filename: str, now: datetime) 
             if changed:
                 person.updated_at = now
         if new:
-            session.execute(insert(Person), new)
+            session.execute(Person.__table__.insert(), new)  # type: ignore[attr-defined]
     return Preview(rows, columns, _counts(rows))
+
+
+# --- the checked rows, kept between the preview and the apply (app/services/staged_imports.py) ----------
+
+PACKED = b"rolefit-people-rows/1\n"  # what a packed preview starts with (a CSV or XLSX never does)
+
+
+def pack(preview: Preview) -> bytes:
+    """The preview's checked rows, compact (JSON arrays, the fields in :data:`FIELDS` order), so that the
+    apply does not read and check the file again."""
+    rows = [
+        [row.line, [row.values.get(k) for k in FIELDS], [[e.field, e.code] for e in row.errors]] for row in preview.rows
+    ]
+    body = json.dumps({"columns": preview.columns, "rows": rows}, ensure_ascii=False, separators=(",", ":"))
+    return PACKED + body.encode("utf-8")
+
+
+def is_packed(data: bytes) -> bool:
+    return data.startswith(PACKED)
+
+
+def unpack(data: bytes) -> tuple[list[str], list[PreviewRow]]:
+    """The columns and rows of :func:`pack` (their actions are planned again by :func:`apply_checked`)."""
+    try:
+        packed = json.loads(data[len(PACKED) :].decode("utf-8"))
+        columns = [str(c) for c in packed["columns"] if c in FIELDS]
+        rows = [
+            PreviewRow(
+                int(line),
+                dict(zip(FIELDS, values, strict=True)),
+                "error" if errors else "new",
+                [RowError(str(f), str(c)) for f, c in errors],
+            )
+            for line, values, errors in packed["rows"]
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PeopleError("unreadable") from exc
+    return columns, rows
 
 
 def add_person(db: Database, org_id: str, raw: dict[str, str], now: datetime) -> Person:

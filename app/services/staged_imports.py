@@ -1,5 +1,6 @@
 """A previewed people file kept on the server until HR confirms it: the confirmation posts a short,
-unguessable id instead of the file again (no second upload, no base64 growth near the 8 MiB limit).
+unguessable id instead of the file again (no second upload, no base64 growth near the 8 MiB limit). What is
+kept is the file's checked rows (app.services.people.pack), so the confirmation does not read the file again.
 
 Only the id's hash is stored; the row belongs to the HR user who previewed it, in their organisation, and
 expires after :data:`KEEP` (expired rows are deleted whenever a new file is staged). Confirming deletes it.

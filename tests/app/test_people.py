@@ -74,6 +74,44 @@ def test_apply_imports_merges_duplicates_and_a_second_import_updates(db: Databas
     assert (wang.name, wang.department, wang.level, wang.lang) == ("Wang Fang", "PMO", "Junior", "zh-Hans")
 
 
+def test_apply_from_the_previews_checked_rows_plans_again_against_the_list_as_it_is_now(db: Database) -> None:
+    packed = people.pack(people.preview(db, "acme", CSV.encode("utf-8"), "people.csv"))
+    assert people.is_packed(packed) and not people.is_packed(CSV.encode("utf-8"))
+    assert b"Bad Row" in packed and b"Name,E-mail" not in packed  # the checked rows, not the file
+    # between the preview (everything new) and the apply, someone adds one of the file's people by hand
+    people.add_person(db, "acme", {"name": "Wang", "email": "wang@acme.example", "department": "PMO"}, utcnow())
+    columns, rows = people.unpack(packed)
+    assert columns == ["name", "email", "department", "level", "lang", "manager_email"]
+    result = people.apply_checked(db, "acme", columns, rows, utcnow())
+    assert result.counts == {"new": 1, "update": 1, "unchanged": 0, "merged": 1, "error": 2}
+    assert {(e.field, e.code) for e in next(r for r in result.rows if r.line == 4).errors} == {
+        ("email", "bad_email"),
+        ("lang", "bad_lang"),
+    }
+    found = everyone(db)
+    assert sorted(found) == ["an@acme.example", "wang@acme.example"]
+    an, wang = found["an@acme.example"], found["wang@acme.example"]
+    assert (an.name, an.department, an.level, an.lang, an.manager_email) == (
+        "An Nguyen",
+        "Sales",
+        "Lead",
+        "vi",
+        "boss@acme.example",
+    )
+    assert (wang.name, wang.department, wang.lang) == ("王芳", "Delivery", "zh-Hans")
+    # applied again (a second confirmation of the same rows): nothing new, nobody twice
+    again = people.apply_checked(db, "acme", *people.unpack(packed), utcnow())
+    assert again.counts == {"new": 0, "update": 0, "unchanged": 2, "merged": 1, "error": 2}
+    assert len(everyone(db)) == 2
+
+
+@pytest.mark.parametrize("data", [people.PACKED + b"{", people.PACKED + b'{"columns":[]}', people.PACKED + b"\xff"])
+def test_a_damaged_packed_preview_is_refused(data: bytes) -> None:
+    with pytest.raises(PeopleError) as caught:
+        people.unpack(data)
+    assert caught.value.code == "unreadable"
+
+
 def test_errors_are_worded_in_the_hr_users_language(db: Database) -> None:
     preview = people.preview(db, "acme", CSV.encode("utf-8"), "people.csv")
     error = next(r for r in preview.rows if r.line == 5).errors[0]

@@ -34,10 +34,25 @@ def test_owner_previews_then_imports_and_nothing_is_written_before(app: Any) -> 
     assert people.list_people(app.state.db, org).total == 0
     staged = re.search(r'name="staged" value="([^"]+)"', res.text)
     assert staged and len(staged.group(1)) >= 40  # an id, not the file
+    owner_id = auth.users_of(app.state.db, org)[0].id
+    kept = staged_imports.take(app.state.db, org, owner_id, staged.group(1), utcnow())
+    assert kept is not None and people.is_packed(kept[0])  # the checked rows: the apply does not read it again
     done = owner.post("/hr/people/import/apply", {"staged": staged.group(1)})
     assert done.status_code == 303 and done.headers["location"] == "/hr/people?imported=1"
     page = owner.get("/hr/people?imported=1")
     assert "Imported: 1 people added or updated." in page.text and "linh@acme.test" in page.text
+    (person,) = people.list_people(app.state.db, org).people
+    assert (person.name, person.department, person.lang) == ("Linh N.", "Sales", "vi")
+
+
+def test_a_file_staged_before_the_checked_rows_were_kept_still_imports(app: Any) -> None:
+    org, _ = make_org(app)
+    owner = signed_in(app, "owner@acme.test")
+    owner_id = auth.users_of(app.state.db, org)[0].id
+    # staged by the previous version (the raw file) within the hour before an upgrade
+    token = staged_imports.stage(app.state.db, org, owner_id, CSV.encode("utf-8"), "people.csv", utcnow())
+    done = owner.post("/hr/people/import/apply", {"staged": token})
+    assert done.status_code == 303 and done.headers["location"] == "/hr/people?imported=1"
     (person,) = people.list_people(app.state.db, org).people
     assert (person.name, person.department, person.lang) == ("Linh N.", "Sales", "vi")
 
