@@ -740,7 +740,8 @@ class ApiToken(SQLModel, table=True):
 class Webhook(SQLModel, table=True):
     """An organisation's subscription: events POSTed to ``url``, signed per the Standard Webhooks spec.
 
-    ``secret`` (``whsec_...``) is kept as is: the sender needs it to sign. It is shown once, never listed.
+    ``signing_key``: the signing secret (``whsec_...``), sealed with the data key (app/vault): the sender needs
+    it back to sign, so it cannot be hashed; a copy of the database alone cannot sign. Shown once, never listed.
     """
 
     __tablename__ = "webhook"
@@ -751,7 +752,7 @@ class Webhook(SQLModel, table=True):
     )
     url: str = Field(max_length=500)
     events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    secret: str = Field(max_length=80)
+    signing_key: str = Field(default="", sa_column=Column(String(400), nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow)
 
 

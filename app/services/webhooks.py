@@ -7,10 +7,10 @@ their participation id (only the cohort and the kind of event). Each event is on
 per subscription; its id is the ``webhook-id`` header, the same on every retry and replay, so receivers can
 drop duplicates.
 
-The signing secret (``whsec_`` + 24 random bytes) is shown once. The sender needs it to sign, so it is stored
-as is, in the app's own database (like the SMTP password in the settings): whoever reads the database can
-sign; the secret is never listed on a page or in an API answer, and rotating it is deleting the subscription
-and adding it again.
+The signing secret (``whsec_`` + 24 random bytes) is shown once. The sender needs it back to sign, so it is
+sealed with the data key (app/vault, like the TOTP keys and OIDC client secrets), not hashed: a copy of the
+database alone cannot sign; it is never listed on a page or in an API answer, and rotating it is deleting the
+subscription and adding it again (the data key itself rotates with ``rolefit db rotate-data-key``).
 
 SSRF guard: a target must be ``https://`` and every address its name resolves to must be public (not
 private, loopback, link-local, multicast or reserved), checked when subscribing AND again before every
@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import standardwebhooks
 from sqlmodel import Session, col, select
 
+from app import vault
 from app.db import Database
 from app.jobs import JobContext, enqueue
 from app.models import AuditEvent, Webhook, WebhookDelivery, utcnow
@@ -96,7 +97,9 @@ def subscribe(
         raise WebhookError("webhook_events", "events")
     url = check_url(url, allow_private)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
-    hook = Webhook(id=new_public_id(), org_id=org_id, url=url, events=chosen, secret=secret, created_at=now)
+    hook = Webhook(
+        id=new_public_id(), org_id=org_id, url=url, events=chosen, signing_key=vault.seal(secret), created_at=now
+    )
     with db.write() as session:
         if len(session.exec(select(Webhook.id).where(Webhook.org_id == org_id)).all()) >= MAX_WEBHOOKS:
             raise WebhookError("too_many_webhooks", "url")
@@ -224,7 +227,8 @@ def handler(allow_private: bool, timeout: float) -> Any:
             hook = session.get(Webhook, delivery.webhook_id) if delivery is not None else None
             if delivery is None or hook is None:
                 return  # the subscription was removed: nothing to send
-            msg_id, body, url, secret = delivery.id, json.dumps(delivery.payload), hook.url, hook.secret
+            msg_id, body, url, sealed = delivery.id, json.dumps(delivery.payload), hook.url, hook.signing_key
+        secret = vault.unseal(sealed)
         code: int | None = None
         error: str | None = None
         try:

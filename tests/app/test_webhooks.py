@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from app import jobs
 from app.config import Settings
-from app.models import Participation, WebhookDelivery
+from app.models import Participation, Webhook, WebhookDelivery
 from app.services import retention, webhooks
 from scoring.model import Bank
 from tests.app.conftest import Browser
@@ -95,6 +95,9 @@ def subscribe(owner: Browser, receiver: Receiver) -> None:
     receiver.secret = page.text.split('id="new-secret"')[1].split(">", 1)[1].split("<", 1)[0]
     assert receiver.secret.startswith("whsec_")
     assert receiver.secret not in owner.get("/hr/webhooks").text  # shown once
+    with owner.client.app.state.db.read() as session:  # type: ignore[attr-defined] # stored sealed with the data key, never as it is
+        stored = [hook.signing_key for hook in session.exec(select(Webhook))]
+    assert stored and all(key.startswith("fernet:") and receiver.secret not in key for key in stored)
 
 
 def test_each_event_arrives_once_signed_and_a_replay_sends_it_again(app: Any, bank: Bank, receiver: Receiver) -> None:
