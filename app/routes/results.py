@@ -102,7 +102,7 @@ def result_pdf(request: Request, assessment_id: PublicId, bank: BankDep, db: DbD
     extra = {
         "since_last": snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang),
         "progress": progress.for_owner(db, bank, assessment, request.state.lang, page.plan.target, snapshot),
-    }
+    } | manager.pdf_context(request, bank, db, page)
     pdf = reports.render_pdf(request, page, shared=False, extra=extra)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
 
@@ -269,9 +269,7 @@ def my_data_page(request: Request, assessment_id: PublicId, bank: BankDep, db: D
     assessment = _owned(request, db, assessment_id)
     data = personal_export(request, bank, db, assessment.id)
     lang = request.state.lang
-    answers = [
-        a | {"label": personal_data.answer_label(bank, a["item_id"], a["value"], lang)} for a in data["answers"]
-    ]
+    answers = [a | {"label": personal_data.answer_label(bank, a["item_id"], a["value"], lang)} for a in data["answers"]]
     known = {action.id: action for action in bank.actions}
     ticked = [
         t | {"title": known[t["action_id"]].title[lang] if t["action_id"] in known else t["action_id"]}
