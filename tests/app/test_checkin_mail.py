@@ -135,6 +135,7 @@ def test_none_after_removal_nor_after_deleting_the_assessment(app: Any, bank: Ba
         assert b.post(url + "/checkin-mail", {"email": "ana@example.test"}).status_code == 303
         data = b.get(url + "/export.json").json()["checkin_reminders"]
         assert data["email"] == "ana@example.test" and data["lang"] == "en"  # in the personal export
+        assert "ana@example.test" in b.get(url + "/my-data").text  # and on the readable page
         assert checkin_mail.schedule_due(db, t0 + timedelta(days=95)) == 1
         assert b.post(url + "/delete", {}).status_code == 303
         assert run(app, server) == 1
