@@ -158,3 +158,31 @@ def test_the_address_is_validated_in_the_users_language_and_nothing_is_stored(ap
     other = Browser(app)
     assert other.post(url + "/checkin-mail", {"email": "x@example.test"}).status_code == 404
     assert checkin_mail.of(app.state.db, url.rsplit("/", 1)[1]) is None
+
+
+def test_several_workers_scanning_at_once_queue_each_phase_once(app: Any, bank: Bank) -> None:
+    db = app.state.db
+    starts = []
+    for n in range(3):
+        b, url, t0 = finished(app, bank, "en")
+        assert b.post(url + "/checkin-mail", {"email": f"p{n}@example.test"}).status_code == 303
+        starts.append(t0)
+    when = max(starts) + timedelta(days=31)
+    counts: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def scan() -> None:
+        barrier.wait()
+        counts.append(checkin_mail.schedule_due(db, when))
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 3
+    with db.read() as session:
+        made = list(session.exec(select(CheckinMailSent)))
+        queued = jobs.counts(db, checkin_mail.KIND)
+    assert len(made) == 3 and {r.phase for r in made} == {"30d"} and all(r.job_id is not None for r in made)
+    assert sum(queued.values()) == 3
