@@ -636,7 +636,7 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
     def smtp() -> mail.SmtpConfig:
         return mail.SmtpConfig.from_settings(settings)
 
-    from app.mail import digest, reminder
+    from app.mail import checkin, digest, reminder
     from app.services import retention, webhooks
 
     return {
@@ -644,6 +644,7 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
         invitation.KIND: invitation.handler(database, settings.base_url, smtp),
         retention.KIND: retention.job_handler(database),
         reminder.KIND: reminder.handler(database, settings.base_url, smtp),
+        checkin.KIND: checkin.handler(database, settings.base_url, smtp),
         digest.KIND: digest.handler(database, settings.base_url, smtp),
         webhooks.JOB: webhooks.handler(settings.webhook_allow_private, settings.webhook_timeout_seconds),
     }
@@ -654,7 +655,7 @@ def _job_ticks(settings: Any, database: Any) -> list[Any]:
     from datetime import timedelta
 
     from app import jobs
-    from app.services import digest, reminders
+    from app.services import checkin_mail, digest, reminders
 
     return [
         jobs.Tick(
@@ -666,6 +667,11 @@ def _job_ticks(settings: Any, database: Any) -> list[Any]:
             "digest",
             timedelta(seconds=settings.digest_scan_seconds),
             lambda now: digest.schedule_due(database, now),
+        ),
+        jobs.Tick(
+            "checkin-mail",
+            timedelta(seconds=settings.reminder_scan_seconds),
+            lambda now: checkin_mail.schedule_due(database, now),
         ),
     ]
 

@@ -26,6 +26,7 @@ from app.models import utcnow
 from app.routes import (
     api,
     api_tokens,
+    checkin_mail,
     health,
     hr,
     hr_api,
@@ -213,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(retake.router)
     app.include_router(manager.router)
     app.include_router(progress.router)
+    app.include_router(checkin_mail.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

@@ -833,3 +833,38 @@ class CheckIn(SQLModel, table=True):
     phase: str = Field(max_length=8)
     levels: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # skill id -> 1..5 or None (skipped)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckinMail(SQLModel, table=True):
+    """The address a person gave, by explicit opt-in, for check-in reminders (app/services/checkin_mail.py).
+
+    Used for nothing else; removed by the person, by the mail's stop link, and with the assessment.
+    """
+
+    __tablename__ = "checkin_mail"
+
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    email: str = Field(max_length=254)
+    lang: str = Field(max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckinMailSent(SQLModel, table=True):
+    """One check-in reminder of one phase: the unique key makes it happen once, whatever the number of workers
+    scanning; ``stop_hash``: the hash of the stop link in that mail."""
+
+    __tablename__ = "checkin_mail_sent"
+    __table_args__ = (UniqueConstraint("assessment_id", "phase", name="uq_checkin_mail_phase"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False)
+    )
+    phase: str = Field(max_length=8)  # 30d | 3m | 6m
+    created_at: datetime = Field(default_factory=utcnow)
+    job_id: int | None = None
+    sent_at: datetime | None = None
+    skipped: str | None = Field(default=None, max_length=16)
+    stop_hash: str | None = Field(default=None, max_length=64, index=True)

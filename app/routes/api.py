@@ -15,7 +15,7 @@ from app.i18n import LANGS, normalise
 from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
-from app.services import forms, manager_view, personal_data, quiz, sharing
+from app.services import checkin_mail, forms, manager_view, personal_data, quiz, sharing
 from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
@@ -383,6 +383,7 @@ def personal_export(request: Request, bank: Bank, db: Any, assessment_id: str) -
     else:
         data["plan"] = None
     data["manager_ratings"] = manager_view.export(db, assessment_id)
+    data["checkin_reminders"] = checkin_mail.export(db, assessment_id)
     return data
 
 

@@ -11,7 +11,7 @@ from app.db import Database
 from app.i18n import gettext_for
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import N_, message
-from app.models import Assessment
+from app.models import Assessment, ManagerRating
 from app.security import is_https
 from app.services import labels, manager_view, quiz, results
 from app.services.results import ResultPage
@@ -52,13 +52,9 @@ def _url(request: Request, token: str, lang: str) -> str:
 def manager_context(request: Request, bank: Bank, db: Database, page: ResultPage) -> dict[str, Any]:
     """What the result page's manager section shows: the links, the side-by-side views, a new link once."""
     now = request.app.state.clock()
-    self_levels = {s.id: s.level for s in page.skills}
-    views, pending = [], []
-    for rating in manager_view.of(db, page.assessment_id):
-        if rating.submitted_at is not None:
-            views.append(manager_view.side_by_side(bank, self_levels, rating, request.state.lang))
-        elif rating.expires_at > now:
-            pending.append(rating)
+    rows = manager_view.of(db, page.assessment_id)
+    views = _views(request, bank, page, rows)
+    pending = [r for r in rows if r.submitted_at is None and r.expires_at > now]
     token = request.cookies.get(NEW_LINK_COOKIE, "")
     new_link = None
     if token and len(token) < 100:
@@ -66,6 +62,18 @@ def manager_context(request: Request, bank: Bank, db: Database, page: ResultPage
         if found is not None and found[1].id == page.assessment_id:
             new_link = _url(request, token, found[0].lang)
     return {"manager_views": views, "manager_pending": pending, "new_manager_link": new_link}
+
+
+def _views(request: Request, bank: Bank, page: ResultPage, rows: list[ManagerRating]) -> list[manager_view.SideBySide]:
+    self_levels = {s.id: s.level for s in page.skills}
+    return [
+        manager_view.side_by_side(bank, self_levels, r, request.state.lang) for r in rows if r.submitted_at is not None
+    ]
+
+
+def pdf_context(request: Request, bank: Bank, db: Database, page: ResultPage) -> dict[str, Any]:
+    """The owner's PDF: the answered ratings side by side (never a shared PDF: its route does not call this)."""
+    return {"manager_views": _views(request, bank, page, manager_view.of(db, page.assessment_id))}
 
 
 def forget_new_link(request: Request, response: Response, assessment_id: str) -> None:

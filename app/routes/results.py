@@ -14,7 +14,7 @@ from app.db import Database
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment, ResultSnapshot
-from app.routes import manager
+from app.routes import checkin_mail, manager
 from app.routes.api import personal_export
 from app.security import is_https
 from app.services import hr, labels, norms, personal_data, progress, quiz, results, retake, sharing
@@ -87,6 +87,7 @@ async def result_page(request: Request, assessment_id: PublicId, bank: BankDep, 
     }
     context |= _share_context(request, db, assessment, token if token and len(token) < 100 else None)
     context |= manager.manager_context(request, bank, db, page)
+    context |= checkin_mail.context(db, assessment.id)
     response = render(request, "result.html", context, block="plan")
     if token:
         response.delete_cookie(NEW_SHARE_COOKIE, path=f"/result/{assessment_id}")
@@ -102,7 +103,7 @@ def result_pdf(request: Request, assessment_id: PublicId, bank: BankDep, db: DbD
     extra = {
         "since_last": snapshot and retake.since_last(db, bank, assessment, snapshot, request.state.lang),
         "progress": progress.for_owner(db, bank, assessment, request.state.lang, page.plan.target, snapshot),
-    }
+    } | manager.pdf_context(request, bank, db, page)
     pdf = reports.render_pdf(request, page, shared=False, extra=extra)
     return reports.pdf_response(pdf, f"rolefit-{page.scored_at:%Y-%m-%d}.pdf")
 

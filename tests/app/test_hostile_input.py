@@ -22,7 +22,7 @@ from sqlmodel import SQLModel, col
 
 from app import auth
 from app.inputs import clean_text
-from app.models import Assessment, MailToken, utcnow
+from app.models import Assessment, CheckinMailSent, MailToken, utcnow
 from app.security import CSRF_FIELD
 from app.services import api_tokens, hr, invitations, manager_view, operators, people, progress, quiz, sharing, webhooks
 from app.tokens import hash_token, new_token
@@ -262,6 +262,9 @@ def build_world(app: Any, bank: Bank) -> World:
     stop_token = new_token()
     with db.write() as session:
         session.add(MailToken(token_hash=hash_token(stop_token), personal_invitation_id=personal.id, purpose="stop"))
+    checkin_stop_token = new_token()  # a check-in reminder that was mailed (its stop link)
+    with db.write() as session:
+        session.add(CheckinMailSent(assessment_id=assessment.id, phase="30d", stop_hash=hash_token(checkin_stop_token)))
     hr_token = api_tokens.create(db, org.id, "test", "sync", "write", 30, now)  # for /api/v1/hr/...
     target = "https://93.184.215.14/h"  # a public address: no name to resolve
     hook = webhooks.subscribe(db, org.id, "test", target, ["cohort.closed"], now, allow_private=False)
@@ -284,6 +287,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "password_token": analyst.token,
             "user_id": analyst.user.id,
             "stop_token": stop_token,
+            "checkin_stop_token": checkin_stop_token,
             "api_assessment_id": created["id"],
             "api_share_id": api_share["id"],
             "number": "1",
@@ -341,6 +345,7 @@ def _path_value(world: World, target: Target, name: str) -> str:
             "hr": "password_token",
             "stop": "stop_token",
             "m": "manager_token",
+            "checkin-stop": "checkin_stop_token",
         }
         return world.ids[kinds[prefix]]
     if api and name in ("assessment_id", "share_id"):

@@ -22,6 +22,8 @@ TABLES = {
     "assessment",
     "plan_progress",
     "checkin",
+    "checkin_mail",
+    "checkin_mail_sent",
     "answer",
     "result",
     "result_history",

@@ -122,3 +122,37 @@ def test_report_of_too_few_answers_says_there_is_no_call(app: Any, bank: Bank, t
     assert "Your fit:" not in text
     shared = Browser(app, lang="zh-Hans").get(create_link(b, url, "recommendation"))
     assert shared.status_code == 200 and "回答还不够" in shared.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_owners_report_has_the_managers_view_and_a_shared_one_never(app: Any, bank: Bank, tmp_path: Path) -> None:
+    from tests.app.test_manager_view import finished, invite, ratings
+
+    b, url = finished(app, bank)
+    before = tmp_path / "before.pdf"
+    before.write_bytes(b.get(url + "/report.pdf").content)
+    assert "Your manager's view" not in " ".join(poppler("pdftotext", before).split())  # nothing answered yet
+
+    link = invite(b, url)  # the manager is called Hoa; the person rated every skill at level 3
+    assert Browser(app).post(link.split("?")[0], ratings(bank)).status_code == 303
+    pdf = tmp_path / "owner.pdf"
+    pdf.write_bytes(b.get(url + "/report.pdf").content)
+    text = " ".join(poppler("pdftotext", pdf).split())
+    first, _, third, fourth = (s.name["en"] for s in bank.skills[:4])
+    assert "Your manager's view" in text and "Hoa's view beside yours" in text
+    assert f"{first} 3 3 Same level" in text  # self vs manager per skill
+    assert f"{third} 3 5 Your manager rates you higher" in text
+    assert f"{fourth} 3 1 You rate yourself higher" in text
+    assert "Where you differ:" in text and "A conversation guide" in text
+    assert f"{third}: what have you seen me do here that I may be underrating?" in text
+    assert f"{fourth}: what would you need to see from me to rate it at level 3?" in text
+    assert pages(pdf) <= 5
+
+    shared = Browser(app).get(create_link(b, url, "full") + "/report.pdf")
+    assert shared.status_code == 200
+    spdf = tmp_path / "shared.pdf"
+    spdf.write_bytes(shared.content)
+    stext = " ".join(poppler("pdftotext", spdf).split())
+    assert "Fit: Account Manager (AM)" in stext  # it is the same result...
+    for phrase in ("Your manager's view", "Hoa", "conversation guide", "underrating", "Same level"):
+        assert phrase not in stext, phrase  # ...without the manager's rating

@@ -110,6 +110,8 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     pages["check-in"] = checkin = b.get(url + "/checkin/30d").text
     skills = re.findall(r'name="(skill_[a-z_]+)" value="1"', checkin)
     assert b.post(url + "/checkin/30d", {s: "3" for s in skills} | {skills[0]: "skip"}).status_code == 303
+    pages["check-in reminder: a refused address"] = b.post(url + "/checkin-mail", {"email": "no"}).text
+    assert b.post(url + "/checkin-mail", {"email": "wang@example.test"}).status_code == 303
     assert b.post(url + "/shares", {"scope": "full", "days": "7"}).status_code == 303
     pages["result with a new share link"] = page = b.get(url).text
     at = page.index('">http://testserver/s/') + len('">http://testserver')
