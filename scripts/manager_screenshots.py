@@ -15,8 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from app.security import CSRF_COOKIE, CSRF_FIELD
-from tests.e2e.journeys import BANK, ORDER, value_for
+from tests.e2e.journeys import BANK, answer_by_request
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 
 MANAGER_LEVELS = ("3", "5", "1", "4", "skip")
@@ -37,11 +36,7 @@ def main() -> None:
                 page.locator('input[name="current_role"][value="pm"]').check()
                 page.locator('form[action="/start"] button[type="submit"]').click()
                 page.wait_for_url(f"{base}/quiz/1")
-                csrf = next(c["value"] for c in ctx.cookies() if c["name"] == CSRF_COOKIE)
-                for n, item_id in enumerate(ORDER, start=1):
-                    form = {"item_id": item_id, "value": value_for(BANK.item(item_id), "am", n), CSRF_FIELD: csrf}
-                    page.request.post(f"{base}/quiz/{n}", form=form, headers={"Origin": base}, max_redirects=0)
-                page.goto(f"{base}/quiz/review")
+                answer_by_request(page, base)
                 page.locator('form[action="/quiz/finish"] button').click()
                 page.wait_for_url(f"{base}/result/*")
                 page.fill("#manager-name", "Hoa")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from app.security import CSRF_COOKIE, CSRF_FIELD
 from app.services.quiz import question_order
 from scoring import load_bank
 from scoring.model import Bank, Item
@@ -41,6 +42,17 @@ def answer_with_mouse(page: Page, lean: str, until: int | None = None) -> None:
         expect(page.locator("#quiz form")).to_have_attribute("action", f"/quiz/{n}")
         page.locator(f'#quiz button[name="value"][value="{value_for(BANK.item(item_id), lean, n)}"]').click()
     page.wait_for_url("**/quiz/review" if last == len(ORDER) else f"**/quiz/{last + 1}")
+
+
+def answer_by_request(page: Page, base: str, lean: str = "am") -> None:
+    """Every answer posted from the page's own context (its cookies and CSRF token), then the review page:
+    for tests and screenshots about what comes after the quiz (the quiz itself has its own tests)."""
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == CSRF_COOKIE)
+    for n, item_id in enumerate(ORDER, start=1):
+        form = {"item_id": item_id, "value": value_for(BANK.item(item_id), lean, n), CSRF_FIELD: csrf}
+        res = page.request.post(f"{base}/quiz/{n}", form=form, headers={"Origin": base}, max_redirects=0)
+        assert res.status == 303, (n, res.status)
+    page.goto(f"{base}/quiz/review")
 
 
 def finish(page: Page) -> None:

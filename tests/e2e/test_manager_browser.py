@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from app.security import CSRF_COOKIE, CSRF_FIELD
-from tests.e2e.journeys import BANK, ORDER, finish, start, value_for
+from tests.e2e.journeys import BANK, answer_by_request, finish, start
 
 TEXT = {
     "en": ("How well does Lan do this", "Thank you", "Where you differ", "Hoa"),
@@ -15,16 +14,6 @@ TEXT = {
     "vi": ("Lan làm tốt đến đâu", "Cảm ơn", "Chỗ hai bên khác nhau", "Hoa"),
 }
 MANAGER_LEVELS = ("3", "5", "1", "4", "skip")  # same, manager higher, self higher, one apart, cannot judge
-
-
-def answer_by_request(page: Page, base_url: str) -> None:
-    """The quiz's answers posted from the page's own context (its cookies): the quiz itself has its own tests."""
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == CSRF_COOKIE)
-    for n, item_id in enumerate(ORDER, start=1):
-        form = {"item_id": item_id, "value": value_for(BANK.item(item_id), "am", n), CSRF_FIELD: csrf}
-        res = page.request.post(f"{base_url}/quiz/{n}", form=form, headers={"Origin": base_url}, max_redirects=0)
-        assert res.status == 303, (n, res.status)
-    page.goto("/quiz/review")
 
 
 def invite(page: Page, lang: str) -> str:
