@@ -30,9 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from scoring import SCORING_VERSION
 from scoring.engine import compiled, score
 from scoring.fit import _weights
-from scoring.model import Answers, AnswerValue, Bank, Item, Params, Recommendation
+from scoring.model import Answers, AnswerValue, Bank, Item, Params, Recommendation, Result
 
 Change = Literal["same", "less_sure", "flip", "call"]
 
@@ -83,6 +84,23 @@ def _opposite(
     mine = sum(u for _, u in table[value].values())
     # the reaction whose summed pull lies furthest from the chosen one's, on the other side
     return min(table, key=lambda v: (sum(u for _, u in table[v].values()) * (1 if mine >= 0 else -1), str(v)))
+
+
+def reproduces(bank: Bank, answers: Answers, stored: Result, params: Params | None = None) -> bool:
+    """Whether scoring ``answers`` afresh gives the stored result, as shown: so its levers explain that result.
+
+    True for a result of this bank version; for one of an earlier bank whose change was wording only
+    (a patch version), the fresh score matches too. Compared at what the result shows: the call, the overall
+    orientation to the point and the probability to the per-mille; never across scoring versions.
+    """
+    if stored.scoring_version != SCORING_VERSION:
+        return False
+    fresh = score(bank, answers, params)
+    return (
+        fresh.recommendation == stored.recommendation
+        and abs(fresh.overall - stored.overall) < 0.5
+        and abs(fresh.p_am - stored.p_am) < 0.0005
+    )
 
 
 def levers(bank: Bank, answers: Answers, params: Params | None = None, top: int = 3) -> tuple[Lever, ...]:

@@ -21,7 +21,7 @@ from app.web import BankDep, DbDep, NotFound
 from scoring import AnswerError, plan
 from scoring.labels import fill_all
 from scoring.model import ROLES, Answers, Bank, Item
-from scoring.sensitivity import levers
+from scoring.sensitivity import levers, reproduces
 from scoring.serialize import plan_to_dict, result_from_dict, result_to_dict
 
 Lang = Literal["en", "zh-Hans", "vi"]
@@ -342,10 +342,11 @@ def read(
     plan_out = None
     changes = None
     if snapshot is not None:
-        transition = plan(bank, result_from_dict(snapshot.data), assessment.current_role, track)
+        stored = result_from_dict(snapshot.data)
+        transition = plan(bank, stored, assessment.current_role, track)
         plan_out = plan_to_dict(bank, transition, request.state.lang)
-        if snapshot.bank_version == bank.version:
-            known = Answers(lang=assessment.locale, current_role=assessment.current_role, values=answers)
+        known = Answers(lang=assessment.locale, current_role=assessment.current_role, values=answers)
+        if snapshot.bank_version == bank.version or reproduces(bank, known, stored):
             changes = [asdict(lever) for lever in levers(bank, known)]
     return {
         "id": assessment.id,

@@ -9,7 +9,7 @@ from typing import Literal
 from app.models import ResultSnapshot
 from scoring import plan as make_plan
 from scoring.model import Answers, AnswerValue, Bank, Item, Result, TrackId, TransitionPlan
-from scoring.sensitivity import Counterfactual, Lever, levers
+from scoring.sensitivity import Counterfactual, Lever, levers, reproduces
 from scoring.serialize import result_from_dict
 
 CHART_WIDTH = 420
@@ -361,8 +361,11 @@ def build(
     transition = make_plan(bank, result, current_role, target)
     changes: tuple[LeverView, ...] = ()
     known = {k: v for k, v in values.items() if bank.has_item(k)}
-    if not shared and known and result.bank_version == bank.version:
-        changes = lever_views(bank, levers(bank, Answers(lang=lang, current_role=current_role, values=known)), lang)
+    if not shared and known:
+        given = Answers(lang=lang, current_role=current_role, values=known)
+        # levers explain the result shown: of this bank, or of an earlier one that scores these answers alike
+        if result.bank_version == bank.version or reproduces(bank, given, result):
+            changes = lever_views(bank, levers(bank, given), lang)
     if shared:
         # what a share link may show: never the answers, nor what can be read back from them
         skills = []

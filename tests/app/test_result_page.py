@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html import unescape
 from pathlib import Path
@@ -252,3 +253,20 @@ def test_the_one_sentence_is_honest_for_a_hybrid_and_for_no_call(app: Any, bank:
     assert "Your next three steps" not in words  # no call, no steps towards a track
     assert "Until you answer more questions, changing one of your answers cannot make a call." in words
     assert "Once your answers make a call, you will see here where you stand" in words
+
+
+def test_what_would_change_survives_a_wording_only_bank_release(app: Any, bank: Bank) -> None:
+    """A result scored by the previous (patch) bank version still says which answers moved it."""
+    api = TestClient(app, base_url="http://testserver")
+    created = api.post(
+        "/api/v1/assessments",
+        json={"lang": "en", "current_role": "pm", "answers": dict(pattern(bank, "am", skills=3).values)},
+    ).json()
+    auth = {"Authorization": f"Bearer {created['owner_token']}"}
+    before = api.get(f"/api/v1/assessments/{created['id']}", headers=auth).json()["what_would_change"]
+    app.state.bank = dataclasses.replace(bank, version=bank.version + "-next")  # the next wording release
+    try:
+        after = api.get(f"/api/v1/assessments/{created['id']}", headers=auth).json()
+    finally:
+        app.state.bank = bank
+    assert after["what_would_change"] == before and len(before) == 3

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scoring import load_bank, score
 from scoring.model import Answers, AnswerValue, Bank
-from scoring.sensitivity import classify, levers
+from scoring.sensitivity import classify, levers, reproduces
 from tests.conftest import BANK_DIR, pattern
 
 BANK = load_bank(BANK_DIR)
@@ -135,3 +135,25 @@ def test_every_counterfactual_is_the_engine_s_own_score(seed: int) -> None:
             assert cf.change == classify(base.recommendation, other.recommendation)
         # the first-order pull points the way the answer moved the result
         assert (base.overall - lv.neutral.overall) * lv.pull >= -1e-9 or bank.item(lv.item_id).kind == "likert"
+
+
+def test_a_result_is_reproduced_by_its_own_answers_and_bank() -> None:
+    answers = pattern(BANK, "am")
+    stored = score(BANK, answers)
+    assert reproduces(BANK, answers, stored)
+
+
+def test_a_result_of_a_wording_only_bank_change_is_reproduced() -> None:
+    # a patch version changes wording only: the stored result of 1.2.x is what the current bank scores
+    answers = pattern(BANK, "pm")
+    stored = replace(score(BANK, answers), bank_version="0.0.1")
+    assert reproduces(BANK, answers, stored)
+
+
+def test_a_result_that_scoring_afresh_does_not_give_is_not_explained_by_levers() -> None:
+    answers = pattern(BANK, "am")
+    stored = score(BANK, answers)
+    assert not reproduces(BANK, answers, replace(stored, recommendation="PM"))
+    assert not reproduces(BANK, answers, replace(stored, overall=stored.overall + 1))
+    assert not reproduces(BANK, answers, replace(stored, p_am=stored.p_am - 0.01))
+    assert not reproduces(BANK, answers, replace(stored, scoring_version="1.0.0"))  # never across engines
