@@ -16,11 +16,11 @@ from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
 from app.models import HrUser
 from app.security import is_https
-from app.services import exports, hr, psychometrics
+from app.services import duration, exports, forms, hr, psychometrics
 from app.services import labels as role_labels
 from app.templating import labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
-from scoring.model import ROLES
+from scoring.model import ROLES, Bank
 
 router = APIRouter(include_in_schema=False)
 FLASH = "rolefit_hr_flash"
@@ -230,16 +230,24 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.replace("\r", "").replace(",", "\n").split("\n") if v.strip()]
 
 
+def _form_minutes(request: Request, db: Database, bank: Bank) -> dict[str, int]:
+    """The time each form takes, as the start page states it to a participant in the same language (the median
+    of real completions of that form once there are enough, otherwise the reading-time estimate)."""
+    return {form: duration.estimate(db, bank, request.state.lang, form).minutes for form in forms.FORMS}
+
+
 @router.get("/hr", response_class=HTMLResponse)
-def home(request: Request, db: DbDep, user: UserDep) -> HTMLResponse:
+def home(request: Request, db: DbDep, bank: BankDep, user: UserDep) -> HTMLResponse:
     rows = hr.cohorts_of(db, user.org_id)
-    return render(request, "hr/home.html", {"user": user, "cohorts": rows, "error": None, "values": {}})
+    context = {"user": user, "cohorts": rows, "error": None, "values": {}, "minutes": _form_minutes(request, db, bank)}
+    return render(request, "hr/home.html", context)
 
 
 @router.post("/hr/cohorts", dependencies=[CsrfDep])
 def create_cohort(
     request: Request,
     db: DbDep,
+    bank: BankDep,
     user: UserDep,
     name: Annotated[Line, Form(max_length=200)] = "",
     departments: Annotated[Text, Form(max_length=5000)] = "",
@@ -275,7 +283,13 @@ def create_cohort(
         )
     except hr.HrError as err:
         rows = hr.cohorts_of(db, user.org_id)
-        context = {"user": user, "cohorts": rows, "error": message(err.code, request.state.lang), "values": values}
+        context = {
+            "user": user,
+            "cohorts": rows,
+            "error": message(err.code, request.state.lang),
+            "values": values,
+            "minutes": _form_minutes(request, db, bank),
+        }
         return render(request, "hr/home.html", context, status_code=422)
     auth.audit(db, user.org_id, user.id, "cohort.create", cohort.name)
     path = f"/hr/cohorts/{cohort.id}"

@@ -109,7 +109,9 @@ async def create_link(
     except manager_view.ManagerError as err:
         context = {"status": 422, "message": _error(err.code, request.state.lang)}
         return render(request, "error.html", context, status_code=422)
-    response = RedirectResponse(f"/result/{assessment.id}#manager", status_code=303)
+    # to the new link itself: a browser focuses a focusable fragment target (an element that is not focusable, such
+    # as the section, would take the focus away from the link that app.js focused, leaving it on <body>)
+    response = RedirectResponse(f"/result/{assessment.id}#new-manager-url", status_code=303)
     response.set_cookie(  # shown once on the next page; the database keeps only the hash
         NEW_LINK_COOKIE,
         created.token,

@@ -76,3 +76,30 @@ def test_a_refused_start_keeps_the_estimates(app: Any, bank: Bank) -> None:
     res = Browser(app).post("/start", {"current_role": "", "form": "adaptive"})
     assert res.status_code == 422
     assert _form_minutes(res.text)["adaptive"] == duration.reading_minutes(bank, "en", forms.ADAPTIVE)
+
+
+def test_hr_sees_the_same_time_as_the_participant(app: Any, bank: Bank) -> None:
+    """The cohort form on the HR home page states each form's time as the start page does in the same language
+    (it once said "about 15 minutes" whatever the bank, the language or the completions)."""
+    from tests.app.test_hr import make_org, signed_in
+
+    duration.forget()
+    _finish_many(app, bank, "vi", forms.FULL, duration.MIN_COMPLETIONS, minutes=24)
+    _, email = make_org(app)
+    hr_browser = signed_in(app, email)
+    hr_browser.client.headers["accept-language"] = "vi"
+    home = hr_browser.get("/hr")
+    assert home.status_code == 200
+    assert _form_minutes(home.text) == _form_minutes(Browser(app, lang="vi").get("/start").text)
+    assert _form_minutes(home.text)["full"] == 25  # the median of real completions
+    english = signed_in(app, email)
+    assert _form_minutes(english.get("/hr").text) == {
+        "full": duration.reading_minutes(bank, "en", forms.FULL),
+        "adaptive": duration.reading_minutes(bank, "en", forms.ADAPTIVE),
+    }
+    # a refused cohort keeps the figures
+    refused = english.post("/hr/cohorts", {"name": "", "form": "full"})
+    assert refused.status_code == 422
+    assert _form_minutes(refused.text)["full"] == duration.reading_minutes(bank, "en", forms.FULL)
+    assert "15 minutes" not in refused.text or duration.reading_minutes(bank, "en", forms.FULL) == 15
+    duration.forget()

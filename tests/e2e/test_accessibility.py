@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.journeys import BANK, ORDER, answer_with_mouse, finish, start
+from tests.e2e.journeys import BANK, ORDER, answer_by_request, answer_with_mouse, finish, start
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 WIDTHS = (1280, 390)
@@ -105,6 +105,61 @@ def test_every_page_type(page: Page, lang: str) -> None:
         page.goto(result + path)
         check(path)
     assert check.checked >= 2 * 19
+    assert not check.problems, check.problems
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans", "vi"])
+def test_retake_and_manager_states(page: Page, base_url: str, lang: str) -> None:
+    """The states the first pass missed: the result's "Since your last result" (a retake), the manager's (180°)
+    rating form with its error summary and its thank-you page, and the result with the manager's view."""
+    check = Checker(page)
+    start(page, lang, role="pm")
+    answer_by_request(page, base_url, "pm")
+    finish(page)
+    page.locator("#retake button[type=submit]").click()
+    page.wait_for_url("**/quiz/1")
+    answer_by_request(page, base_url, "am")
+    finish(page)
+    expect(page.locator("#since")).to_be_visible()
+    check("result-since")
+    page.locator("#since button[name=counts][value=earlier]").click()  # the earlier result counts: the other form
+    expect(page.locator("#since button[name=counts][value=this]")).to_be_visible()
+    check("result-since-earlier-counts")
+    # the manager's rating form, in a second browser (the manager's own)
+    page.fill("#manager-name", "Hoa")
+    page.fill("#manager-person", "Lan")
+    page.select_option("#manager-lang", lang)
+    page.locator("#manager form.manager-invite button[type=submit]").click()
+    expect(page.locator("#new-manager-url")).to_be_focused()
+    check("result-new-manager-link")
+    url = page.locator("#new-manager-url").input_value()
+    result = page.url.split("#")[0]
+    manager = page.context.browser.new_context(base_url=base_url) if page.context.browser else None
+    assert manager is not None
+    other = manager.new_page()
+    try:
+        other_check = Checker(other)
+        other.goto(url)
+        other_check("manager-form")
+        other.locator("form.manager-form button[type=submit]").click()  # nothing chosen: every field says so
+        expect(other.locator(".error-summary")).to_be_visible()
+        other_check("manager-form-errors")
+        for n, skill in enumerate(BANK.skills):
+            other.locator(f"#skill_{skill.id}-{('3', '5', '1', 'skip')[n % 4]}").check()
+        other.locator("form.manager-form button[type=submit]").click()
+        expect(other.locator("#manager-sent")).to_be_visible()
+        other_check("manager-sent")
+        check.problems.update(other_check.problems)
+        check.checked += other_check.checked
+    finally:
+        manager.close()
+    page.goto(result)
+    expect(page.locator("#manager .manager-compare")).to_be_visible()
+    check("result-manager-view")
+    for details in page.locator("main details").all():  # every folded section open
+        details.evaluate("d => d.open = true")
+    check("result-since-manager-open")
+    assert check.checked >= 2 * 7
     assert not check.problems, check.problems
 
 

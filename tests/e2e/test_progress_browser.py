@@ -44,6 +44,8 @@ def test_ticking_with_javascript_keeps_the_focus(page: Page, base_url: str, lang
     open_result(page, base_url, lang)
     first = page.locator("#progress li[id^='act-']").first
     item_id = first.get_attribute("id")
+    expect(first.locator("input[name='note']")).to_be_hidden()  # the note waits behind "Add a note"
+    first.locator("details.act-note summary").click()
     first.locator("input[name='note']").fill("ok")
     first.locator("button[type='submit']").click()
     item = page.locator(f"#{item_id}")
@@ -53,7 +55,7 @@ def test_ticking_with_javascript_keeps_the_focus(page: Page, base_url: str, lang
     assert "#" not in page.url  # htmx: no reload
     # untick: back to "mark as done", the focus still on the same item
     item.locator("button[type='submit']").click()
-    expect(item.locator("input[name='note']")).to_be_visible()
+    expect(item.locator("details.act-note summary")).to_be_visible()
     expect(item.locator("button[type='submit']")).to_be_focused()
 
 
@@ -63,6 +65,7 @@ def test_ticking_without_javascript_comes_back_to_the_action(browser: Browser, b
     open_result(page, base_url, "vi")
     first = page.locator("#progress li[id^='act-']").first
     item_id = first.get_attribute("id")
+    first.locator("details.act-note summary").click()  # a native disclosure: opens without JavaScript
     first.locator("input[name='note']").fill("Đã họp với quản lý")
     first.locator("button[type='submit']").click()
     page.wait_for_url(f"**/result/*#{item_id}")
