@@ -33,7 +33,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "the body is not UTF-8 JSON, is nested too deeply, or the address has control characters",
         401: "no API token, or an unknown, expired or revoked one",
         403: "a read-only token asked to change something",
-        404: "no such object in the token's organisation",
+        404: "no such object in the token's organisation (for a list: the cohort it is filtered by)",
         405: "method not allowed (the Allow header lists the methods)",
         409: "the object exists already (a person with this e-mail address)",
         413: "the body is larger than the limit",
@@ -300,6 +300,7 @@ def _personal(row: invitations.Row) -> PersonalInvitationOut:
     "/personal-invitations",
     summary="The organisation's personal invitations with their delivery state, newest first",
     response_model=PersonalInvitationsOut,
+    responses=_errors(404),
 )
 def list_personal_invitations(
     request: Request,

@@ -359,6 +359,7 @@ def test_the_delivery_log_keeps_its_window_old_deliveries_go_recent_stay(app: An
     assert kept == {edge, recent}
     log = owner.get("/hr/webhooks").text
     assert old not in log and edge in log and recent in log
+    assert "each is kept for 90 days" in log  # HR is told how far back the log (and Send again) reaches
     assert owner.post(f"/hr/webhooks/deliveries/{old}/replay").status_code == 404  # gone: nothing to replay
     assert webhooks.prune_deliveries(app.state.db, now + timedelta(days=30), days=90) == 1  # the edge, later
     assert webhooks.prune_deliveries(app.state.db, now, days=90) == 0
