@@ -642,7 +642,7 @@ def _job_handlers(settings: Any, database: Any) -> dict[str, Any]:
     return {
         "mail.send": mail.job_handler(smtp),
         invitation.KIND: invitation.handler(database, settings.base_url, smtp),
-        retention.KIND: retention.job_handler(database),
+        retention.KIND: retention.job_handler(database, settings.webhook_log_days),
         reminder.KIND: reminder.handler(database, settings.base_url, smtp),
         checkin.KIND: checkin.handler(database, settings.base_url, smtp),
         digest.KIND: digest.handler(database, settings.base_url, smtp),
@@ -655,7 +655,7 @@ def _job_ticks(settings: Any, database: Any) -> list[Any]:
     from datetime import timedelta
 
     from app import jobs
-    from app.services import checkin_mail, digest, reminders
+    from app.services import checkin_mail, digest, reminders, retention
 
     return [
         jobs.Tick(
@@ -672,6 +672,11 @@ def _job_ticks(settings: Any, database: Any) -> list[Any]:
             "checkin-mail",
             timedelta(seconds=settings.reminder_scan_seconds),
             lambda now: checkin_mail.schedule_due(database, now),
+        ),
+        jobs.Tick(  # cohort.closed for the cohorts closed by their date (once, however many workers scan)
+            "cohort-closed",
+            timedelta(seconds=settings.cohort_close_scan_seconds),
+            lambda now: retention.announce_closed(database, now),
         ),
     ]
 
@@ -778,18 +783,23 @@ def mail_test(
 def purge_cmd(
     org: Annotated[str | None, typer.Option(help="Only this organisation's id.")] = None,
 ) -> None:
-    """Erase participations past their organisation's retention now (the worker also does it daily)."""
+    """Erase participations past their organisation's retention and webhook deliveries older than
+    ROLEFIT_WEBHOOK_LOG_DAYS now (the worker also does both daily)."""
     from app.db import Database
     from app.models import utcnow
-    from app.services import retention
+    from app.services import retention, webhooks
 
-    database = Database(get_settings().database_url)
+    settings = get_settings()
+    database = Database(settings.database_url)
     try:
         erased = retention.purge(database, utcnow(), org_id=org)
+        pruned = 0 if org else webhooks.prune_deliveries(database, utcnow(), settings.webhook_log_days)
     finally:
         database.dispose()
     total = sum(erased.values())
     typer.echo(f"erased {total} participation(s) in {len(erased)} organisation(s) with a retention setting")
+    if not org:
+        typer.echo(f"deleted {pruned} webhook deliveries older than {settings.webhook_log_days} days")
 
 
 def main() -> None:

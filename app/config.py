@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # receiver on the same network). Off: only https:// to public addresses.
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = 10.0
+    # the delivery log (and replay) keeps this many days; older deliveries are deleted by the daily retention job
+    webhook_log_days: int = Field(default=90, ge=1, le=3650)
+    # how often each worker looks for cohorts closed by their date whose ``cohort.closed`` is not yet sent
+    cohort_close_scan_seconds: float = 60.0
 
 
 @lru_cache

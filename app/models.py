@@ -304,6 +304,9 @@ class Cohort(SQLModel, table=True):
     max_participants: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     archived_at: datetime | None = None  # closed and out of the cohort list; its data stays until deleted
+    # the ``cohort.closed`` webhook event was queued (by the manual close, or the scan for cohorts closed by
+    # their date: app/services/retention.py), set in that transaction by a conditional update: once per cohort
+    closed_announced_at: datetime | None = None
     # kept by database triggers on participation (migration scale_0001), in the same transaction as
     # every insert, delete (withdrawal, cascades) and finish: /hr reads them instead of counting people
     participants: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

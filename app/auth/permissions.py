@@ -213,6 +213,8 @@ MATRIX: tuple[Rule, ...] = (
     _open("POST", "/api/v1/hr/people", "organisation API token, read-write"),
     _open("GET", "/api/v1/hr/cohorts/{cohort_id}/results", "organisation API token"),
     _open("GET", "/api/v1/hr/cohorts/{cohort_id}/aggregates", "organisation API token"),
+    _open("GET", "/api/v1/hr/personal-invitations", "organisation API token"),
+    _open("POST", "/api/v1/hr/personal-invitations/{personal_id}/revoke", "organisation API token, read-write"),
     # --- the operator (an HR account granted by `rolefit operator grant EMAIL`): all organisations ---------
     Rule("GET", "/ops/psychometrics", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),
     Rule("GET", "/ops/manual", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, "HR sign-in + operator grant (CLI)"),

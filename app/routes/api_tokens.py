@@ -87,6 +87,7 @@ def _hooks_page(
         "hooks": webhooks.list_webhooks(db, user.org_id),
         "log": webhooks.deliveries(db, user.org_id),
         "events": webhooks.EVENTS,
+        "log_days": request.app.state.settings.webhook_log_days,
         "made": made,
         "errors": error or {},
         "url": url,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,7 +22,7 @@ from app.db import Database
 from app.inputs import PublicId
 from app.models import AuditEvent, Person
 from app.routes.api import ApiError, ErrorOut, _json_body, api_lang
-from app.services import api_tokens, hr, people, retention
+from app.services import api_tokens, hr, invitations, people, retention
 from app.web import BankDep, DbDep
 
 MAX_LIMIT = 100
@@ -33,7 +33,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "the body is not UTF-8 JSON, is nested too deeply, or the address has control characters",
         401: "no API token, or an unknown, expired or revoked one",
         403: "a read-only token asked to change something",
-        404: "no such object in the token's organisation",
+        404: "no such object in the token's organisation (for a list: the cohort it is filtered by)",
         405: "method not allowed (the Allow header lists the methods)",
         409: "the object exists already (a person with this e-mail address)",
         413: "the body is larger than the limit",
@@ -243,6 +243,105 @@ async def create_invitation(request: Request, cohort_id: PublicId, db: DbDep, wh
         raise ApiError(404, "not_found") from err
     _audited(request, db, who, cohort_id)
     return {"id": made.invitation.id, "label": made.invitation.label, "link": _link(request, made.token)}
+
+
+PersonalState = Literal[
+    "queued", "sending", "retrying", "sent", "failed", "revoked", "expired", "joined", "link"
+]  # invitations.STATES
+
+
+class PersonalInvitationOut(BaseModel):
+    """A person's own invitation to a cohort. Its link is never here: the token is shown (or mailed) once
+    and only its hash is kept."""
+
+    id: str
+    cohort_id: str
+    person_id: str
+    name: str
+    email: str
+    lang: str
+    state: PersonalState = Field(
+        description="queued, sending, retrying, sent or failed (the mail), link (made without mail), "
+        "joined, expired or revoked"
+    )
+    error: str | None = Field(description="the mail server's last answer when the delivery failed or is retried")
+    created_at: datetime | None
+    sent_at: datetime | None
+    opened_at: datetime | None = Field(description="when the person first opened the link")
+    expires_at: datetime | None
+
+
+class PersonalInvitationsOut(BaseModel):
+    items: list[PersonalInvitationOut]
+    page: int
+    limit: int
+    total: int
+    has_next: bool
+
+
+def _personal(row: invitations.Row) -> PersonalInvitationOut:
+    return PersonalInvitationOut(
+        id=row.id,
+        cohort_id=row.cohort_id,
+        person_id=row.person_id,
+        name=row.name,
+        email=row.email,
+        lang=row.lang,
+        state=row.state,  # type: ignore[arg-type]
+        error=row.error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        opened_at=row.opened_at,
+        expires_at=row.expires_at,
+    )
+
+
+@router.get(
+    "/personal-invitations",
+    summary="The organisation's personal invitations with their delivery state, newest first",
+    response_model=PersonalInvitationsOut,
+    responses=_errors(404),
+)
+def list_personal_invitations(
+    request: Request,
+    db: DbDep,
+    who: CallerDep,
+    cohort_id: Annotated[PublicId | None, Query(description="only this cohort's")] = None,
+    state: Annotated[PersonalState | None, Query(description="only those in this state")] = None,
+    page: Page = 1,
+    limit: Limit = 50,
+) -> PersonalInvitationsOut:
+    now = request.app.state.clock()
+    if cohort_id is not None:
+        _found_cohort(db, who, cohort_id)  # another organisation's cohort: 404, like every route naming one
+    found = invitations.list_personal(
+        db, who.org_id, now, cohort_id=cohort_id, state=state, limit=limit, offset=(page - 1) * limit
+    )
+    _audited(request, db, who, cohort_id or "")
+    items = [_personal(r) for r in found.rows]
+    return PersonalInvitationsOut(
+        items=items, page=page, limit=limit, total=found.total, has_next=page * limit < found.total
+    )
+
+
+@router.post(
+    "/personal-invitations/{personal_id}/revoke",
+    summary="Revoke a personal invitation: its link stops working (read-write token)",
+    response_model=PersonalInvitationOut,
+    responses=_errors(403, 404),
+)
+def revoke_personal_invitation(
+    request: Request, personal_id: PublicId, db: DbDep, who: WriterDep
+) -> PersonalInvitationOut:
+    now = request.app.state.clock()
+    address = request.client.host[:64] if request.client else None
+    if not invitations.revoke(db, who.org_id, personal_id, now, who.actor, address):
+        raise ApiError(404, "not_found")
+    _audited(request, db, who, personal_id)
+    row = invitations.personal_row(db, who.org_id, personal_id, now)
+    if row is None:  # deleted meanwhile (its cohort or person)
+        raise ApiError(404, "not_found")
+    return _personal(row)
 
 
 def _person(p: Person) -> dict[str, Any]:

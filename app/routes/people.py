@@ -234,7 +234,8 @@ def personal_send(request: Request, cohort_id: PublicId, db: DbDep, user: OwnerD
 @router.post("/hr/personal-invitations/{personal_id}/revoke", dependencies=[CsrfDep])
 def personal_revoke(request: Request, personal_id: PublicId, db: DbDep, user: OwnerDep) -> Any:
     cohort_id = invitations.cohort_of(db, user.org_id, personal_id)
-    if cohort_id is None or not invitations.revoke(db, user.org_id, personal_id, request.app.state.clock()):
+    now, address = request.app.state.clock(), request.client.host[:64] if request.client else None
+    if cohort_id is None or not invitations.revoke(db, user.org_id, personal_id, now, user.id, address):
         raise NotFound
     return RedirectResponse(f"/hr/cohorts/{cohort_id}/personal", status_code=303)
 

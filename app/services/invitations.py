@@ -7,7 +7,8 @@
   hash (with the job's "done") just before the SMTP final dot, so the link in the mail is the one stored,
   the token is never stored readable, and a crash can't send two different links.
 - :func:`create_links` is the same without mail (SMTP not configured): the links are shown to HR once.
-- :func:`revoke` ends a link; :func:`status` lists the cohort's invitations with their delivery.
+- :func:`revoke` ends a link; :func:`status` lists the cohort's invitations with their delivery, and
+  :func:`list_personal` the organisation's, filtered and paged (the HR API).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, case, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from app import jobs
 from app.db import Database
-from app.models import Cohort, Invitation, Job, Organisation, Person, PersonalInvitation
+from app.models import AuditEvent, Cohort, Invitation, Job, Organisation, Person, PersonalInvitation
 from app.tokens import hash_token, join_link, new_public_id, new_token
 
 KIND = "invitation.send"
@@ -220,7 +223,11 @@ def cohort_of(db: Database, org_id: str, personal_id: str) -> str | None:
     return cohort.id if cohort is not None and cohort.org_id == org_id else None
 
 
-def revoke(db: Database, org_id: str, personal_id: str, now: datetime) -> bool:
+def revoke(
+    db: Database, org_id: str, personal_id: str, now: datetime, actor: str | None = None, address: str | None = None
+) -> bool:
+    """End a personal link (it answers "revoked" from now on); audited as ``invitation.revoke`` by ``actor``
+    (an HR user's id, or ``api:<token name>``) when it was not revoked already. False: not this organisation's."""
     with db.write() as session:
         personal = session.get(PersonalInvitation, personal_id)
         if personal is None:
@@ -228,11 +235,16 @@ def revoke(db: Database, org_id: str, personal_id: str, now: datetime) -> bool:
         cohort = session.get(Cohort, personal.cohort_id)
         if cohort is None or cohort.org_id != org_id:
             return False
-        session.execute(
+        changed = session.execute(
             update(Invitation)
             .where(col(Invitation.id) == personal.invitation_id, col(Invitation.revoked_at).is_(None))
             .values(revoked_at=now)
-        )
+        ).rowcount  # type: ignore[attr-defined]
+        if changed and actor is not None:
+            detail = f"{personal_id} (cohort {cohort.id})"
+            session.add(
+                AuditEvent(org_id=org_id, user_id=actor, action="invitation.revoke", detail=detail, address=address)
+            )
     return True
 
 
@@ -247,58 +259,115 @@ def retry(db: Database, org_id: str, personal_id: str) -> bool:
     return jobs.retry_now(db, personal.job_id)
 
 
+STATES = ("queued", "sending", "retrying", "sent", "failed", "revoked", "expired", "joined", "link")
+
+
 @dataclass(frozen=True)
 class Row:
     id: str
     name: str
     email: str
     lang: str
-    state: str  # queued | sending | retrying | sent | failed | revoked | expired | joined | link
+    state: str  # one of STATES
     sent_at: datetime | None
     error: str | None
     expires_at: datetime | None
+    cohort_id: str = ""
+    person_id: str = ""
+    created_at: datetime | None = None
+    opened_at: datetime | None = None
+
+
+def _state(now: datetime) -> Any:
+    """What became of a personal invitation, in SQL (so lists can filter and page on it): revoked, joined,
+    expired, else its mail's job (queued, sending, retrying, sent, failed), else -- made without mail, or
+    its done job pruned since -- what was written with the delivery ("sent" or "link")."""
+    inv, job = Invitation, Job
+    return case(
+        (col(inv.revoked_at).is_not(None), "revoked"),
+        (col(inv.uses) > 0, "joined"),
+        (col(inv.expires_at).is_not(None) & (col(inv.expires_at) <= now), "expired"),
+        (col(job.id).is_(None), case((col(PersonalInvitation.delivery) == "sent", "sent"), else_="link")),
+        (col(job.state) == "done", "sent"),
+        (col(job.state) == "failed", "failed"),
+        ((col(job.state) == "queued") & (col(job.attempts) > 0), "retrying"),
+        (col(job.state) == "queued", "queued"),
+        else_="sending",
+    )
+
+
+def _rows(org_id: str, now: datetime) -> tuple[Any, Any]:
+    state = _state(now).label("state")
+    query = (
+        sa_select(PersonalInvitation, Person, col(Invitation.expires_at), col(Job.last_error), state)
+        .join(Person, col(Person.id) == col(PersonalInvitation.person_id))
+        .join(Invitation, col(Invitation.id) == col(PersonalInvitation.invitation_id))
+        .join(Job, col(Job.id) == col(PersonalInvitation.job_id), isouter=True)
+        .where(col(Person.org_id) == org_id)
+    )
+    return query, state
+
+
+def _row(
+    personal: PersonalInvitation, person: Person, expires_at: datetime | None, error: str | None, state: str
+) -> Row:
+    return Row(
+        personal.id,
+        person.name,
+        person.email,
+        person.lang,
+        state,
+        personal.sent_at,
+        error,
+        expires_at,
+        personal.cohort_id,
+        person.id,
+        personal.created_at,
+        personal.opened_at,
+    )
 
 
 def status(db: Database, org_id: str, cohort_id: str, now: datetime) -> list[Row]:
     """The cohort's personal invitations, with what became of each mail (HR sees a failed delivery)."""
-    query = (
-        select(PersonalInvitation, Person, Invitation, Job)
-        .join(Person, col(Person.id) == col(PersonalInvitation.person_id))
-        .join(Invitation, col(Invitation.id) == col(PersonalInvitation.invitation_id))
-        .join(Job, col(Job.id) == col(PersonalInvitation.job_id), isouter=True)
-        .where(col(PersonalInvitation.cohort_id) == cohort_id, col(Person.org_id) == org_id)
-        .order_by(col(Person.name), col(Person.email))
-    )
-    rows: list[Row] = []
+    query, _ = _rows(org_id, now)
+    query = query.where(col(PersonalInvitation.cohort_id) == cohort_id).order_by(col(Person.name), col(Person.email))
     with db.read() as session:
-        for personal, person, invitation, job in session.exec(query):
-            error = job.last_error if job is not None else None
-            if invitation.revoked_at is not None:
-                state = "revoked"
-            elif invitation.uses > 0:
-                state = "joined"
-            elif invitation.expires_at is not None and invitation.expires_at <= now:
-                state = "expired"
-            elif job is None:  # made without mail and copied by HR, or sent and its job pruned since
-                state = "sent" if personal.delivery == "sent" else "link"
-            elif job.state == "done":
-                state = "sent"
-            elif job.state == "failed":
-                state = "failed"
-            elif job.state == "queued" and job.attempts > 0:
-                state = "retrying"
-            else:
-                state = "queued" if job.state == "queued" else "sending"
-            rows.append(
-                Row(
-                    personal.id,
-                    person.name,
-                    person.email,
-                    person.lang,
-                    state,
-                    personal.sent_at,
-                    error,
-                    invitation.expires_at,
-                )
-            )
-    return rows
+        return [_row(*found) for found in session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class Listed:
+    rows: list[Row]
+    total: int
+
+
+def list_personal(
+    db: Database,
+    org_id: str,
+    now: datetime,
+    *,
+    cohort_id: str | None = None,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Listed:
+    """The organisation's personal invitations, newest first, optionally of one cohort and in one state
+    (:data:`STATES`), a page at a time (the HR API). Never a token: only its hash is stored anyway."""
+    query, column = _rows(org_id, now)
+    if cohort_id is not None:
+        query = query.where(col(PersonalInvitation.cohort_id) == cohort_id)
+    if state is not None:
+        query = query.where(column == state)
+    with db.read() as session:
+        total = int(session.execute(sa_select(func.count()).select_from(query.subquery())).scalar_one())
+        page = query.order_by(col(PersonalInvitation.created_at).desc(), col(PersonalInvitation.id))
+        found = session.execute(page.limit(limit).offset(offset)).all()
+    return Listed([_row(*f) for f in found], total)
+
+
+def personal_row(db: Database, org_id: str, personal_id: str, now: datetime) -> Row | None:
+    """One personal invitation of the organisation with its state (None: not found here)."""
+    query, _ = _rows(org_id, now)
+    with db.read() as session:
+        found = session.execute(query.where(col(PersonalInvitation.id) == personal_id)).first()
+    return _row(*found) if found is not None else None

@@ -1,5 +1,8 @@
 """Retention and purge, and a cohort's life: open, closed, archived, deleted.
 
+A cohort closes by hand (:func:`close`, :func:`archive`) or by its closing date; either way its
+``cohort.closed`` webhook event is queued exactly once (:func:`announce_closed` finds the ones closed by date).
+
 An organisation says how many days a participation is kept after the person finished (or joined, if they
 never finished): one figure for identified participations, one for aggregate-only ones (None: kept until
 the person withdraws or the cohort is deleted). :func:`purge` erases what is older, in bounded batches,
@@ -8,8 +11,9 @@ deleted, then :meth:`Database.erased` so no copy stays in SQLite's WAL or Postgr
 cohort counters and the organisation's rollups follow through the participation triggers (scale_0001).
 
 It runs as the daily job :data:`KIND` on the job runner (it queues its next run itself) and as
-``rolefit purge``. The person's own assessment (answers, result) stays theirs: it is the organisation's
-copy (name, department, level, result summary) that goes.
+``rolefit purge``; both also prune the webhook delivery log by age
+(:func:`app.services.webhooks.prune_deliveries`). The person's own assessment (answers, result) stays
+theirs: it is the organisation's copy (name, department, level, result summary) that goes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from app.db import Database
@@ -127,20 +131,75 @@ def _cohort(session: Any, org_id: str, cohort_id: str) -> Cohort | None:
     return cohort if cohort is not None and cohort.org_id == org_id else None
 
 
+def _announce(session: Any, org_id: str, cohort_id: str, closed_at: datetime, by: str, now: datetime) -> None:
+    """Queue ``cohort.closed`` (in the caller's transaction, which has just set ``closed_announced_at``)."""
+    data = {"cohort_id": cohort_id, "closed_at": closed_at.isoformat(), "closed_by": by}
+    webhooks.emit(session, org_id, "cohort.closed", data, now)
+
+
+def _close_now(session: Any, org_id: str, cohort_id: str, now: datetime) -> bool:
+    """Close an open cohort now and announce it, in one conditional update: True when this call closed it.
+    A cohort already closed (by hand, or by its date and announced or about to be by the scan) is left as it
+    is, so each cohort has exactly one ``cohort.closed`` event however it closed."""
+    closed = session.execute(
+        update(Cohort)
+        .where(
+            col(Cohort.id) == cohort_id,
+            col(Cohort.org_id) == org_id,
+            col(Cohort.closed_announced_at).is_(None),
+            col(Cohort.closes_at).is_(None) | (col(Cohort.closes_at) > now),
+        )
+        .values(closes_at=now, closed_announced_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed:
+        _announce(session, org_id, cohort_id, now, "hand", now)
+    return bool(closed)
+
+
 def close(db: Database, org_id: str, actor_id: str, cohort_id: str, now: datetime, address: str | None = None) -> bool:
     """Nobody joins any more (its links answer "closed"); the data stays. False: no such cohort here."""
     with db.write() as session:
-        cohort = _cohort(session, org_id, cohort_id)
-        if cohort is None:
+        if _cohort(session, org_id, cohort_id) is None:
             return False
-        if cohort.closes_at is None or cohort.closes_at > now:
-            cohort.closes_at = now
-            session.add(cohort)
+        if _close_now(session, org_id, cohort_id, now):
             session.add(
                 AuditEvent(org_id=org_id, user_id=actor_id, action="cohort.close", detail=cohort_id, address=address)
             )
-            webhooks.emit(session, org_id, "cohort.closed", {"cohort_id": cohort_id, "closed_at": now.isoformat()}, now)
         return True
+
+
+def announce_closed(db: Database, now: datetime, batch: int = BATCH) -> int:
+    """Queue ``cohort.closed`` for the cohorts whose closing date has passed and that nobody announced yet;
+    returns how many. Run by every worker on a schedule (app/jobs ticks): the conditional update
+    (``closed_announced_at IS NULL``) with the event in its transaction lets exactly one of several workers
+    scanning at once announce a cohort (PostgreSQL re-checks the condition after the other's commit; SQLite
+    runs one write at a time)."""
+    announced = 0
+    while True:
+        with db.write() as session:
+            due = (
+                select(Cohort.id)
+                .where(col(Cohort.closed_announced_at).is_(None), col(Cohort.closes_at) <= now)
+                .order_by(col(Cohort.closes_at), col(Cohort.id))
+                .limit(batch)
+            )
+            rows = session.execute(
+                update(Cohort)
+                .where(
+                    col(Cohort.id).in_(due.scalar_subquery()),
+                    col(Cohort.closed_announced_at).is_(None),
+                    col(Cohort.closes_at) <= now,
+                )
+                .values(closed_announced_at=now)
+                .returning(col(Cohort.id), col(Cohort.org_id), col(Cohort.closes_at))
+                .execution_options(synchronize_session=False)
+            ).all()
+            for cohort_id, org_id, closes_at in rows:
+                _announce(session, org_id, cohort_id, closes_at, "date", now)
+        announced += len(rows)
+        if len(rows) < batch:
+            return announced
 
 
 def archive(
@@ -151,8 +210,7 @@ def archive(
         cohort = _cohort(session, org_id, cohort_id)
         if cohort is None:
             return False
-        if cohort.closes_at is None or cohort.closes_at > now:
-            cohort.closes_at = now
+        _close_now(session, org_id, cohort_id, now)  # announced like a manual close when it was still open
         cohort.archived_at = cohort.archived_at or now
         session.add(cohort)
         session.add(
@@ -202,15 +260,17 @@ def delete_cohort(db: Database, org_id: str, actor_id: str, cohort_id: str, addr
     return True
 
 
-def job_handler(db: Database) -> Any:
-    """The daily purge on the job runner: erase what is due, then queue the next run a day later (one
-    queued run at a time: :func:`schedule` adds one only when none is waiting)."""
+def job_handler(db: Database, webhook_log_days: int = webhooks.LOG_DAYS) -> Any:
+    """The daily purge on the job runner: erase what is due and the webhook deliveries older than
+    ``webhook_log_days``, then queue the next run a day later (one queued run at a time: :func:`schedule`
+    adds one only when none is waiting)."""
     from app import jobs
 
     def handle(ctx: Any) -> None:
         from app.models import utcnow
 
         purge(db, utcnow())
+        webhooks.prune_deliveries(db, utcnow(), webhook_log_days)
         ctx.complete(lambda session: jobs.enqueue(session, KIND, {}, run_at=utcnow() + EVERY))
 
     return handle

@@ -7,6 +7,11 @@ their participation id (only the cohort and the kind of event). Each event is on
 per subscription; its id is the ``webhook-id`` header, the same on every retry and replay, so receivers can
 drop duplicates.
 
+``cohort.closed`` fires once per cohort: when HR closes (or archives) it, or, for a cohort that closes by its
+closing date, when the workers' periodic scan finds it (:func:`app.services.retention.announce_closed`);
+``cohort.closed_announced_at`` is set in the transaction that queues it. The delivery log keeps
+``ROLEFIT_WEBHOOK_LOG_DAYS`` (default 90) days: :func:`prune_deliveries`, run by the daily retention job.
+
 The signing secret (``whsec_`` + 24 random bytes) is shown once. The sender needs it back to sign, so it is
 sealed with the data key (app/vault, like the TOTP keys and OIDC client secrets), not hashed: a copy of the
 database alone cannot sign; it is never listed on a page or in an API answer, and rotating it is deleting the
@@ -29,11 +34,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import standardwebhooks
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app import vault
@@ -47,6 +53,7 @@ JOB = "webhook.deliver"
 MAX_ATTEMPTS = 6
 MAX_WEBHOOKS = 10  # per organisation
 LOG_SHOWN = 50
+LOG_DAYS = 90  # the delivery log's default window (ROLEFIT_WEBHOOK_LOG_DAYS)
 
 
 class WebhookError(ValueError):
@@ -185,6 +192,28 @@ def emit(session: Session, org_id: str, event: str, data: dict[str, Any], now: d
         enqueue(session, JOB, {"delivery_id": delivery.id}, max_attempts=MAX_ATTEMPTS)
         n += 1
     return n
+
+
+def prune_deliveries(db: Database, now: datetime, days: int = LOG_DAYS, batch: int = 1000) -> int:
+    """Delete the deliveries made more than ``days`` ago, whatever became of them (their payloads name
+    cohorts and, for identified people, participations and results): the delivery log keeps ``days`` of
+    history and replay reaches that far. Run by the daily retention job (app/services/retention.py) and
+    ``rolefit purge``; in bounded batches, then :meth:`Database.erased` so no copy stays behind. Returns
+    how many were deleted."""
+    before = now - timedelta(days=days)
+    pruned = 0
+    while True:
+        with db.write() as session:
+            old = select(WebhookDelivery.id).where(col(WebhookDelivery.created_at) < before).limit(batch)
+            ids = list(session.exec(old))
+            if ids:
+                session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
+        pruned += len(ids)
+        if len(ids) < batch:
+            break
+    if pruned:
+        db.erased(("webhook_delivery",))
+    return pruned
 
 
 def participation_data(p: Any, summary: dict[str, Any]) -> dict[str, Any]:

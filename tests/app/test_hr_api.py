@@ -8,13 +8,14 @@ identified results only for people who chose to be identified; aggregates suppre
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.models import ApiToken, AuditEvent, Participation, utcnow
-from app.services import api_tokens, hr
+from app.models import ApiToken, AuditEvent, Invitation, Participation, utcnow
+from app.routes.hr_api import PersonalState
+from app.services import api_tokens, hr, invitations, people
 from scoring.model import Bank
 from tests.app.test_auth import Clock
 from tests.app.test_hr import cohort_with_people, join_link, make_org, signed_in, take_part
@@ -199,7 +200,7 @@ def test_the_hr_api_is_in_the_openapi_schema_with_a_bearer_scheme(app: Any) -> N
         "description": "an organisation API token (rft_...), made by an owner on /hr/api-tokens",
     }
     hr_paths = [p for p in schema["paths"] if p.startswith("/api/v1/hr/")]
-    assert len(hr_paths) == 7
+    assert len(hr_paths) == 9
     assert schema["paths"]["/api/v1/hr/cohorts"]["get"]["security"] == [{"OrganisationToken": []}]
 
 
@@ -217,3 +218,98 @@ def test_hr_views_of_cohort_and_participant_pages_are_audited(app: Any, bank: Ba
     assert {("cohort.view", cohort_id), ("participant.view", pid)} <= seen
     log = owner.get("/hr/audit").text
     assert "participant.view" in log and "cohort.view" in log
+
+
+def invited(app: Any, org_id: str) -> tuple[str, str, dict[str, str]]:
+    """Two cohorts of the organisation: "Spring" with personal links for Linh, Wang and Ana (made without mail,
+    returned here as the person would get them), "Autumn" with a queued mail to each."""
+    db, now = app.state.db, utcnow()
+    for name, email in (("Linh", "linh@acme.test"), ("Wang", "wang@acme.test"), ("Ana", "ana@acme.test")):
+        people.add_person(db, org_id, {"name": name, "email": email}, now)
+    spring, _ = hr.create_cohort(db, org_id, name="Spring", now=now)
+    autumn, _ = hr.create_cohort(db, org_id, name="Autumn", now=now)
+    made = invitations.create_links(db, org_id, spring.id, "test", now, "http://testserver")
+    links = {m.person.email: m.link.split("/join/")[1].split("?")[0] for m in made}  # the tokens
+    assert invitations.send(db, org_id, autumn.id, "test", now) == 3
+    return spring.id, autumn.id, links
+
+
+def test_personal_invitations_are_listed_by_cohort_and_state_a_page_at_a_time_without_their_links(app: Any) -> None:
+    org_id, _ = make_org(app)
+    spring, autumn, links = invited(app, org_id)
+    client = api(app, token_for(app, org_id, "read"))
+    everything = client.get("/api/v1/hr/personal-invitations")
+    assert everything.status_code == 200, everything.text
+    body = everything.json()
+    assert (body["total"], body["has_next"], len(body["items"])) == (6, False, 6)
+    first = body["items"][0]
+    assert set(first) == {"id", "cohort_id", "person_id", "name", "email", "lang", "state", "error", "created_at",
+                          "sent_at", "opened_at", "expires_at"}  # fmt: skip
+    # no link, token or hash anywhere in the answer: only the hash is stored, and it is not given out either
+    with app.state.db.read() as session:
+        hashes = list(session.exec(select(Invitation.token_hash)))
+    for secret in [*links.values(), *hashes]:
+        assert secret not in everything.text
+    spring_only = client.get(f"/api/v1/hr/personal-invitations?cohort_id={spring}").json()
+    assert {i["cohort_id"] for i in spring_only["items"]} == {spring} and spring_only["total"] == 3
+    assert {i["state"] for i in spring_only["items"]} == {"link"}
+    queued = client.get("/api/v1/hr/personal-invitations?state=queued").json()
+    assert {i["cohort_id"] for i in queued["items"]} == {autumn} and queued["total"] == 3
+    assert sorted(i["name"] for i in queued["items"]) == ["Ana", "Linh", "Wang"]
+    assert client.get(f"/api/v1/hr/personal-invitations?cohort_id={autumn}&state=link").json()["total"] == 0
+    pages = [client.get(f"/api/v1/hr/personal-invitations?limit=4&page={n}").json() for n in (1, 2)]
+    assert [(len(p["items"]), p["has_next"]) for p in pages] == [(4, True), (2, False)]
+    assert len({i["id"] for p in pages for i in p["items"]}) == 6  # no row twice, none left out
+    for bad in ("state=lost", "limit=101", "page=0", "cohort_id=%00"):
+        refused = client.get(f"/api/v1/hr/personal-invitations?{bad}")
+        assert refused.status_code in (400, 422) and "error" in refused.json(), bad
+
+
+def test_the_api_states_are_the_services_states() -> None:
+    assert set(get_args(PersonalState)) == set(invitations.STATES)
+
+
+def test_a_write_token_revokes_a_personal_invitation_and_the_audit_log_says_so(app: Any) -> None:
+    org_id, _ = make_org(app)
+    spring, _, links = invited(app, org_id)
+    reader = api(app, token_for(app, org_id, "read"))
+    target = reader.get(f"/api/v1/hr/personal-invitations?cohort_id={spring}").json()["items"][0]
+    refused = reader.post(f"/api/v1/hr/personal-invitations/{target['id']}/revoke")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "read_only_token"
+    assert invitations.personal_row(app.state.db, org_id, target["id"], utcnow()).state == "link"  # type: ignore[union-attr]
+    writer = api(app, token_for(app, org_id, "write", name="HRIS"))
+    done = writer.post(f"/api/v1/hr/personal-invitations/{target['id']}/revoke")
+    assert done.status_code == 200, done.text
+    assert (done.json()["id"], done.json()["state"]) == (target["id"], "revoked")
+    assert writer.post(f"/api/v1/hr/personal-invitations/{target['id']}/revoke").json()["state"] == "revoked"
+    revoked = reader.get("/api/v1/hr/personal-invitations?state=revoked").json()["items"]
+    assert [i["id"] for i in revoked] == [target["id"]]
+    # the person's own link no longer lets them in (it did before)
+    assert hr.open_invitation(app.state.db, links[target["email"]], utcnow()) is None
+    other = next(e for e in links if e != target["email"])
+    assert hr.open_invitation(app.state.db, links[other], utcnow()) is not None
+    with app.state.db.read() as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.org_id == org_id)).all()
+    revokes = [e for e in events if e.action == "invitation.revoke"]
+    assert [(e.user_id, e.detail.split()[0]) for e in revokes] == [("api:HRIS", target["id"])]  # once, not twice
+    calls = [e.detail for e in events if e.action == "api.call" and "/revoke" in e.detail]
+    assert calls == [f"POST /api/v1/hr/personal-invitations/{{personal_id}}/revoke {target['id']}"] * 2
+    missing = writer.post("/api/v1/hr/personal-invitations/nosuchinvitation/revoke")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_another_organisations_token_neither_lists_nor_revokes_our_personal_invitations(app: Any) -> None:
+    org_id, _ = make_org(app)
+    other_id, _ = make_org(app, "Globex", "owner@globex.test")
+    spring, _, _ = invited(app, org_id)
+    ours = invitations.status(app.state.db, org_id, spring, utcnow())
+    theirs = api(app, token_for(app, other_id, "write"))
+    assert theirs.get("/api/v1/hr/personal-invitations").json()["items"] == []
+    listed = theirs.get(f"/api/v1/hr/personal-invitations?cohort_id={spring}")
+    assert listed.status_code == 404 and listed.json()["error"]["code"] == "not_found"
+    for row in ours:
+        res = theirs.post(f"/api/v1/hr/personal-invitations/{row.id}/revoke")
+        assert res.status_code == 404 and res.json()["error"]["code"] == "not_found"
+    assert {r.state for r in invitations.status(app.state.db, org_id, spring, utcnow())} == {"link"}
+    with app.state.db.read() as session:
+        assert not session.exec(select(AuditEvent).where(AuditEvent.action == "invitation.revoke")).all()

@@ -202,3 +202,34 @@ def test_hr_migrations_keep_people_down_and_up(empty_db: Database) -> None:
     with empty_db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM participation")).scalar_one() == 1
         assert conn.execute(text("SELECT participants, finished FROM cohort")).one() == (1, 1)
+
+
+def test_cohorts_closed_before_hrapi3_are_not_announced_again(empty_db: Database) -> None:
+    """hrapi3_0001 marks the cohorts already closed as announced (at their closing date), so the scan for
+    cohorts closed by date sends nothing for them; an open cohort is left for the scan."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    upgrade(empty_db.engine, "checkinmail_0001")
+    now = datetime.now(UTC).replace(microsecond=0)
+    past, future = now - timedelta(days=3), now + timedelta(days=3)
+    when = UTCDateTime()
+    cohort = table("cohort", column("id"), column("org_id"), column("name"), column("departments"),
+                   column("levels"), column("created_at", when), column("closes_at", when))  # fmt: skip
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
+        for cohort_id, closes in (("closed", past), ("open", future), ("undated", None)):
+            conn.execute(
+                cohort.insert().values(
+                    id=cohort_id, org_id="o", name=cohort_id, departments="[]", levels="[]", created_at=now,
+                    closes_at=closes,
+                )
+            )  # fmt: skip
+    upgrade(empty_db.engine)
+    announced = table("cohort", column("id"), column("closed_announced_at", when))
+    with empty_db.engine.connect() as conn:
+        marks = dict(conn.execute(select(announced.c.id, announced.c.closed_announced_at)).all())  # type: ignore[arg-type]
+    assert marks == {"closed": past, "open": None, "undated": None}
+    downgrade(empty_db.engine, "checkinmail_0001")
+    upgrade(empty_db.engine)

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import auth
 from app.models import utcnow
-from app.services import api_tokens, hr, quiz, sharing
+from app.services import api_tokens, hr, invitations, people, quiz, sharing
 from scoring.model import Bank
 
 EXAMPLES = 60
@@ -55,6 +55,9 @@ def test_api_conforms_to_its_schema(app: Any, bank: Bank, record_property: Any) 
     org, _ = auth.create_org(app.state.db, "Acme", "owner@acme.test", utcnow())
     cohort, _ = hr.create_cohort(app.state.db, org.id, name="Spring", departments=["Sales"], now=utcnow())
     hr_token = api_tokens.create(app.state.db, org.id, "test", "schemathesis", "write", 30, utcnow()).token
+    people.add_person(app.state.db, org.id, {"name": "Linh", "email": "linh@acme.test"}, utcnow())
+    invitations.create_links(app.state.db, org.id, cohort.id, "test", utcnow(), "http://testserver")
+    personal = invitations.status(app.state.db, org.id, cohort.id, utcnow())[0].id
 
     for operation in operations:
         hr_api = operation.path.startswith("/api/v1/hr/")
@@ -74,6 +77,10 @@ def test_api_conforms_to_its_schema(app: Any, bank: Bank, record_property: Any) 
                 if data.draw(st.booleans(), label="real token and cohort"):
                     if case.path_parameters and "cohort_id" in case.path_parameters:
                         case.path_parameters["cohort_id"] = cohort.id
+                    if case.path_parameters and "personal_id" in case.path_parameters:
+                        case.path_parameters["personal_id"] = personal
+                    if case.query and "cohort_id" in case.query:
+                        case.query["cohort_id"] = cohort.id
                     headers["Authorization"] = f"Bearer {hr_token}"
             elif data.draw(st.booleans(), label="real assessment"):
                 real = _real_ids(app, bank)

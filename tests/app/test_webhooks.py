@@ -12,17 +12,20 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import standardwebhooks
+from sqlalchemy import update
 from sqlmodel import select
 
 from app import jobs
 from app.config import Settings
-from app.models import Participation, Webhook, WebhookDelivery
-from app.services import retention, webhooks
+from app.db import Database
+from app.models import Cohort, Participation, Webhook, WebhookDelivery, utcnow
+from app.services import hr, retention, webhooks
 from scoring.model import Bank
 from tests.app.conftest import Browser
 from tests.app.test_hr import join_link, make_org, signed_in, take_part
@@ -204,3 +207,188 @@ def test_an_owner_without_the_setting_cannot_subscribe_a_loopback_address(receiv
         assert webhooks.list_webhooks(strict.state.db, org_id) == []
     finally:
         strict.state.db.dispose()
+
+
+# --- cohort.closed by the closing date, once; the delivery log pruned by age -----------------------------
+
+
+def test_a_cohort_closing_by_its_date_is_announced_once_and_a_manual_close_once(app: Any, receiver: Receiver) -> None:
+    org_id, email = make_org(app)
+    owner = signed_in(app, email)
+    subscribe(owner, receiver)
+    now = utcnow()
+    dated, _ = hr.create_cohort(app.state.db, org_id, name="Dated", closes_at=now + timedelta(hours=1), now=now)
+    by_hand, _ = hr.create_cohort(app.state.db, org_id, name="By hand", now=now)
+    assert retention.announce_closed(app.state.db, now) == 0  # nothing closed yet
+    assert owner.post(f"/hr/cohorts/{by_hand.id}/close").status_code == 303
+    later = now + timedelta(hours=2)
+    assert retention.announce_closed(app.state.db, later) == 1  # the dated one; the manual one is announced
+    assert retention.announce_closed(app.state.db, later + timedelta(minutes=1)) == 0
+    assert owner.post(f"/hr/cohorts/{dated.id}/close").status_code == 303  # closed already: no second event
+    assert owner.post(f"/hr/cohorts/{by_hand.id}/close").status_code == 303
+    assert deliver_all(app) == 2
+    got = {r.data["cohort_id"]: r for r in receiver.got}
+    assert sorted(got) == sorted([dated.id, by_hand.id]) and len(receiver.got) == 2
+    assert all(r.event == "cohort.closed" and r.valid for r in receiver.got)
+    assert got[dated.id].data["closed_by"] == "date" and got[by_hand.id].data["closed_by"] == "hand"
+    assert got[dated.id].data["closed_at"].startswith((now + timedelta(hours=1)).isoformat()[:16])
+    with app.state.db.read() as session:
+        marks = {c.id: c.closed_announced_at for c in session.exec(select(Cohort))}
+    assert all(marks.values())
+
+
+def test_archiving_an_open_cohort_announces_it_once(app: Any, receiver: Receiver) -> None:
+    org_id, email = make_org(app)
+    owner = signed_in(app, email)
+    subscribe(owner, receiver)
+    cohort_id, _ = join_link(app, org_id)
+    assert retention.archive(app.state.db, org_id, "t", cohort_id, utcnow())
+    assert retention.announce_closed(app.state.db, utcnow() + timedelta(days=1)) == 0
+    assert deliver_all(app) == 1
+    assert [(r.event, r.data["cohort_id"], r.data["closed_by"]) for r in receiver.got] == [
+        ("cohort.closed", cohort_id, "hand")
+    ]
+
+
+def test_two_workers_scanning_at_once_announce_each_cohort_once(app: Any, db_url: str) -> None:
+    """Two workers (each its own Database, as two processes would have) scan together, again and again,
+    while HR closes some of the cohorts by hand: every cohort gets exactly one event."""
+    org_id, _ = make_org(app)
+    now = utcnow()
+    webhooks.subscribe(app.state.db, org_id, "t", "http://127.0.0.1:9/h", ["cohort.closed"], now, allow_private=True)
+    ids = [
+        hr.create_cohort(app.state.db, org_id, name=f"C{n}", closes_at=now + timedelta(minutes=1), now=now)[0].id
+        for n in range(30)
+    ]
+    later = now + timedelta(minutes=2)
+    workers = [Database(db_url), Database(db_url)]
+    start = threading.Barrier(3)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def scan(db: Database) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                counts.append(retention.announce_closed(db, later, batch=7))
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=scan, args=(db,)) for db in workers]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    for cohort_id in ids[::3]:  # HR closes some meanwhile (closed already by date: no event of its own)
+        retention.close(app.state.db, org_id, "t", cohort_id, later)
+    for thread in threads:
+        thread.join()
+    for db in workers:
+        db.dispose()
+    assert errors == []
+    assert sum(counts) == len(ids)
+    with app.state.db.read() as session:
+        events = [d.payload["data"]["cohort_id"] for d in session.exec(select(WebhookDelivery))]
+        queued = session.exec(jobs_table_count()).one()
+    assert sorted(events) == sorted(ids)  # each cohort exactly once
+    assert queued == len(ids)
+
+
+def jobs_table_count() -> Any:
+    from sqlalchemy import func
+
+    from app.models import Job
+
+    return select(func.count()).select_from(Job).where(Job.kind == webhooks.JOB)
+
+
+def test_a_manual_close_racing_the_scan_still_sends_one_event(app: Any, db_url: str) -> None:
+    """HR closes open cohorts by hand at the very moment a worker's scan (its clock a little ahead) runs."""
+    org_id, _ = make_org(app)
+    now = utcnow()
+    webhooks.subscribe(app.state.db, org_id, "t", "http://127.0.0.1:9/h", ["cohort.closed"], now, allow_private=True)
+    ids = [
+        hr.create_cohort(app.state.db, org_id, name=f"C{n}", closes_at=now + timedelta(minutes=1), now=now)[0].id
+        for n in range(20)
+    ]
+    worker = Database(db_url)
+    start = threading.Barrier(2)
+    closed_at = now + timedelta(seconds=59)  # HR's clock: the cohorts are still open
+    scan_at = now + timedelta(minutes=2)  # the worker's clock: they closed by date
+
+    def scan() -> None:
+        start.wait()
+        for _ in range(4):
+            retention.announce_closed(worker, scan_at, batch=3)
+
+    thread = threading.Thread(target=scan)
+    thread.start()
+    start.wait()
+    for cohort_id in ids:
+        retention.close(app.state.db, org_id, "t", cohort_id, closed_at)
+    thread.join()
+    retention.announce_closed(worker, scan_at)
+    worker.dispose()
+    with app.state.db.read() as session:
+        events = [d.payload["data"]["cohort_id"] for d in session.exec(select(WebhookDelivery))]
+    assert sorted(events) == sorted(ids)
+
+
+def test_the_delivery_log_keeps_its_window_old_deliveries_go_recent_stay(app: Any, receiver: Receiver) -> None:
+    org_id, email = make_org(app)
+    owner = signed_in(app, email)
+    subscribe(owner, receiver)
+    cohorts = [join_link(app, org_id)[0] for _ in range(3)]
+    for cohort_id in cohorts:
+        assert owner.post(f"/hr/cohorts/{cohort_id}/close").status_code == 303
+    assert deliver_all(app) == 3
+    now = utcnow()
+    with app.state.db.read() as session:
+        rows = {d.payload["data"]["cohort_id"]: d.id for d in session.exec(select(WebhookDelivery))}
+    old, edge, recent = (rows[c] for c in cohorts)
+    with app.state.db.write() as session:
+        for delivery_id, age in ((old, timedelta(days=91)), (edge, timedelta(days=89))):
+            session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(created_at=now - age)
+            )
+    # the daily retention job does it (with its setting), like the worker runs it
+    retention.schedule(app.state.db, now)
+    worker = jobs.Worker(app.state.db, {retention.KIND: retention.job_handler(app.state.db, webhook_log_days=90)})
+    assert worker.run_once()
+    with app.state.db.read() as session:
+        kept = {d.id for d in session.exec(select(WebhookDelivery))}
+    assert kept == {edge, recent}
+    log = owner.get("/hr/webhooks").text
+    assert old not in log and edge in log and recent in log
+    assert "each is kept for 90 days" in log  # HR is told how far back the log (and Send again) reaches
+    assert owner.post(f"/hr/webhooks/deliveries/{old}/replay").status_code == 404  # gone: nothing to replay
+    assert webhooks.prune_deliveries(app.state.db, now + timedelta(days=30), days=90) == 1  # the edge, later
+    assert webhooks.prune_deliveries(app.state.db, now, days=90) == 0
+
+
+def test_rolefit_purge_prunes_the_delivery_log_by_the_setting(app: Any, db_url: str, monkeypatch: Any) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from app.config import get_settings
+
+    org_id, _ = make_org(app)
+    now = utcnow()
+    webhooks.subscribe(app.state.db, org_id, "t", "http://127.0.0.1:9/h", ["cohort.closed"], now, allow_private=True)
+    for _ in range(2):
+        retention.close(app.state.db, org_id, "t", join_link(app, org_id)[0], now)
+    with app.state.db.write() as session:
+        first = session.exec(select(WebhookDelivery)).first()
+        assert first is not None
+        first.created_at = now - timedelta(days=8)
+        session.add(first)
+    monkeypatch.setenv("ROLEFIT_DATABASE_URL", db_url)
+    monkeypatch.setenv("ROLEFIT_WEBHOOK_LOG_DAYS", "7")
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(cli, ["purge"])
+    finally:
+        get_settings.cache_clear()
+    assert out.exit_code == 0, out.output
+    assert "deleted 1 webhook deliveries older than 7 days" in out.output
+    with app.state.db.read() as session:
+        assert len(session.exec(select(WebhookDelivery)).all()) == 1
