@@ -87,6 +87,7 @@ def test_without_pg_trgm_the_app_says_so_and_searches_the_same(
     # the migration was refused the extension, said why and what to do, and went on to the head
     [warned] = [m for m in MIGRATION_LOG if "pg_trgm could not be created" in m]
     assert "permission denied" in warned and "CREATE EXTENSION pg_trgm" in warned
+    assert "CREATE INDEX ix_participation_search" in warned and "downgrade" not in warned  # no data lost to add it
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")).scalar_one() == 0
         assert conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar_one() is False
