@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import search
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.inputs import InputError, InputGuard
@@ -170,6 +171,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     db: Database = app.state.db
     await db.open_async()
     settings = app.state.settings
+    try:  # PostgreSQL without pg_trgm: the people search works without its index; say so once per worker
+        await anyio.to_thread.run_sync(search.warn_if_unindexed, db)
+    except Exception:  # a database not migrated yet, or not reachable: the requests will say so
+        log.warning("could not check the people search's index", exc_info=True)
     tasks = []
     if db.dialect == "sqlite" and settings.checkpoint_seconds > 0:
         tasks.append(asyncio.create_task(_checkpoints(db, settings.checkpoint_seconds)))

@@ -17,4 +17,6 @@ su postgres -c "psql -qc \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles 
 # DROP DATABASE ... WITH (FORCE) in the test and benchmark teardowns must also end an autovacuum worker
 # that happens to be in the database; PostgreSQL 15 asks for pg_signal_backend for that (role-less) process
 su postgres -c "psql -qc 'GRANT pg_signal_backend TO rolefit'" >&2 || exit 1
+# the people search's test makes a role without the right to create extensions (tests/app/test_people_search_without_trgm.py)
+su postgres -c "psql -qc 'ALTER ROLE rolefit CREATEROLE'" >&2 || exit 1
 echo "postgresql+psycopg://rolefit:rolefit@127.0.0.1:5432/postgres"

@@ -8,6 +8,7 @@ person's e-mail), matched as a substring of at least :data:`MIN_LENGTH` characte
   it after VACUUM (its rows are keyed by participation's rowid).
 - PostgreSQL: a ``pg_trgm`` GIN index on the column (the migration creates the extension when the role may,
   and says so when it may not: then the same query reads the organisation's rows); the query is a LIKE.
+  Without the index each worker of the app says so in its log at start-up (:func:`warn_if_unindexed`).
 
 Both match the same substrings of the same folded text, so both databases give the same rows.
 
@@ -20,13 +21,19 @@ apart in a search, which is what people who type without Vietnamese or French in
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import ColumnElement, and_, text
 from sqlmodel import col
 
+from app.db import Database
 from app.models import Participation
 from app.search.folding import MIN_LENGTH, document, fold
 
-__all__ = ["MIN_LENGTH", "condition", "document", "fold", "usable"]
+__all__ = ["MIN_LENGTH", "condition", "document", "fold", "indexed", "usable", "warn_if_unindexed"]
+
+log = logging.getLogger(__name__)
+INDEX = "ix_participation_search"  # PostgreSQL: the pg_trgm GIN index (migration rollout2_0001)
 
 
 def usable(query: str) -> bool:
@@ -43,3 +50,29 @@ def condition(dialect: str, query: str) -> ColumnElement[bool]:
         return and_(text(fts).bindparams(search=phrase))
     like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return col(Participation.search_text).like(like, escape="\\")
+
+
+def indexed(db: Database) -> bool:
+    """PostgreSQL: the trigram index is there (SQLite's FTS5 table always is: the search needs it)."""
+    if db.dialect != "postgresql":
+        return True
+    with db.engine.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :name"), {"name": INDEX}).first()
+    return found is not None
+
+
+def warn_if_unindexed(db: Database) -> bool:
+    """Log a warning when the people search runs without its index (pg_trgm could not be created: the
+    role may not create extensions). The search still gives the same rows, by reading each organisation's
+    people. Returns whether the index is there."""
+    if indexed(db):
+        return True
+    log.warning(
+        "people search without the pg_trgm index (%s): the extension could not be created, so a search reads "
+        "each organisation's rows (the same results, slower in large organisations); see docs/deploy.md: "
+        "CREATE EXTENSION pg_trgm as a superuser, then CREATE INDEX %s ON participation USING gin "
+        "(search_text gin_trgm_ops)",
+        INDEX,
+        INDEX,
+    )
+    return False

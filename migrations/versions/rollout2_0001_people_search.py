@@ -67,8 +67,9 @@ def create_search(dialect: str) -> None:
         except sa.exc.DBAPIError as exc:
             log.warning(
                 "pg_trgm could not be created (%s): the people search works without its index, reading "
-                "each organisation's rows; ask the database's owner to run CREATE EXTENSION pg_trgm and "
-                "run `rolefit db upgrade` again after `rolefit db downgrade hrapi_0001`",
+                "each organisation's rows; to add it, a superuser runs CREATE EXTENSION pg_trgm in this "
+                "database, then CREATE INDEX ix_participation_search ON participation USING gin "
+                "(search_text gin_trgm_ops) (docs/deploy.md)",
                 str(exc.orig).strip().splitlines()[0] if exc.orig else exc,
             )
     if has:

@@ -1,9 +1,10 @@
-"""kill -9 of worker processes in the middle of a batch of mail (plain mails, then reminders): after a
+"""kill -9 of worker processes in the middle of a batch of mail (plain mails, reminders, HR digests): after a
 restart every mail has been accepted by the (real, local) SMTP server exactly once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -18,8 +19,9 @@ from sqlmodel import col, select
 
 from app import auth, jobs, mail
 from app.db import Database
-from app.models import Job, utcnow
-from app.services import hr, invitations, people, reminders
+from app.models import DigestRun, HrUser, Job, utcnow
+from app.services import demo, digest, hr, invitations, people, reminders
+from scoring.model import Bank
 from tests.app.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,3 +172,65 @@ def test_workers_killed_mid_batch_of_reminders_send_each_reminder_exactly_once(
     assert len(received) == MAILS and set(received.values()) == {1}  # each reminder once
     assert recipients == Counter({f"p{n}@acme.example": 1 for n in range(MAILS)})  # one per person
     assert jobs.counts(db, reminders.KIND) == {"queued": 0, "running": 0, "done": MAILS, "failed": 0}
+
+
+def test_workers_killed_mid_batch_of_digests_send_each_digest_exactly_once(
+    db: Database, db_url: str, tmp_path: Path, bank: Bank
+) -> None:
+    """The same crash for the HR digests of completions (issue 17): sixty HR users of an organisation who
+    asked for the digest, people who finished since, today's digests queued; two workers killed mid-batch,
+    two more finish it: one digest per HR user, in their language, and no second one from the workers' own
+    digest scan (the day's run is already there)."""
+    log = tmp_path / "workers.log"
+    now = utcnow()
+    langs = ("en", "zh-Hans", "vi")
+    org, owner = auth.create_org(db, "Acme", "hr0@acme.example", now)
+    users = [owner.user.id] + [
+        auth.invite(db, org.id, f"hr{n}@acme.example", "analyst", now, owner.user.id).user.id for n in range(1, MAILS)
+    ]
+    with db.write() as session:
+        for n, user_id in enumerate(users):
+            user = session.get(HrUser, user_id)
+            assert user is not None
+            user.lang = langs[n % 3]
+    for user_id in users:  # subscribed before anyone in the cohort finished (they finished in the last 60 days)
+        digest.subscribe(db, user_id, True, now - timedelta(days=61))
+    cohort, _ = hr.create_cohort(db, org.id, name="Autumn", now=now)
+    demo.add_simulated(db, bank, org.id, cohort.id, n=6, rng=random.Random(17), now=now)
+    assert digest.schedule_due(db, now) == MAILS
+    with SmtpServer() as server:
+        server.recorder.delay, server.recorder.reply_delay = 0.15, 0.005
+        first = [start_worker(db_url, server.port, log) for _ in range(2)]
+        try:
+            wait_for(
+                lambda: len(server.messages) >= MAILS // 4 and in_flight(db, digest.KIND), 60, "the first digests", log
+            )
+        finally:
+            for proc in first:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        assert len(server.messages) < MAILS, "the batch finished before the kill: nothing was tested"
+        with db.read() as session:
+            orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
+        second = [start_worker(db_url, server.port, log) for _ in range(2)]
+        try:
+            wait_for(lambda: jobs.counts(db, digest.KIND)["done"] == MAILS, 120, "every digest sent", log)
+        finally:
+            for proc in second:
+                proc.send_signal(signal.SIGTERM)
+            for proc in second:
+                assert proc.wait(30) == 0
+        time.sleep(0.2)
+        received = Counter(server.recorder.message_ids())
+        recipients = Counter(m.rcpt_tos[0] for m in server.messages)
+        subjects = {m.rcpt_tos[0]: str(m.message["Subject"]) for m in server.messages}
+
+    assert orphaned, "no digest was in flight at the kill: the crash path was not exercised"
+    assert len(received) == MAILS and set(received.values()) == {1}  # each digest once
+    assert recipients == Counter({f"hr{n}@acme.example": 1 for n in range(MAILS)})  # one per HR user
+    assert jobs.counts(db, digest.KIND) == {"queued": 0, "running": 0, "done": MAILS, "failed": 0}
+    with db.read() as session:
+        assert len(list(session.exec(select(DigestRun)))) == MAILS  # the workers' scan added no second run
+    # in each HR user's language (the subject is translated): three different subjects, one per language
+    assert len({subjects[f"hr{n}@acme.example"] for n in range(3)}) == 3
+    assert all(subjects[f"hr{n}@acme.example"] == subjects[f"hr{n % 3}@acme.example"] for n in range(MAILS))

@@ -233,3 +233,71 @@ def test_cohorts_closed_before_hrapi3_are_not_announced_again(empty_db: Database
     assert marks == {"closed": past, "open": None, "undated": None}
     downgrade(empty_db.engine, "checkinmail_0001")
     upgrade(empty_db.engine)
+
+
+def test_invitation_delivery_is_backfilled_from_the_jobs_and_the_links(empty_db: Database) -> None:
+    """rollout2_0002 (and rollout3_0001 for the pruned jobs): each personal invitation of the old schema
+    gets the delivery HR should read once its job row is gone: sent, link (copied by HR) or none yet."""
+    upgrade(empty_db.engine, "rollout2_0001")
+    now = "2026-11-30 12:00:00"
+    # (invitation, job state or None for no job / "pruned" for a job id whose row prune deleted, sent_at)
+    cases = {
+        "done": ("done", now),  # mailed, job still there
+        "pruned": ("pruned", now),  # mailed, its done job deleted by jobs.prune since
+        "link": (None, now),  # made without mail, the link copied by HR
+        "queued": ("queued", None),  # not sent yet
+        "failed": ("failed", None),  # refused: HR sees the job's reason
+        "reopened": ("queued", now),  # refused after its commit point, retrying: the job says so
+    }
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
+        conn.execute(
+            text(
+                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
+                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
+            ),
+            {"now": now},
+        )
+        for n, (name, (state, sent_at)) in enumerate(cases.items(), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO person (id, org_id, email, name, lang, created_at, updated_at) "
+                    "VALUES (:id, 'o', :email, :id, 'en', :now, :now)"
+                ),
+                {"id": name, "email": f"{name}@acme.test", "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO invitation (id, cohort_id, token_hash, uses, created_at) "
+                    "VALUES (:id, 'c', :hash, 0, :now)"
+                ),
+                {"id": f"i-{name}", "hash": f"h-{name}", "now": now},
+            )
+            job_id = None if state is None else 100 + n
+            if state not in (None, "pruned"):
+                conn.execute(
+                    text(
+                        "INSERT INTO job (id, kind, payload, state, run_at, attempts, max_attempts, created_at) "
+                        "VALUES (:id, 'invitation.send', '{}', :state, :now, 1, 5, :now)"
+                    ),
+                    {"id": job_id, "state": state, "now": now},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO personal_invitation (id, cohort_id, person_id, invitation_id, job_id, created_at, "
+                    "sent_at) VALUES (:id, 'c', :id, :inv, :job, :now, :sent)"
+                ),
+                {"id": name, "inv": f"i-{name}", "job": job_id, "now": now, "sent": sent_at},
+            )
+
+    def deliveries() -> dict[str, str | None]:
+        with empty_db.engine.connect() as conn:
+            return {r[0]: r[1] for r in conn.execute(text("SELECT id, delivery FROM personal_invitation"))}
+
+    expected = {"done": "sent", "pruned": "sent", "link": "link", "queued": None, "failed": None, "reopened": None}
+    upgrade(empty_db.engine, "rollout2_0002")
+    assert deliveries() == expected | {"pruned": None}  # rollout2_0002 alone saw only the jobs still there
+    upgrade(empty_db.engine)
+    assert deliveries() == expected
+    with empty_db.engine.connect() as conn:  # nothing else moved
+        assert conn.execute(text("SELECT count(*) FROM personal_invitation WHERE sent_at IS NULL")).scalar_one() == 2
