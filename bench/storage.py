@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app import auth as accounts
 from app.db import Database
 from app.migrate import upgrade
 from app.models import ResultSnapshot, utcnow
-from app.services import accounts, hr
+from app.services import hr
 from app.services.demo import add_simulated
 from bench.common import database
 from scoring import load_bank
@@ -64,6 +65,16 @@ def measure(url: str, n: int) -> dict[str, Any]:
     if db.dialect == "sqlite":  # where the bytes are: every table and index (dbstat), per assessment
         with db.engine.connect() as conn:
             rows = conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").all()
+        per_object = {str(name): round(int(total) / n) for name, total in rows if int(total) / n >= 50}
+    else:  # every table, index and TOAST relation of the measured tables (after the VACUUM in size())
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c"
+                    " JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = current_schema()"
+                    " ORDER BY 2 DESC"
+                )
+            ).all()
         per_object = {str(name): round(int(total) / n) for name, total in rows if int(total) / n >= 50}
     db.dispose()
     return {
