@@ -131,11 +131,20 @@ def pack_answers(session: Session, assessment_id: str) -> None:
         .where(answer.c.assessment_id == assessment_id)
         .returning(answer.c.item_id, answer.c.value_int, answer.c.value_option, answer.c.answered_at)
     ).all()
+    if not deleted:  # nothing answered since the last pack (finished twice, or stored packed): as it is
+        return
     earlier = _take_pack(session, assessment_id)
     merged = {s.item_id: s for s in unpack(earlier)} if earlier is not None else {}
     merged.update((r[0], StoredAnswer(r[0], r[1], r[2], r[3])) for r in deleted)
-    if merged:
-        session.execute(insert(_PACK).values(assessment_id=assessment_id, data=pack(merged.values())))
+    store(session, assessment_id, merged.values())
+
+
+def store(session: Session, assessment_id: str, answers: Iterable[StoredAnswer]) -> None:
+    """Write the answers of an assessment that has none stored yet as its pack (nothing for no answers):
+    what :func:`pack_answers` makes, without the rows in between (a whole response stored at once)."""
+    listed = list(answers)
+    if listed:
+        session.execute(insert(_PACK).values(assessment_id=assessment_id, data=pack(listed)))
 
 
 def _take_pack(session: Session, assessment_id: str) -> bytes | None:

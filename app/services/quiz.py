@@ -246,6 +246,10 @@ def _row(
     }
 
 
+def _stored(row: Mapping[str, Any]) -> answer_pack.StoredAnswer:
+    return answer_pack.StoredAnswer(row["item_id"], row["value_int"], row["value_option"], row["answered_at"])
+
+
 def _checked(bank: Bank, item_id: str, value: object) -> tuple[AnswerValue, int]:
     """The validated value and the resume position after this item; :class:`AnswerError` otherwise."""
     order = question_order(bank)
@@ -560,7 +564,8 @@ def create_scored(
     with db.write() as session:
         session.add(started.assessment)
         session.flush()
-        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i], now) for i in answered])
+        rows = [_row(started.assessment.id, bank, i, answers.values[i], now) for i in answered]
+        answer_pack.store(session, started.assessment.id, map(_stored, rows))  # finished: stored packed
         _store_result(session, bank, started.assessment.id, result)
     return started, result
 
@@ -590,7 +595,10 @@ def store_completed(
     with db.write() as session:
         session.add(started.assessment)
         session.flush()
-        _upsert(session, db.dialect, rows)
+        if result is None:
+            _upsert(session, db.dialect, rows)
+        else:  # finished: stored packed (app/services/answer_pack.py)
+            answer_pack.store(session, started.assessment.id, map(_stored, rows))
         if participation is not None:
             session.add(participation)
             session.flush()
