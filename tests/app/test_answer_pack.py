@@ -106,6 +106,8 @@ def test_every_reader_sees_the_same_answers_packed_or_not(app: Any, bank: Bank) 
     quiz.reopen(app.state.db, aid)
     assert table_rows(app, aid) == as_rows and packs(app, aid) == 0
     assert every_reader(app, bank, aid) == before
+    # the result page (the answers behind each dimension) and "my data" render the same from rows and from the pack
+    assert b.get(url).text == page and b.get(f"{url}/my-data").text == my_data.text
 
 
 def test_finishing_packs_in_the_same_transaction(app: Any, bank: Bank, monkeypatch: pytest.MonkeyPatch) -> None:
