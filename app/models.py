@@ -78,6 +78,21 @@ class Answer(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=utcnow)
 
 
+class AnswerPack(SQLModel, table=True):
+    """The answers of a finished assessment packed in one row (``app.services.answer_pack``): on PostgreSQL
+    68 answer rows cost a 24-byte tuple header each plus their primary-key entries (about 14 KB); one
+    packed row about 0.7 KB. Written in the transaction that finishes the assessment, which deletes its
+    ``answer`` rows; answers given later (the adaptive form continued, a changed answer) unpack it first.
+    """
+
+    __tablename__ = "answer_pack"
+
+    assessment_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    )
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class PackedJSON(TypeDecorator[Any]):
     """JSON stored compactly: no spaces, zlib-compressed, in a BLOB / bytea (a result's 8 KB become about 2 KB).
 

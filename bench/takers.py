@@ -1,5 +1,6 @@
 """Quiz takers: N simulated people at once, each loading the quiz, answering every item with compressed
-think times, and reading the result; bounded in time. Counts answer rows against acknowledged answers.
+think times, and reading the result; bounded in time. Counts stored answers (rows or packed) against
+acknowledged answers.
 
     .venv/bin/python -m bench.takers [--users 100] [--seconds 60] [--workers 2]
 
@@ -17,7 +18,6 @@ import multiprocessing
 import os
 import platform
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -26,6 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.db import Database
+from app.models import Assessment
+from app.services import answer_pack
 from app.services.quiz import question_order
 from bench.common import ROOT, database, server
 from scoring import load_bank
@@ -185,9 +191,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, database("sqlite", Path(tmp)) as url:
         with server("app.main:create_app", args.workers, {"ROLEFIT_DATABASE_URL": url}, factory=True) as (base, _):
             stats = load_in_processes(base, args.users, args.seconds, args.ramp, args.processes)
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-        rows = set(conn.execute("SELECT assessment_id, item_id FROM answer"))
-        conn.close()
+        db = Database(url)  # every stored answer, as rows (in progress) or packed (finished)
+        with db.read() as session:
+            stored = answer_pack.read(session, select(col(Assessment.id)))
+        rows = {(aid, a.item_id) for aid, answers in stored.items() for a in answers}
+        db.dispose()
     lat = sorted(stats["latency"])
     report = {
         "benchmark": f"{args.users} quiz takers for {args.seconds} s, arriving over the first {args.ramp:g} s"

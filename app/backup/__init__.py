@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import Database, sqlite_file
 
-COUNTED = ("assessment", "answer", "participation", "hr_user")
+COUNTED = ("assessment", "answer", "answer_pack", "participation", "hr_user")  # answer_pack: finished ones
 
 
 class BackupError(Exception):

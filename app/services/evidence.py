@@ -1,7 +1,7 @@
 """Read-only: the stored responses as plain rows for the evidence loop (``rolefit psychometrics``, ``calibrate``).
 
-Two SELECTs (assessments with their stored call; answers in the order they were
-given), no ORM objects, no writes. The rows' fields match ``analytics.Response``
+Two SELECTs (assessments with their stored call; their answers, as rows or packed:
+``app.services.answer_pack``), no ORM objects, no writes. The rows' fields match ``analytics.Response``
 so the CLI hands them over as they are; this module never imports analytics.
 
 Answer times: the time an answer took is the gap between its ``answered_at``
@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 
 from app.db import Database
-from app.models import Answer, Assessment, Participation, ResultSnapshot
+from app.models import Assessment, Participation, ResultSnapshot
+from app.services import answer_pack
 
 IDLE_MS = 30 * 60 * 1000.0
 
@@ -52,7 +53,6 @@ def stored_responses(
     or only of the people who took part in one organisation's cohorts (with their retakes)."""
     a = Assessment.__table__.c  # type: ignore[attr-defined]
     r = ResultSnapshot.__table__.c  # type: ignore[attr-defined]
-    ans = Answer.__table__.c  # type: ignore[attr-defined]
     conditions = []
     if bank_version is not None:
         conditions.append(a.bank_version == bank_version)
@@ -80,17 +80,13 @@ def stored_responses(
         .where(*conditions)
         .order_by(a.id)
     )
-    answers = (
-        select(ans.assessment_id, ans.item_id, ans.value_int, ans.value_option, ans.answered_at)
-        .select_from(Answer.__table__.join(Assessment.__table__, a.id == ans.assessment_id))  # type: ignore[attr-defined]
-        .where(*conditions)
-        .order_by(ans.assessment_id, ans.answered_at, ans.item_id)
-    )
     values: dict[str, dict[str, AnswerValue]] = defaultdict(dict)
     answered_at: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     with db.read() as session:
         head_rows = session.execute(heads).all()
-        for aid, item_id, value_int, value_option, at in session.execute(answers):
+        stored = answer_pack.read(session, select(a.id).where(*conditions))  # rows or packed, the same
+    for aid, rows in stored.items():
+        for item_id, value_int, value_option, at in sorted(rows, key=lambda r: (r.answered_at, r.item_id)):
             values[aid][item_id] = value_option if value_option is not None else value_int
             answered_at[aid].append((item_id, _aware(at)))
     out = []

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.models import Assessment, utcnow
+from app.services import answer_pack
 from scoring.adaptive import Step, replay, step
 from scoring.model import Answers, AnswerValue, Bank
 
@@ -97,8 +98,10 @@ def result_form(progress: Progress) -> str:
 def continue_full(db: Database, assessment_id: str) -> None:
     """The person chose the full form: the adaptive form keeps asking until every question was asked."""
     with db.write() as session:
-        session.execute(
+        moved = session.execute(
             update(Assessment)
             .where(col(Assessment.id) == assessment_id, col(Assessment.form) == ADAPTIVE)
             .values(form=CONTINUED, updated_at=utcnow())
         )
+        if moved.rowcount:  # type: ignore[attr-defined]  # answered on: a finished form's answers become rows
+            answer_pack.unpack_answers(session, assessment_id)

@@ -16,7 +16,6 @@ from sqlmodel import col, select
 
 from app.db import Database
 from app.models import (
-    Answer,
     Assessment,
     CheckIn,
     Cohort,
@@ -27,6 +26,7 @@ from app.models import (
     ResultSnapshot,
     ShareLink,
 )
+from app.services import answer_pack
 from scoring.model import Bank
 
 FORMAT = "rolefit-personal-data/1"
@@ -41,7 +41,7 @@ def export(db: Database, bank: Bank, assessment_id: str, lang: str) -> dict[str,
         assessment = session.get(Assessment, assessment_id)
         if assessment is None:
             return None
-        answers = list(session.exec(select(Answer).where(Answer.assessment_id == assessment_id)))
+        answers = answer_pack.read(session, [assessment_id]).get(assessment_id, [])  # rows or packed, the same
         snapshot = session.get(ResultSnapshot, assessment_id)
         history = list(
             session.exec(

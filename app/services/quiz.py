@@ -12,13 +12,14 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import CursorResult, Dialect, bindparam, delete, func, or_, union_all, update
+from sqlalchemy import exists as sql_exists
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.db import Database, Prepared
-from app.models import Answer, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
-from app.services import forms, norms
+from app.models import Answer, AnswerPack, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
+from app.services import answer_pack, forms, norms
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
 from scoring import AnswerError, parse_answers, score
 from scoring.adaptive import short_form_flags
@@ -133,13 +134,24 @@ def start(
     return started
 
 
-_FORM = sql_select(col(Assessment.form)).where(col(Assessment.id) == bindparam("aid"))
+_FORM = sql_select(
+    col(Assessment.form),
+    sql_exists().where(col(AnswerPack.assessment_id) == col(Assessment.id)),
+).where(col(Assessment.id) == bindparam("aid"))
 
 
-def form_of(db: Database, assessment_id: str) -> str | None:
-    """The form of the assessment (full, adaptive, continued); None when there is no such assessment."""
+def form_of(db: Database, assessment_id: str) -> tuple[str | None, bool]:
+    """The form of the assessment (full, adaptive, continued; None when there is no such assessment) and
+    whether its answers are packed (it was finished: :func:`reopen` before answering again)."""
     with db.read() as session:
-        return session.execute(_FORM, {"aid": assessment_id}).scalar()
+        found = session.execute(_FORM, {"aid": assessment_id}).first()
+    return (found[0], bool(found[1])) if found is not None else (None, False)
+
+
+def reopen(db: Database, assessment_id: str) -> None:
+    """Unpack a finished assessment's answers into rows before it is answered again (``app.services.answer_pack``)."""
+    with db.write() as session:
+        answer_pack.unpack_answers(session, assessment_id)
 
 
 def get(db: Database, assessment_id: str) -> Assessment | None:
@@ -186,14 +198,18 @@ def by_resume_code(db: Database, code: str) -> Assessment | None:
 _ANSWER_COLUMNS = ("assessment_id", "item_id", "value_int", "value_option", "answered_at")
 _GIVEN = sql_select(col(Answer.item_id), col(Answer.value_int), col(Answer.value_option)).where(
     col(Answer.assessment_id) == bindparam("aid")
-)  # every answer of the assessment ``aid``, as plain rows
+)  # the answer rows of the assessment ``aid`` (the answer path: an assessment being taken has no pack)
+
+
+def stored_rows(db: Database, assessment_id: str) -> list[answer_pack.StoredAnswer]:
+    """Every stored answer of the assessment, as rows or packed (``app.services.answer_pack``)."""
+    with db.read() as session:
+        return answer_pack.read(session, [assessment_id]).get(assessment_id, [])
 
 
 def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, AnswerValue]:
     # plain rows, not ORM objects: this runs on every question page
-    with db.read() as session:
-        rows = [(r[0], r[1], r[2]) for r in session.execute(_GIVEN, {"aid": assessment_id})]
-    return _values(rows, bank)
+    return _values(((a.item_id, a.value_int, a.value_option) for a in stored_rows(db, assessment_id)), bank)
 
 
 @cache
@@ -230,6 +246,10 @@ def _row(
     }
 
 
+def _stored(row: Mapping[str, Any]) -> answer_pack.StoredAnswer:
+    return answer_pack.StoredAnswer(row["item_id"], row["value_int"], row["value_option"], row["answered_at"])
+
+
 def _checked(bank: Bank, item_id: str, value: object) -> tuple[AnswerValue, int]:
     """The validated value and the resume position after this item; :class:`AnswerError` otherwise."""
     order = question_order(bank)
@@ -245,6 +265,8 @@ def save_answer(db: Database, bank: Bank, assessment: Assessment, item_id: str, 
     """
     checked, position = _checked(bank, item_id, value)
     with db.write() as session:
+        if assessment.finished_at is not None:  # answered again after finishing: its answers become rows again
+            answer_pack.unpack_answers(session, assessment.id)
         _upsert(session, db.dialect, [_row(assessment.id, bank, item_id, checked)])
         session.execute(
             update(Assessment).where(col(Assessment.id) == assessment.id).values(position=position, updated_at=utcnow())
@@ -363,11 +385,6 @@ def set_language(db: Database, assessment_id: str, lang: str) -> None:
             session.add(row)
 
 
-_TIMES = (
-    sql_select(col(Answer.item_id), col(Answer.answered_at))
-    .where(col(Answer.assessment_id) == bindparam("aid"))
-    .order_by(col(Answer.answered_at), col(Answer.item_id))  # ties: answers stored together, not timed
-)
 MAX_TIMING_MS = 86_400_000.0
 
 
@@ -381,9 +398,7 @@ def timings_of(db: Database, bank: Bank, assessment: Assessment) -> dict[str, fl
     Answers stored together share one timestamp (one-shot API, demo data): a gap of
     exactly 0 means "not timed", so those answers get no timing at all.
     """
-    with db.read() as session:
-        rows = [(r[0], r[1]) for r in session.execute(_TIMES, {"aid": assessment.id})]
-    return answer_times(bank, assessment, rows)
+    return answer_times(bank, assessment, ((a.item_id, a.answered_at) for a in stored_rows(db, assessment.id)))
 
 
 def answer_times(bank: Bank, assessment: Assessment, rows: Iterable[tuple[str, datetime]]) -> dict[str, float]:
@@ -400,12 +415,13 @@ def answer_times(bank: Bank, assessment: Assessment, rows: Iterable[tuple[str, d
 
 def stored_answers(db: Database, bank: Bank, assessment: Assessment) -> Answers:
     """The stored response with its answer times, as the engine scores it (finish, API, re-scoring)."""
+    rows = stored_rows(db, assessment.id)
     return Answers(
         lang=assessment.locale,
         current_role=assessment.current_role,
-        values=answers_of(db, bank, assessment.id),
+        values=_values(((a.item_id, a.value_int, a.value_option) for a in rows), bank),
         years_experience=assessment.years_experience,
-        timings_ms=timings_of(db, bank, assessment),
+        timings_ms=answer_times(bank, assessment, ((a.item_id, a.answered_at) for a in rows)),
     )
 
 
@@ -416,7 +432,8 @@ def progress_of(db: Database, bank: Bank, assessment: Assessment, answers: dict[
 
 
 def finish(db: Database, bank: Bank, assessment: Assessment, params: Params | None = None) -> Result:
-    """Score what was answered, with the stored answer times, and store the snapshot (again, if answers changed).
+    """Score what was answered, with the stored answer times, and store the snapshot (again, if answers changed);
+    the answers are packed in the same transaction (``app.services.answer_pack``).
 
     ``params``: the active calibrated parameters (``app.state.params``), None for the bank's defaults.
     The snapshot records the form it came from (adaptive: the adaptive form stopped before the full form).
@@ -475,6 +492,7 @@ def _store_result(
 
     hr.sync_summary(session, bank, assessment_id, result, now)
     norms.record(session, assessment_id, row.locale if row is not None else "en", result)
+    answer_pack.pack_answers(session, assessment_id)  # finished: its answers in one row
 
 
 def result_of(db: Database, assessment_id: str) -> ResultSnapshot | None:
@@ -489,6 +507,7 @@ ERASED_TABLES = (
     "result_history",
     "result",
     "answer",
+    "answer_pack",
     "plan_progress",
     "checkin",
     "assessment",
@@ -506,6 +525,7 @@ def delete_assessment(db: Database, assessment_id: str) -> bool:
         session.execute(delete(ResultHistory).where(col(ResultHistory.assessment_id) == assessment_id))
         session.execute(delete(ResultSnapshot).where(col(ResultSnapshot.assessment_id) == assessment_id))
         session.execute(delete(Answer).where(col(Answer.assessment_id) == assessment_id))
+        session.execute(delete(AnswerPack).where(col(AnswerPack.assessment_id) == assessment_id))
         # a retake of this assessment (or the result it retook) stays, unlinked (app/services/retake.py)
         session.execute(
             update(Assessment)
@@ -544,7 +564,8 @@ def create_scored(
     with db.write() as session:
         session.add(started.assessment)
         session.flush()
-        _upsert(session, db.dialect, [_row(started.assessment.id, bank, i, answers.values[i], now) for i in answered])
+        rows = [_row(started.assessment.id, bank, i, answers.values[i], now) for i in answered]
+        answer_pack.store(session, started.assessment.id, map(_stored, rows))  # finished: stored packed
         _store_result(session, bank, started.assessment.id, result)
     return started, result
 
@@ -574,7 +595,10 @@ def store_completed(
     with db.write() as session:
         session.add(started.assessment)
         session.flush()
-        _upsert(session, db.dialect, rows)
+        if result is None:
+            _upsert(session, db.dialect, rows)
+        else:  # finished: stored packed (app/services/answer_pack.py)
+            answer_pack.store(session, started.assessment.id, map(_stored, rows))
         if participation is not None:
             session.add(participation)
             session.flush()
@@ -590,6 +614,7 @@ def count_rows(db: Database) -> dict[str, int]:
             for name, model in (
                 ("assessment", Assessment),
                 ("answer", Answer),
+                ("answer_pack", AnswerPack),
                 ("result", ResultSnapshot),
                 ("share_link", ShareLink),
             )

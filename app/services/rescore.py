@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
 from app.db import Database
-from app.models import Answer, Assessment, ResultHistory, ResultSnapshot, utcnow
-from app.services import forms, hr, norms
+from app.models import Assessment, ResultHistory, ResultSnapshot, utcnow
+from app.services import answer_pack, forms, hr, norms
 from app.services.quiz import answer_times
 from scoring import SCORING_VERSION, score
 from scoring.adaptive import short_form_flags
@@ -86,15 +85,9 @@ def _stored_batch(db: Database, bank: Bank, assessments: list[Assessment]) -> di
     values: dict[str, dict[str, AnswerValue]] = {i: {} for i in ids}
     times: dict[str, list[tuple[str, datetime]]] = {i: [] for i in ids}
     with db.read() as session:
-        for aid, item_id, value_int, value_option, answered_at in session.execute(
-            sql_select(
-                col(Answer.assessment_id),
-                col(Answer.item_id),
-                col(Answer.value_int),
-                col(Answer.value_option),
-                col(Answer.answered_at),
-            ).where(col(Answer.assessment_id).in_(ids))
-        ):
+        stored = answer_pack.read(session, ids)
+    for aid, rows in stored.items():
+        for item_id, value_int, value_option, answered_at in rows:
             if not bank.has_item(item_id):
                 continue
             values[aid][item_id] = value_option if bank.item(item_id).kind == "situational" else value_int

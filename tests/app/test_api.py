@@ -52,7 +52,8 @@ def test_create_read_delete(api: TestClient, app: Any, bank: Bank) -> None:
     created = res.json()
     assert set(created) == {"id", "owner_token", "resume_code", "result"}
     assert created["result"]["recommendation"] == "PM"
-    assert rows(app) == {"assessment": 1, "answer": len(bank.items), "result": 1, "share_link": 0}
+    assert rows(app) == {"assessment": 1, "answer": 0, "answer_pack": 1, "result": 1, "share_link": 0}
+    assert len(quiz.stored_rows(app.state.db, created["id"])) == len(bank.items)  # packed: finished
     url = f"/api/v1/assessments/{created['id']}"
     got = api.get(url, headers=auth(created["owner_token"]))
     assert got.status_code == 200

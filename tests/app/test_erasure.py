@@ -94,8 +94,10 @@ def test_delete_my_data_leaves_no_bytes_in_the_file_wal_or_shm(sqlite_app: Any, 
     mine, theirs = values_of(sqlite_app, aid), values_of(sqlite_app, control_id)
     assert NAME in mine and len(mine) == 7  # id, 2 hashes, share id + hash, participation id + name
     assert set(hits(sqlite_app, mine)) == set(mine)  # before: everything is on disk somewhere
+    assert quiz.count_rows(sqlite_app.state.db)["answer_pack"] == 2  # both finished: answers packed
 
     assert person.post(f"{result_url}/delete").status_code == 303
+    assert quiz.count_rows(sqlite_app.state.db)["answer_pack"] == 1
     assert quiz.get(sqlite_app.state.db, aid) is None
     assert hits(sqlite_app, mine) == {}
     assert set(hits(sqlite_app, theirs)) == set(theirs)  # the control's data is still readable

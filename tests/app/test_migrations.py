@@ -25,6 +25,7 @@ TABLES = {
     "checkin_mail",
     "checkin_mail_sent",
     "answer",
+    "answer_pack",
     "result",
     "result_history",
     "psychometrics_report",
@@ -301,3 +302,74 @@ def test_invitation_delivery_is_backfilled_from_the_jobs_and_the_links(empty_db:
     assert deliveries() == expected
     with empty_db.engine.connect() as conn:  # nothing else moved
         assert conn.execute(text("SELECT count(*) FROM personal_invitation WHERE sent_at IS NULL")).scalar_one() == 2
+
+
+def test_finished_answers_are_packed_losslessly_and_back(empty_db: Database) -> None:
+    """pgpack_0001 packs the answers of every finished assessment (batched) and leaves those of one in
+    progress as rows; down unpacks them: the very rows, times to the microsecond, come back."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    from app.models import Answer
+    from app.services import answer_pack
+
+    upgrade(empty_db.engine, "checkinmail_0001")
+    start = datetime(2026, 11, 30, 12, 0, 0, 1, tzinfo=UTC)
+    answer = table("answer", column("assessment_id"), column("item_id"), column("value_int"), column("value_option"),
+                   column("answered_at"))  # fmt: skip
+    rows = {
+        aid: [
+            (
+                f"lk_{k}",
+                k % 5 + 1 if k % 3 else None,
+                "b" if k == 3 else None,
+                start + timedelta(seconds=k, microseconds=k),
+            )
+            for k in range(n)
+        ]
+        for aid, n in (("done1", 68), ("done2", 3), ("taking", 5), ("empty", 0))
+    }
+    with empty_db.engine.begin() as conn:
+        for aid in rows:
+            conn.execute(
+                text(
+                    'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
+                    "position, started_at, updated_at, finished_at, form) "
+                    "VALUES (:a, :o, :r, 'en', 'am', '1', 0, :now, :now, :end, 'full')"
+                ),
+                {"a": aid, "o": f"{aid}o", "r": f"{aid}r", "now": start}
+                | {"end": None if aid == "taking" else start + timedelta(hours=1)},
+            )
+            for item_id, value_int, value_option, at in rows[aid]:
+                conn.execute(
+                    answer.insert().values(
+                        assessment_id=aid, item_id=item_id, value_int=value_int, value_option=value_option,
+                        answered_at=at.replace(tzinfo=None) if empty_db.dialect == "sqlite" else at,
+                    )
+                )  # fmt: skip
+
+    def as_rows() -> dict[str, list[tuple[object, ...]]]:
+        with Session(empty_db.engine) as session:
+            a = Answer.__table__.c  # type: ignore[attr-defined]
+            found: dict[str, list[tuple[object, ...]]] = {}
+            for r in session.execute(select(a.assessment_id, a.item_id, a.value_int, a.value_option, a.answered_at)):
+                found.setdefault(r[0], []).append(tuple(r[1:]))
+            return {k: sorted(v) for k, v in found.items()}
+
+    def packed() -> dict[str, list[tuple[object, ...]]]:
+        with Session(empty_db.engine) as session:
+            found = answer_pack.read(session, list(rows))
+            return {k: sorted(tuple(r) for r in v) for k, v in found.items()}
+
+    expected = {aid: sorted(r) for aid, r in rows.items() if r}
+    assert as_rows() == expected
+    upgrade(empty_db.engine)
+    assert as_rows() == {"taking": expected["taking"]}  # in progress: still rows
+    assert packed() == expected  # every reader reads through answer_pack.read: the same answers
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM answer_pack")).scalar_one() == 2  # done1, done2
+    downgrade(empty_db.engine, "checkinmail_0001")
+    assert as_rows() == expected
+    upgrade(empty_db.engine)
+    assert packed() == expected

@@ -33,7 +33,8 @@ from app.services.demo import add_simulated
 from scoring.model import Bank
 from tests.app.test_hr import make_org, signed_in
 
-WATCHED = ("participation", "answer")  # the rollup's size is days x groups, not people: reading it is fine
+# the rollup's size is days x groups, not people: reading it is fine
+WATCHED = ("participation", "answer", "answer_pack")
 PEOPLE = 1_000_000
 # distinct values per column at 1M people in one organisation (for the fake SQLite statistics)
 DISTINCT = {
@@ -61,7 +62,12 @@ def fake_big_statistics(db: Any) -> None:
     """ANALYZE, then overwrite the statistics of participation, answer and the rollup with 1M-person figures."""
     with db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-        for table, rows in (("participation", PEOPLE), ("answer", 68 * PEOPLE), ("participation_rollup", 50_000)):
+        for table, rows in (
+            ("participation", PEOPLE),
+            ("answer", 68 * 10_000),  # only the assessments in progress: finished ones are packed
+            ("answer_pack", PEOPLE),
+            ("participation_rollup", 50_000),
+        ):
             conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = ?", (table,))
             conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES (?, NULL, ?)", (table, str(rows)))
             for (index,) in conn.exec_driver_sql(f"SELECT name FROM pragma_index_list('{table}')").all():

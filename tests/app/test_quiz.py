@@ -226,10 +226,12 @@ def test_result_is_private_and_deletable(browser: Browser, app: Any, bank: Bank)
     stranger = Browser(app)
     assert stranger.get(url).status_code == 404
     assert stranger.post(url + "/delete").status_code == 404
-    assert rows(app)["answer"] == 75
+    # finished: the 75 answers packed in one row (app/services/answer_pack.py)
+    assert rows(app)["answer"] == 0 and rows(app)["answer_pack"] == 1
+    assert len(quiz.stored_rows(app.state.db, url.rsplit("/", 1)[-1])) == 75
     res = browser.post(url + "/delete")
     assert res.status_code == 303 and res.headers["location"] == "/?deleted=1"
-    assert rows(app) == {"assessment": 0, "answer": 0, "result": 0, "share_link": 0}
+    assert rows(app) == {"assessment": 0, "answer": 0, "answer_pack": 0, "result": 0, "share_link": 0}
     assert browser.get(url).status_code == 404
     assert "have been deleted" in browser.get("/?deleted=1").text
 

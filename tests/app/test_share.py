@@ -40,7 +40,7 @@ def all_text_in_db(app: Any) -> str:
     db = app.state.db
     out = []
     with db.engine.connect() as conn:
-        for table in ("assessment", "answer", "result", "share_link"):
+        for table in ("assessment", "answer", "answer_pack", "result", "share_link"):
             for row in conn.execute(text(f"SELECT * FROM {table}")):
                 out.append(" ".join(str(v) for v in row))
     return "\n".join(out)
