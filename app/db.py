@@ -36,6 +36,20 @@ CHECKPOINT_BUSY_MS = 1000  # how long a checkpoint waits for readers to move on 
 log = logging.getLogger("rolefit.db")
 
 
+def dialect_insert(dialect: str) -> Callable[..., Any]:
+    """The dialect's ``insert`` (with ``on_conflict_do_*``) for ``"postgresql"``, else SQLite's.
+
+    Imported here on first use, so that a SQLite install never loads SQLAlchemy's PostgreSQL dialect.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def sqlite_file(url: str | URL) -> Path | None:
     """The file SQLite opens for ``url``, read the way SQLite reads it; None for an in-memory database.
 

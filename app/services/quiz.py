@@ -13,10 +13,9 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Dialect, bindparam, delete, func, or_, union_all, update
 from sqlalchemy import select as sql_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.db import Database, Prepared
+from app.db import Database, Prepared, dialect_insert
 from app.models import Answer, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
 from app.services import forms, norms
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
@@ -199,7 +198,7 @@ def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, Answer
 @cache
 def _upsert_statement(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (assessment_id, item_id) DO UPDATE, built once: SQLAlchemy caches its compiled form."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     return _on_conflict_update(insert(Answer.__table__))  # type: ignore[attr-defined]
 
 
@@ -284,7 +283,7 @@ def _answer_statement_pg(dialect: Dialect) -> Prepared:
     assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
     moved = _move(assessment).returning(assessment.c.id).cte("moved")
     values = [bindparam(name, type_=answer.c[name].type) for name in _ANSWER_COLUMNS[1:]]
-    upsert = postgresql.insert(answer).from_select(list(_ANSWER_COLUMNS), sql_select(moved.c.id, *values))
+    upsert = dialect_insert("postgresql")(answer).from_select(list(_ANSWER_COLUMNS), sql_select(moved.c.id, *values))
     saved = (
         _on_conflict_update(upsert).returning(answer.c.item_id, answer.c.value_int, answer.c.value_option).cte("saved")
     )
