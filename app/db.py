@@ -303,6 +303,19 @@ class Database:
             conn.driver_connection.autocommit = False  # type: ignore[union-attr]
             conn.close()
 
+    def fetch_raw(self, statement: Prepared, values: dict[str, Any]) -> list[Any]:
+        """The rows of one read that is a whole transaction by itself, for hot paths: on a pooled DB-API
+        connection with no ORM session and no BEGIN / COMMIT (SQLite's connections are in autocommit mode,
+        see :func:`make_engine`, so a lone SELECT reads one snapshot; PostgreSQL: :meth:`statement_raw`)."""
+        if self.dialect == "postgresql":
+            with self.statement_raw() as cursor:
+                return list(statement.run(cursor, values).fetchall())
+        conn = self.engine.raw_connection()
+        try:
+            return list(statement.run(conn.cursor(), values).fetchall())
+        finally:
+            conn.close()
+
     def prepared(self, name: str, build: Callable[[Dialect], T]) -> T:
         """``build(dialect)`` once per database (statements compiled for this engine), then from the cache."""
         if name not in self._prepared:

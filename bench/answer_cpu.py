@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as a file: this checkout's bench/, the app from PYTHONPATH or here
-    sys.path.append(str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # run as a file: not bench/ first (bench/http.py would hide the standard http)
+    sys.path.pop(0)
+    sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: its app comes first
 
 from fastapi.testclient import TestClient
 
@@ -101,7 +102,9 @@ async def batch(app: Any, prepared: list[tuple[dict[str, Any], bytes]]) -> tuple
     return cpu, wall
 
 
-async def measure(app: Any, prepared: list[tuple[dict[str, Any], bytes]], repeats: int, top: int) -> dict[str, Any]:
+async def measure(
+    app: Any, prepared: list[tuple[dict[str, Any], bytes]], repeats: int, top: int, sort: str = "tottime"
+) -> dict[str, Any]:
     async with app.router.lifespan_context(app):
         await batch(app, prepared[:200])  # warm: templates compiled, statements cached
         runs = [await batch(app, prepared) for _ in range(repeats)]
@@ -112,7 +115,7 @@ async def measure(app: Any, prepared: list[tuple[dict[str, Any], bytes]], repeat
             await batch(app, prepared)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+            pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
             profile = out.getvalue()
     per = [cpu / len(prepared) * 1e6 for cpu, _ in runs]
     wall = [w / len(prepared) * 1e6 for _, w in runs]

@@ -246,7 +246,7 @@ async def answer(request: Request) -> Response:
     if cookie is None:
         return _redirect("/start")
     order = quiz.question_order(bank)
-    form = quiz.form_of(db, cookie.assessment_id)
+    form = await quiz.form_of_async(db, cookie.assessment_id)
     if form not in (None, forms.FULL):
         order = _progress(bank, db, cookie.assessment_id, quiz.answers_of(db, bank, cookie.assessment_id)).order
     if not 1 <= number <= len(order) or order[number - 1] != item_id:

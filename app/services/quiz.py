@@ -135,10 +135,25 @@ def start(
 _FORM = sql_select(col(Assessment.form)).where(col(Assessment.id) == bindparam("aid"))
 
 
+def _form_statement(dialect: Dialect) -> Prepared:
+    return Prepared(_FORM, dialect)
+
+
 def form_of(db: Database, assessment_id: str) -> str | None:
-    """The form of the assessment (full, adaptive, continued); None when there is no such assessment."""
-    with db.read() as session:
-        return session.execute(_FORM, {"aid": assessment_id}).scalar()
+    """The form of the assessment (full, adaptive, continued); None when there is no such assessment.
+
+    Read on every answer: one prepared statement on a pooled connection, no ORM session or transaction."""
+    rows = db.fetch_raw(db.prepared("form", _form_statement), {"aid": assessment_id})
+    return str(rows[0][0]) if rows else None
+
+
+async def form_of_async(db: Database, assessment_id: str) -> str | None:
+    """:func:`form_of` for the event loop: awaited on PostgreSQL's asyncio pool when it is open (a read
+    is the same when run twice), so the worker does not wait for the round trip; in place otherwise."""
+    if not db.has_async:
+        return form_of(db, assessment_id)
+    rows = await db.fetch_idempotent_async(db.prepared("form", _form_statement), {"aid": assessment_id})
+    return str(rows[0][0]) if rows else None
 
 
 def get(db: Database, assessment_id: str) -> Assessment | None:
