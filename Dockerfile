@@ -25,8 +25,11 @@ COPY questions ./questions
 COPY templates ./templates
 COPY locales ./locales
 COPY migrations ./migrations
+# compileall: PYTHONDONTWRITEBYTECODE keeps the running app from writing .pyc files, so without this every
+# worker compiled every module of ours from source at each start (about a tenth of it, bench/RESULTS.md)
 RUN pip install -e . \
- && pybabel compile -d locales -D messages
+ && pybabel compile -d locales -D messages \
+ && python -m compileall -q app scoring analytics migrations
 
 USER rolefit
 ENV ROLEFIT_HOST=0.0.0.0 \

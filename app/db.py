@@ -36,6 +36,20 @@ CHECKPOINT_BUSY_MS = 1000  # how long a checkpoint waits for readers to move on 
 log = logging.getLogger("rolefit.db")
 
 
+def dialect_insert(dialect: str) -> Callable[..., Any]:
+    """The dialect's ``insert`` (with ``on_conflict_do_*``) for ``"postgresql"``, else SQLite's.
+
+    Imported here on first use, so that a SQLite install never loads SQLAlchemy's PostgreSQL dialect.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def sqlite_file(url: str | URL) -> Path | None:
     """The file SQLite opens for ``url``, read the way SQLite reads it; None for an in-memory database.
 
@@ -287,6 +301,19 @@ class Database:
             yield conn.cursor()
         finally:
             conn.driver_connection.autocommit = False  # type: ignore[union-attr]
+            conn.close()
+
+    def fetch_raw(self, statement: Prepared, values: dict[str, Any]) -> list[Any]:
+        """The rows of one read that is a whole transaction by itself, for hot paths: on a pooled DB-API
+        connection with no ORM session and no BEGIN / COMMIT (SQLite's connections are in autocommit mode,
+        see :func:`make_engine`, so a lone SELECT reads one snapshot; PostgreSQL: :meth:`statement_raw`)."""
+        if self.dialect == "postgresql":
+            with self.statement_raw() as cursor:
+                return list(statement.run(cursor, values).fetchall())
+        conn = self.engine.raw_connection()
+        try:
+            return list(statement.run(conn.cursor(), values).fetchall())
+        finally:
             conn.close()
 
     def prepared(self, name: str, build: Callable[[Dialect], T]) -> T:

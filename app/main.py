@@ -44,7 +44,7 @@ from app.routes import (
     retake,
     sso,
 )
-from app.routes.api import ApiError, error_response
+from app.routes.api import ApiError, error_response, with_error_schemas
 from app.security import BodySizeLimit, BodyTooLarge, Receive, Scope, SecurityHeaders, Send
 from app.services.params import active_params
 from app.templating import render
@@ -205,6 +205,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.params = active_params(settings.bank_path, app.state.bank, settings.scoring_params)
     app.state.db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     app.state.clock = utcnow  # tests move it to check expiry
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:  # the error responses' schemas by reference: see api.error_response_doc
+        app.openapi_schema = with_error_schemas(generate_openapi())  # kept: generated once per process
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static")
     # the quiz first: its answer POST is the busiest route, and routes are matched in order
     for router in (quiz.router, health.router, pages.router, results.router, join.router, hr.router, api.router):

@@ -1,8 +1,18 @@
 """Start-up: from `rolefit serve` to the first 200 on /healthz, per worker count (target < 1 s per worker),
-and what the time goes to in one process (imports, create_app, the argon2 dummy hash that importing
-app.services.accounts computes). 127.0.0.1 only; each start bounded to 30 s.
+and what the time goes to in one process (`import app.main`, wall and CPU; `create_app`; one argon2id hash,
+which the app computes on the first sign-in, never at start). 127.0.0.1 only; each start bounded to 30 s.
 
-    .venv/bin/python -m bench.startup [--runs 5] [--workers 1 2]
+    .venv/bin/python -m bench.startup [--runs 5] [--workers 1 2] [--against DIR] [--bytecode source|compiled]
+
+Every measurement is made in rounds: in each round, every checkout measured once of each kind, in turn, so a
+change of machine load shows in every column instead of in the difference between two of them (a shared
+machine: read the medians and ranges together). ``--against DIR`` adds another checkout of the repository
+(for example ``git worktree add /tmp/main main``), run with this virtualenv and ``PYTHONPATH=DIR``.
+
+``--bytecode``: ``source`` runs the code as the environment leaves it (with ``PYTHONDONTWRITEBYTECODE=1``
+and no ``__pycache__`` in the checkout, each process compiles every module of ours again); ``compiled``
+gives every process one warm bytecode cache (``PYTHONPYCACHEPREFIX``, filled by a first run), as an install
+with compiled bytecode (the Dockerfile's ``compileall``) has.
 """
 
 from __future__ import annotations
@@ -24,28 +34,27 @@ from bench.common import PY, ROOT, database, free_port
 
 PROFILE = """
 import time, json
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import app.main
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 from app.main import create_app
 a = create_app()
 t2 = time.perf_counter()
 from argon2 import PasswordHasher
 h = PasswordHasher()
 t3 = time.perf_counter(); h.hash("x"); t4 = time.perf_counter()
-print(json.dumps({"import_app_main_ms": (t1 - t0) * 1000, "create_app_ms": (t2 - t1) * 1000,
-                  "one_argon2_hash_ms": (t4 - t3) * 1000}))
+print(json.dumps({"import_app_main_ms": (t1 - t0) * 1000, "import_app_main_cpu_ms": (c1 - c0) * 1000,
+                  "create_app_ms": (t2 - t1) * 1000, "one_argon2_hash_ms": (t4 - t3) * 1000}))
 """
 
 
-def first_healthz(url: str, workers: int) -> float:
+def first_healthz(env: dict[str, str], cwd: Path, workers: int) -> float:
     """Seconds from the command to the first 200 on /healthz (what a proxy's health check sees)."""
     port = free_port()
-    env = {**os.environ, "ROLEFIT_DATABASE_URL": url}
     cmd = [str(Path(PY).parent / "rolefit"), "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers)]  # fmt: skip
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True, stderr=subprocess.PIPE)
     first = None
     try:
         with httpx.Client(timeout=1) as client:
@@ -64,41 +73,61 @@ def first_healthz(url: str, workers: int) -> float:
     return first
 
 
-def run(runs: int, workers_list: list[int]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _summary(values: list[float], digits: int) -> dict[str, Any]:
+    return {"median": round(statistics.median(values), digits), "range": [round(min(values), digits),
+            round(max(values), digits)], "runs": len(values)}  # fmt: skip
+
+
+def run(runs: int, workers_list: list[int], against: Path | None = None, bytecode: str = "source") -> dict[str, Any]:
+    trees = {"this": ROOT} | ({"against": against} if against is not None else {})
+    profiles: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    starts: dict[str, dict[int, list[float]]] = {name: {w: [] for w in workers_list} for name in trees}
     with tempfile.TemporaryDirectory() as tmp, database("sqlite", Path(tmp)) as url:
-        profiles = [
-            json.loads(
-                subprocess.run(
+        envs = {}
+        for name, tree in trees.items():
+            env = {**os.environ, "ROLEFIT_DATABASE_URL": url}
+            if tree != ROOT:
+                env["PYTHONPATH"] = str(tree)
+            if bytecode == "compiled":
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
+                env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / f"pycache-{name}")
+                subprocess.run([PY, "-c", "import app.main, app.cli, uvicorn"], cwd=tree, env=env, check=True)
+            envs[name] = env
+        for _ in range(runs):
+            for name, tree in trees.items():
+                out = subprocess.run(
                     [PY, "-c", PROFILE],
-                    cwd=ROOT,
-                    env={**os.environ, "ROLEFIT_DATABASE_URL": url},
+                    cwd=tree,
+                    env=envs[name],
                     capture_output=True,
                     text=True,
                     check=True,
                     timeout=60,
-                ).stdout
-            )
-            for _ in range(runs)
-        ]
-        out["in_process_median_ms"] = {k: round(statistics.median(p[k] for p in profiles), 1) for k in profiles[0]}
+                )
+                profiles[name].append(json.loads(out.stdout))
+                for workers in workers_list:
+                    starts[name][workers].append(first_healthz(envs[name], tree, workers))
+    report: dict[str, Any] = {}
+    for name, tree in trees.items():
+        part: dict[str, Any] = {"checkout": str(tree)}
+        part["in_process_ms"] = {k: _summary([p[k] for p in profiles[name]], 1) for k in profiles[name][0]}
         for workers in workers_list:
-            times = [first_healthz(url, workers) for _ in range(runs)]
-            out[f"workers_{workers}"] = {
-                "first_healthz_median_s": round(statistics.median(times), 3),
-                "range_s": [round(min(times), 3), round(max(times), 3)],
-                "runs": runs,
-            }
-    return out
+            part[f"workers_{workers}_first_healthz_s"] = _summary(starts[name][workers], 3)
+        report[name] = part
+    return report
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--against", type=Path, help="another checkout, measured in the same rounds")
+    parser.add_argument("--bytecode", choices=["source", "compiled"], default="source")
     args = parser.parse_args()
-    report = {"benchmark": "start-up: rolefit serve to the first 200 on /healthz", "target_s": 1.0}
-    report |= run(args.runs, args.workers)
+    report: dict[str, Any] = {"benchmark": "start-up: rolefit serve to the first 200 on /healthz", "target_s": 1.0}
+    report |= {"bytecode": args.bytecode, "load_average_before": os.getloadavg()}
+    report |= run(args.runs, args.workers, args.against, args.bytecode)
+    report["load_average_after"] = os.getloadavg()
     print(json.dumps(report, indent=2))
 
 

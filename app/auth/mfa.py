@@ -16,8 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pyotp
-import segno
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
@@ -45,6 +43,9 @@ def plausible_secret(secret: str) -> bool:
 
 
 def propose(user: HrUser, org_name: str, secret: str | None = None) -> Enrolment:
+    import pyotp
+    import segno  # the QR code's library loads with the first enrolment, not when a worker starts
+
     secret = secret if secret and plausible_secret(secret) else pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=f"{ISSUER} ({org_name})"[:60])
     qr = str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#111827"))
@@ -59,6 +60,8 @@ def _step(secret: str, code: str, now: datetime, after: int | None) -> int | Non
     """The time step (drift of one either side) whose code is ``code``, if later than ``after``."""
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     for step in (current - 1, current, current + 1):

@@ -11,8 +11,10 @@ import io
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:  # Pillow loads with the first card drawn, not when a worker starts
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630  # the size link previews expect
 AM, PM, TRACK, INK, MUTED = (29, 78, 216), (180, 83, 9), (229, 231, 235), (17, 24, 39), (75, 85, 99)
@@ -36,6 +38,8 @@ def _face(path: Path) -> int:
     """The index of the Simplified Chinese face in a font collection (0 for a single font)."""
     if path.suffix != ".ttc":
         return 0
+    from PIL import ImageFont
+
     for index in range(10):
         try:
             name = ImageFont.truetype(str(path), 12, index=index).getname()[0]
@@ -47,6 +51,8 @@ def _face(path: Path) -> int:
 
 
 def _font(lang: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont
+
     for path in (CJK + LATIN) if lang == "zh-Hans" else (LATIN + CJK):
         if path.exists():
             return ImageFont.truetype(str(path), size, index=_face(path))
@@ -79,6 +85,8 @@ def share_card(
 
     ``poles`` names the left (delivery) and right (account) ends of the bars.
     """
+    from PIL import Image, ImageDraw, ImageFont
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 12), fill=AM)

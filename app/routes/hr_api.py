@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from app.db import Database
 from app.inputs import PublicId
 from app.models import AuditEvent, Person
-from app.routes.api import ApiError, ErrorOut, _json_body, api_lang
+from app.routes.api import ApiError, _json_body, api_lang, error_response_doc
 from app.services import api_tokens, hr, invitations, people, retention
 from app.web import BankDep, DbDep
 
@@ -41,7 +41,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "the body is not JSON",
         422: "a field or parameter is invalid; error.code and error.field say which",
     }
-    return {status: {"model": ErrorOut, "description": what[status]} for status in statuses}
+    return {status: error_response_doc(what[status]) for status in statuses}
 
 
 bearer = HTTPBearer(

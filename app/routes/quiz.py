@@ -246,7 +246,7 @@ async def answer(request: Request) -> Response:
     if cookie is None:
         return _redirect("/start")
     order = quiz.question_order(bank)
-    form, packed = quiz.form_of(db, cookie.assessment_id)
+    form, packed = await quiz.form_of_async(db, cookie.assessment_id)
     if packed and quiz.owned(db, cookie.assessment_id, cookie.secret) is not None:
         quiz.reopen(db, cookie.assessment_id)  # answered again after finishing: its answers become rows again
     if form not in (None, forms.FULL):

@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import LargeBinary, Select, bindparam, cast, delete, insert, null, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import dialect_insert
 from app.models import Answer, AnswerPack
 
 FORMAT = 1
@@ -162,6 +162,6 @@ def unpack_answers(session: Session, assessment_id: str) -> bool:
         return False
     rows = [{"assessment_id": assessment_id, **s._asdict()} for s in unpack(data)]
     if rows:
-        dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(dialect_insert(Answer.__table__).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]
+        upsert = dialect_insert(session.get_bind().dialect.name)
+        session.execute(upsert(Answer.__table__).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]
     return True

@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app import jobs
-from app.db import Database
+from app.db import Database, dialect_insert
 from app.i18n import LANGS
 from app.models import CheckinMail, CheckinMailSent, ResultSnapshot
 from app.services.people import EMAIL
@@ -79,7 +78,7 @@ def remove(db: Database, assessment_id: str) -> bool:
 
 def _insert_sent(session: Session, assessment_id: str, phase: str, now: datetime) -> int | None:
     """The row for (assessment, phase), or None when some worker made it already."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session.get_bind().dialect.name)
     stmt = (
         insert(CheckinMailSent)
         .values(assessment_id=assessment_id, phase=phase, created_at=now)

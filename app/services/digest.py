@@ -12,11 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from app import jobs
-from app.db import Database
+from app.db import Database, dialect_insert
 from app.models import Cohort, DigestRun, DigestSubscription, HrUser, Organisation, Participation
 
 KIND = "digest.send"  # the mail is built and sent by app.mail.digest
@@ -53,7 +52,7 @@ def finished_between(session: Session, org_id: str, since: datetime, until: date
 
 def _insert_run(session: Session, user_id: str, now: datetime, since: datetime) -> bool:
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     stmt = (
         insert(DigestRun)
         .values(user_id=user_id, day=now.date(), since=since, until=now)

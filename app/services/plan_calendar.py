@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
-
 from app.i18n import gettext_for
 from app.services.progress import ProgressView, add_months, milestone
 
@@ -44,6 +42,8 @@ def uid(assessment_id: str, phase: str) -> str:
 
 def ics(progress: ProgressView, start: date, lang: str, now: datetime, url: str = "") -> bytes:
     """The calendar file: one event per phase of the plan that has actions."""
+    from icalendar import Calendar, Event  # on first use: a worker starts without it
+
     _ = gettext_for(lang)
     cal = Calendar()
     cal.add("prodid", PRODID)

@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import CursorResult, Dialect, bindparam, delete, func, or_, union_all, update
 from sqlalchemy import exists as sql_exists
 from sqlalchemy import select as sql_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.db import Database, Prepared
+from app.db import Database, Prepared, dialect_insert
 from app.models import Answer, AnswerPack, Assessment, Participation, ResultHistory, ResultSnapshot, ShareLink, utcnow
 from app.services import answer_pack, forms, norms
 from app.tokens import hash_token, new_public_id, new_resume_code, new_token, normalise_resume_code
@@ -140,12 +139,30 @@ _FORM = sql_select(
 ).where(col(Assessment.id) == bindparam("aid"))
 
 
+def _form_statement(dialect: Dialect) -> Prepared:
+    return Prepared(_FORM, dialect)
+
+
+def _form_and_packed(rows: list[Any]) -> tuple[str | None, bool]:
+    return (str(rows[0][0]), bool(rows[0][1])) if rows else (None, False)
+
+
 def form_of(db: Database, assessment_id: str) -> tuple[str | None, bool]:
     """The form of the assessment (full, adaptive, continued; None when there is no such assessment) and
-    whether its answers are packed (it was finished: :func:`reopen` before answering again)."""
-    with db.read() as session:
-        found = session.execute(_FORM, {"aid": assessment_id}).first()
-    return (found[0], bool(found[1])) if found is not None else (None, False)
+    whether its answers are packed (it was finished: :func:`reopen` before answering again).
+
+    Read on every answer: one prepared statement on a pooled connection, no ORM session or transaction."""
+    return _form_and_packed(db.fetch_raw(db.prepared("form", _form_statement), {"aid": assessment_id}))
+
+
+async def form_of_async(db: Database, assessment_id: str) -> tuple[str | None, bool]:
+    """:func:`form_of` for the event loop: awaited on PostgreSQL's asyncio pool when it is open (a read
+    is the same when run twice), so the worker does not wait for the round trip; in place otherwise."""
+    if not db.has_async:
+        return form_of(db, assessment_id)
+    return _form_and_packed(
+        await db.fetch_idempotent_async(db.prepared("form", _form_statement), {"aid": assessment_id})
+    )
 
 
 def reopen(db: Database, assessment_id: str) -> None:
@@ -215,7 +232,7 @@ def answers_of(db: Database, bank: Bank, assessment_id: str) -> dict[str, Answer
 @cache
 def _upsert_statement(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (assessment_id, item_id) DO UPDATE, built once: SQLAlchemy caches its compiled form."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     return _on_conflict_update(insert(Answer.__table__))  # type: ignore[attr-defined]
 
 
@@ -306,7 +323,7 @@ def _answer_statement_pg(dialect: Dialect) -> Prepared:
     assessment, answer = Assessment.__table__, Answer.__table__  # type: ignore[attr-defined]
     moved = _move(assessment).returning(assessment.c.id).cte("moved")
     values = [bindparam(name, type_=answer.c[name].type) for name in _ANSWER_COLUMNS[1:]]
-    upsert = postgresql.insert(answer).from_select(list(_ANSWER_COLUMNS), sql_select(moved.c.id, *values))
+    upsert = dialect_insert("postgresql")(answer).from_select(list(_ANSWER_COLUMNS), sql_select(moved.c.id, *values))
     saved = (
         _on_conflict_update(upsert).returning(answer.c.item_id, answer.c.value_int, answer.c.value_option).cte("saved")
     )

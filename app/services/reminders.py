@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app import jobs
-from app.db import Database
+from app.db import Database, dialect_insert
 from app.models import Cohort, Invitation, MailToken, Participation, Person, PersonalInvitation, Reminder
 from app.tokens import hash_token
 
@@ -70,7 +69,7 @@ def set_schedule(db: Database, org_id: str, cohort_id: str, text: str) -> list[i
 def _insert_reminder(session: Session, personal_id: str, step: int, now: datetime) -> int | None:
     """The reminder row for (invitation, step), or None when some worker made it already."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     stmt = (
         insert(Reminder)
         .values(personal_invitation_id=personal_id, step=step, created_at=now)

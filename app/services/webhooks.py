@@ -38,7 +38,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import standardwebhooks
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
@@ -263,6 +262,8 @@ def handler(allow_private: bool, timeout: float) -> Any:
         try:
             check_url(url, allow_private)
             now = utcnow()
+            import standardwebhooks  # loaded by the job that delivers, not by the web worker
+
             signature = standardwebhooks.Webhook(secret).sign(msg_id, now, body)
             request = urllib.request.Request(  # noqa: S310 (check_url: https, or http when allowed)
                 url,

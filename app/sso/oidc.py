@@ -22,14 +22,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import OAuth2Client
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from sqlalchemy import delete
 from sqlmodel import col, select
 
@@ -39,6 +33,10 @@ from app.db import Database
 from app.models import AuditEvent, HrUser, SsoState
 from app.sso.config import Config, config_of
 from app.tokens import hash_token, new_public_id
+
+if TYPE_CHECKING:  # loaded on first use (an SSO sign-in), not when a worker starts: httpx, Authlib, joserfc
+    from authlib.integrations.httpx_client import OAuth2Client
+    from joserfc.jwk import KeySet
 
 STATE_TTL = timedelta(minutes=10)
 BROWSER_COOKIE_MAX_AGE = int(STATE_TTL.total_seconds())
@@ -72,6 +70,8 @@ def forget_discovery() -> None:
 
 
 def _get_json(url: str) -> dict[str, Any]:
+    import httpx
+
     response = httpx.get(url, timeout=HTTP_TIMEOUT, follow_redirects=False)
     response.raise_for_status()
     data = response.json()
@@ -85,6 +85,8 @@ def discovery(issuer: str) -> dict[str, Any]:
     cached = _discovery.get(issuer)
     if cached is not None and now - cached[0] < ttl:
         return cached[1]
+    import httpx
+
     try:
         doc = _get_json(issuer + "/.well-known/openid-configuration")
     except (httpx.HTTPError, ValueError) as err:
@@ -103,6 +105,10 @@ def _keys(jwks_uri: str, refresh: bool = False) -> KeySet:
     cached = _jwks.get(jwks_uri)
     if cached is not None and not refresh and now - cached[0] < ttl:
         return cached[1]
+    import httpx
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     try:
         keys = KeySet.import_key_set(_get_json(jwks_uri))  # type: ignore[arg-type]
     except (httpx.HTTPError, ValueError, JoseError) as err:
@@ -112,6 +118,8 @@ def _keys(jwks_uri: str, refresh: bool = False) -> KeySet:
 
 
 def _client(config: Config, redirect_uri: str, doc: dict[str, Any]) -> OAuth2Client:
+    from authlib.integrations.httpx_client import OAuth2Client
+
     methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     method = "client_secret_basic" if "client_secret_basic" in methods else "client_secret_post"
     return OAuth2Client(
@@ -130,6 +138,8 @@ def begin(db: Database, org_id: str, redirect_uri: str, next_path: str, now: dat
     if config is None:
         raise SsoError("sso_unavailable", "not configured", org_id)
     doc = discovery(config.issuer)
+    from authlib.common.security import generate_token
+
     state, nonce, verifier, browser = generate_token(43), generate_token(32), generate_token(64), generate_token(43)
     with _client(config, redirect_uri, doc) as client:
         url, _ = client.create_authorization_url(
@@ -171,6 +181,9 @@ def _take_state(db: Database, state: str, browser: str | None, now: datetime) ->
 
 
 def _claims(config: Config, doc: dict[str, Any], id_token: str, nonce: str, now: datetime) -> dict[str, Any]:
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     keys = _keys(doc["jwks_uri"])
     try:
         try:

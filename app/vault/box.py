@@ -16,10 +16,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from typing import TYPE_CHECKING
 
 from app.config import ROOT, get_settings
+
+if TYPE_CHECKING:  # cryptography loads with the first secret sealed or opened, not when a worker starts
+    from cryptography.fernet import MultiFernet
 
 PREFIX = "fernet:"
 
@@ -32,6 +34,8 @@ def _key_file() -> bytes:
     path = ROOT / "var" / "data.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        from cryptography.fernet import Fernet
+
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(Fernet.generate_key())
@@ -46,6 +50,8 @@ def keys_from(data_key: str | None) -> list[bytes]:
 
 @lru_cache
 def _box() -> MultiFernet:
+    from cryptography.fernet import Fernet, MultiFernet
+
     settings = get_settings()
     data = settings.data_key.get_secret_value() if settings.data_key else None
     return MultiFernet([Fernet(key) for key in keys_from(data)])
@@ -67,6 +73,8 @@ def is_sealed(stored: str | None) -> bool:
 def unseal(stored: str) -> str:
     if not stored.startswith(PREFIX):
         return stored  # legacy plaintext (see the module's docstring)
+    from cryptography.fernet import InvalidToken
+
     try:
         return _box().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as err:

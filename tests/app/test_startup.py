@@ -1,0 +1,67 @@
+"""A worker starts without the libraries that only some requests need (issue 21: start-up under 1 s).
+
+Each of them is imported where it is used (SSO sign-in, two-step enrolment, sealed secrets, share cards,
+calendar files, webhooks, exports, PDFs, password checks), so importing the app and building it loads
+none of them; a SQLite install does not load SQLAlchemy's PostgreSQL dialect either. Run in a fresh
+interpreter, since the test process itself has imported everything by now.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# what a request that needs it loads on first use (bench/RESULTS.md "Start-up" has the import times)
+ON_FIRST_USE = (
+    "authlib",  # SSO (app.sso.oidc)
+    "joserfc",
+    "httpx",
+    "cryptography",  # the vault (app.vault.box), and through joserfc
+    "pyotp",  # two-step sign-in (app.auth.mfa)
+    "segno",  # QR codes (app.auth.mfa, app.reports)
+    "PIL",  # share cards (app.cards)
+    "icalendar",  # the plan's calendar file (app.services.plan_calendar)
+    "standardwebhooks",  # webhook delivery (a job)
+    "openpyxl",  # people import / XLSX export
+    "xlsxwriter",
+    "weasyprint",  # PDF reports
+    "zxcvbn",  # the password rule
+    "rich",  # pulled in by httpx's command line
+    "sqlalchemy.dialects.postgresql",  # only when the database is PostgreSQL
+)
+
+
+def loaded_after(code: str) -> list[str]:
+    probe = f"""
+import sys
+{code}
+heavy = {ON_FIRST_USE!r}
+print(" ".join(sorted(h for h in heavy if any(m == h or m.startswith(h + ".") for m in sys.modules))))
+"""
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()
+
+
+def test_importing_the_app_loads_none_of_the_first_use_libraries() -> None:
+    assert loaded_after("import app.main") == []
+
+
+def test_building_the_app_loads_none_of_them_either(tmp_path: Path) -> None:
+    code = (
+        "from app.config import Settings\nfrom app.main import create_app\n"
+        f"create_app(Settings(database_url='sqlite:///{tmp_path}/x.sqlite3'))"
+    )
+    assert loaded_after(code) == []
+
+
+def test_a_feature_loads_its_library_when_used() -> None:
+    """The checks above are not vacuous: drawing a share card loads Pillow, and works."""
+    code = (
+        "import app.main\nfrom app.cards import share_card\n"
+        "assert share_card('en', 'AM', 'a test').startswith(b'\\x89PNG')"
+    )
+    assert loaded_after(code) == ["PIL"]
