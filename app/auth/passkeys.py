@@ -103,6 +103,14 @@ def count(session: Any, user_id: str) -> int:
     return int(session.exec(query).one())
 
 
+def users_with_passkeys(db: Database, org_id: str) -> set[str]:
+    """The ids of the organisation's users with at least one passkey (the users page: "two-step sign-in
+    on", and the owner's reset for a lost key)."""
+    with db.read() as session:
+        query = select(HrPasskey.user_id).join(HrUser, col(HrUser.id) == col(HrPasskey.user_id))
+        return set(session.exec(query.where(HrUser.org_id == org_id).distinct()))
+
+
 def has_passkey(db: Database, user_id: str) -> bool:
     with db.read() as session:
         return count(session, user_id) > 0

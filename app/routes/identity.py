@@ -46,6 +46,7 @@ router = APIRouter(include_in_schema=False)
 
 def _users_page(request: Request, db: Any, user: HrUser, error: str | None = None, status: int = 200) -> HTMLResponse:
     context = {"user": user, "users": auth.users_of(db, user.org_id), "error": error, "new_link": None}
+    context["passkey_users"] = auth.passkeys.users_with_passkeys(db, user.org_id)
     return render(request, "hr/users.html", context, status_code=status)
 
 

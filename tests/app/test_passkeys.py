@@ -289,7 +289,9 @@ def test_a_required_second_factor_can_be_a_passkey_and_the_last_one_stays(app: A
     assert b.post(f"/hr/passkeys/{left.id}/remove").status_code == 422
     # an owner resets a lost key: the passkeys go, and the user enrols again
     ana = next(u for u in auth.users_of(app.state.db, org) if u.email == "ana@acme.test")
+    assert f"/hr/users/{ana.id}/mfa-reset" in owner.get("/hr/users").text  # shown: a passkey is a second factor
     assert owner.post(f"/hr/users/{ana.id}/mfa-reset").status_code == 303
+    assert f"/hr/users/{ana.id}/mfa-reset" not in owner.get("/hr/users").text
     assert stored(app) == []
     assert (
         Browser(app).post("/hr/login", {"email": "ana@acme.test", "password": PASSWORD}).headers["location"]
