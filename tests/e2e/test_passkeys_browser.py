@@ -9,18 +9,23 @@ is not a domain (Chromium refuses an IP address as RP ID). So this module runs i
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from app import auth
 from app.models import HrPasskey, HrUser, utcnow
 from tests.app.test_hr import PASSWORD
 from tests.e2e.server import free_port, live_app, live_server
+from tests.e2e.test_accessibility import Checker
 
 EMAIL = "owner@passkey-e2e.test"
 
@@ -29,8 +34,27 @@ EMAIL = "owner@passkey-e2e.test"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     port = free_port()
     base = f"http://localhost:{port}"
-    with live_server(tmp=tmp_path_factory.mktemp("passkeys"), port=port, base_url=base):
+    with fresh_database() as url, live_server(url, tmp_path_factory.mktemp("passkeys"), port, base_url=base):
         yield base, live_app()
+
+
+@contextmanager
+def fresh_database() -> Iterator[str | None]:
+    """None (SQLite in the test's folder), or with ROLEFIT_E2E_DB=postgresql a new PostgreSQL database."""
+    admin_url = os.environ.get("ROLEFIT_TEST_POSTGRES_URL")
+    if os.environ.get("ROLEFIT_E2E_DB") != "postgresql" or not admin_url:
+        yield None
+        return
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"rolefit_pk_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", admin_url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def virtual_authenticator(page: Page) -> tuple[Any, str]:
@@ -72,6 +96,8 @@ def test_a_passkey_is_added_and_then_completes_the_second_step(page: Page, site:
     form.locator("button[type=submit]").click()
     page.wait_for_url("**/hr/mfa/setup#passkeys")
     expect(page.locator("#passkeys td").first).to_have_text("Chromium laptop")
+    check = Checker(page)  # axe-core at 1280 and 390 px: the list, then the second step
+    check("passkeys listed")
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     assert len(stored) == 1
     with db.read() as session:
@@ -84,6 +110,8 @@ def test_a_passkey_is_added_and_then_completes_the_second_step(page: Page, site:
     sign_in_with_password(page, base)
     page.wait_for_url(re.compile(r".*/hr/mfa\?next=.*"))
     expect(page.locator("input[name=code]")).to_have_count(0)  # no TOTP: the passkey is the second step
+    check("passkey step")
+    assert check.problems == {}
     page.locator("form[data-passkey='authenticate'] button[type=submit]").click()
     page.wait_for_url(f"{base}/hr")
     expect(page.locator("nav.hr-nav")).to_be_visible()  # signed in
