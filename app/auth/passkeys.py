@@ -121,6 +121,13 @@ def has_passkey(db: Database, user_id: str) -> bool:
 
 def _issue(db: Database, session_token: str, purpose: str, challenge: bytes, now: datetime) -> None:
     digest = hash_token(session_token)
+    try:
+        _replace(db, digest, purpose, challenge, now)
+    except IntegrityError as err:  # the session ended meanwhile (its row is the challenge's parent)
+        raise PasskeyError("passkey_expired") from err
+
+
+def _replace(db: Database, digest: str, purpose: str, challenge: bytes, now: datetime) -> None:
     with db.write() as session:
         session.execute(
             delete(HrWebauthnChallenge).where(

@@ -10,12 +10,12 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import text
 from sqlmodel import select
 
 from app import auth
-from app.auth.passkeys import relying_party
-from app.models import HrPasskey, HrWebauthnChallenge, LoginAttempt
+from app.auth.passkeys import PasskeyError, relying_party
+from app.models import HrPasskey, HrWebauthnChallenge, utcnow
 from tests.app.conftest import Browser
 from tests.app.soft_authenticator import SoftAuthenticator
 from tests.app.test_auth import Clock
@@ -59,12 +59,6 @@ def stored(app: Any) -> list[HrPasskey]:
 def challenges(app: Any) -> int:
     with app.state.db.read() as session:
         return len(list(session.exec(select(HrWebauthnChallenge))))
-
-
-def forgive(app: Any) -> None:
-    """Forget the failed attempts so far (the throttle has its own tests)."""
-    with app.state.db.write() as session:
-        session.execute(delete(LoginAttempt))
 
 
 def test_a_passkey_is_added_used_for_the_second_step_and_removed(app: Any) -> None:
@@ -329,3 +323,17 @@ def test_a_credential_is_registered_once(app: Any) -> None:
     res = owner.post("/hr/passkeys", {"name": "twice", "credential": key.create(offered, reuse=key.credentials[0])})
     assert res.status_code == 422 and "This passkey is registered already." in res.text
     assert len(stored(app)) == 1
+
+
+def test_no_challenge_outlives_its_session(app: Any) -> None:
+    org, _ = make_org(app)
+    owner = signed_in(app, "owner@acme.test")
+    options(owner, "/hr/passkeys/options")
+    assert challenges(app) == 1
+    assert owner.post("/hr/logout").status_code == 303
+    assert challenges(app) == 0  # deleted with the session
+    user = auth.users_of(app.state.db, org)[0]
+    rp = relying_party(app.state.settings.base_url)
+    with pytest.raises(PasskeyError) as refused:  # a session that ended meanwhile: refused, not a 500
+        auth.passkeys.registration_options(app.state.db, user, "no-such-session", rp, utcnow())
+    assert refused.value.code == "passkey_expired" and challenges(app) == 0
