@@ -36,6 +36,7 @@ from app.routes import (
     manager,
     ops,
     pages,
+    passkeys,
     people,
     progress,
     quiz,
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(manager.router)
     app.include_router(progress.router)
     app.include_router(checkin_mail.router)
+    app.include_router(passkeys.router)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, _exc: BodyTooLarge) -> Response:

@@ -50,6 +50,18 @@ ERRORS: dict[str, str] = {
     "bad_token": N_("This link has expired or was already used."),
     "bad_login": N_("Wrong e-mail address or password."),
     "mfa_bad_code": N_("That code is not right, or was already used. Enter the current code from your app."),
+    # passkeys (app/auth/passkeys.py)
+    "passkey_name": N_("Give the passkey a name, for example “work laptop”."),
+    "passkey_expired": N_("This passkey request has expired or was already used. Please try again."),
+    "passkey_failed": N_("The passkey could not be checked. Please try again."),
+    "passkey_known": N_("This passkey is registered already."),
+    "passkey_too_many": N_("You have the most passkeys allowed (10). Remove one first."),
+    "passkey_none": N_("You have no passkey for this account."),
+    "passkey_bad": N_("That passkey was not accepted. Please try again."),
+    "passkey_last_factor": N_(
+        "Your organisation requires two-step sign-in, and this is your last second factor: "
+        "add another passkey or an authenticator app first."
+    ),
     "last_owner": N_("The organisation needs at least one active owner: make someone else an owner first."),
     "not_yourself": N_("You cannot do this to your own account; ask another owner."),
     "retention_days": N_("Please enter a whole number of days from 1 to %(max)s, or leave it empty."),

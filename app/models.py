@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -252,6 +253,41 @@ class HrRecoveryCode(SQLModel, table=True):
         sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     used_at: datetime | None = None
+
+
+class HrPasskey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) an HR user registered as a second factor (app/auth/passkeys.py).
+
+    Only the public key is here (the private key never leaves the authenticator); deleted with the user."""
+
+    __tablename__ = "hr_passkey"
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("hr_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    credential_id: str = Field(max_length=1400, unique=True)  # base64url of the raw id (at most 1,023 bytes)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # COSE_Key
+    # the authenticator's signature counter (unsigned 32-bit); 0 for authenticators that keep none
+    sign_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    transports: str = Field(default="", max_length=200)  # comma-separated hints: internal, usb, nfc, ble, hybrid
+    name: str = Field(max_length=60)  # the user's own label ("work laptop")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class HrWebauthnChallenge(SQLModel, table=True):
+    """The challenge of one WebAuthn ceremony in progress: bound to the browser's session (deleted with it),
+    one per purpose, single use (deleted when an answer comes), short-lived (``expires_at``)."""
+
+    __tablename__ = "hr_webauthn_challenge"
+
+    session_hash: str = Field(
+        sa_column=Column(String(64), ForeignKey("hr_session.token_hash", ondelete="CASCADE"), primary_key=True)
+    )
+    purpose: str = Field(primary_key=True, max_length=16)  # register | sign_in
+    challenge: str = Field(max_length=100)  # base64url
+    expires_at: datetime
 
 
 class PasswordToken(SQLModel, table=True):

@@ -6,7 +6,7 @@ FastAPI, no templates) and nothing of the other services; the routes and the CLI
 
 from __future__ import annotations
 
-from app.auth import lifecycle, mfa, throttle
+from app.auth import lifecycle, mfa, passkeys, throttle
 from app.auth.accounts import (
     ROLES,
     AccountError,
@@ -59,6 +59,7 @@ __all__ = [
     "mfa",
     "normalise_email",
     "organisations_of",
+    "passkeys",
     "password_token_user",
     "pending_user",
     "remember_device",

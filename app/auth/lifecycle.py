@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from app.auth.accounts import ROLES, AccountError
 from app.db import Database
-from app.models import AuditEvent, HrRecoveryCode, HrSession, HrUser, Organisation
+from app.models import AuditEvent, HrPasskey, HrRecoveryCode, HrSession, HrUser, Organisation
 
 
 def _lock_org(session: Any, org_id: str) -> None:
@@ -98,8 +98,8 @@ def reactivate(db: Database, org_id: str, actor_id: str, user_id: str, address: 
 
 
 def remove(db: Database, org_id: str, actor_id: str, user_id: str, address: str | None = None) -> None:
-    """Delete the account (its sessions, devices, tokens and recovery codes go with it); the audit log
-    keeps what they did."""
+    """Delete the account (its sessions, devices, tokens, recovery codes and passkeys go with it: ``ON DELETE
+    CASCADE``); the audit log keeps what they did."""
     with db.write() as session:
         _lock_org(session, org_id)
         user = _target(session, org_id, actor_id, user_id)
@@ -110,12 +110,13 @@ def remove(db: Database, org_id: str, actor_id: str, user_id: str, address: str 
 
 
 def reset_mfa(db: Database, org_id: str, actor_id: str, user_id: str, address: str | None = None) -> None:
-    """An owner clears a user's second factor (a lost phone): they enrol again at their next sign-in if the
-    organisation requires it. Their sessions end."""
+    """An owner clears a user's second factor (a lost phone or security key): TOTP, recovery codes and
+    passkeys. They enrol again at their next sign-in if the organisation requires it. Their sessions end."""
     with db.write() as session:
         user = _target(session, org_id, actor_id, user_id)
         user.totp_key = user.totp_enabled_at = user.totp_last_step = None
         session.add(user)
         session.execute(delete(HrRecoveryCode).where(col(HrRecoveryCode.user_id) == user.id))
+        session.execute(delete(HrPasskey).where(col(HrPasskey.user_id) == user.id))
         session.execute(delete(HrSession).where(col(HrSession.user_id) == user.id))
         _audit(session, org_id, actor_id, "user.mfa_reset", user.email, address)

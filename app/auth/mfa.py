@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from app import vault
 from app.auth import throttle
 from app.db import Database
-from app.models import AuditEvent, HrRecoveryCode, HrUser, Organisation
+from app.models import AuditEvent, HrPasskey, HrRecoveryCode, HrUser, Organisation
 from app.tokens import hash_token
 
 RECOVERY_CODES = 10
@@ -139,10 +139,14 @@ def recovery_left(db: Database, user_id: str) -> int:
 
 
 def stage_for(db: Database, user: HrUser) -> str:
-    """What a right password leads to: ``mfa`` (a code is due), ``enrol`` (the organisation requires a
-    second factor and this user has none yet) or ``full``."""
+    """What a right password leads to: ``mfa`` (a code or a passkey is due), ``enrol`` (the organisation
+    requires a second factor and this user has none yet) or ``full``. A passkey (app/auth/passkeys.py)
+    counts as a second factor as much as TOTP does."""
     if user.totp_enabled_at is not None:
         return "mfa"
     with db.read() as session:
+        passkeys = session.exec(select(HrPasskey.id).where(HrPasskey.user_id == user.id).limit(1)).first()
+        if passkeys is not None:
+            return "mfa"
         org = session.get(Organisation, user.org_id)
         return "enrol" if org is not None and org.require_mfa else "full"

@@ -141,6 +141,13 @@ MATRIX: tuple[Rule, ...] = (
     _read("GET", "/hr/mfa/setup"),  # also a sign-in the organisation sends to enrolment
     _read("POST", "/hr/mfa/setup"),
     _read("GET", "/hr/switch"),
+    # passkeys (app/routes/passkeys.py): each user's own; anyone else's passkey answers 404, even in the
+    # same organisation (the analyst's column is another user of the organisation asking for an owner's)
+    _open("POST", "/hr/mfa/passkey/options", "a password-checked sign-in awaiting its second step (CSRF)"),
+    _open("POST", "/hr/mfa/passkey", "a password-checked sign-in awaiting its second step, throttled (CSRF)"),
+    _read("POST", "/hr/passkeys/options"),  # also a sign-in the organisation sends to enrolment
+    _read("POST", "/hr/passkeys"),
+    Rule("POST", "/hr/passkeys/{passkey_id}/remove", LOGIN, NOT_FOUND, OK, NOT_FOUND),
     # --- HR: reading (analysts and owners) ----------------------------------------------------------------
     #      method  path                                          other organisation's owner
     _read("GET", "/hr"),

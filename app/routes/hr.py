@@ -463,6 +463,7 @@ def psychometrics_page(request: Request, bank: BankDep, db: DbDep, user: OwnerDe
 @router.get("/hr/users", response_class=HTMLResponse)
 def users(request: Request, db: DbDep, user: OwnerDep) -> HTMLResponse:
     context = {"user": user, "users": auth.users_of(db, user.org_id), "error": None, "new_link": None}
+    context["passkey_users"] = auth.passkeys.users_with_passkeys(db, user.org_id)
     return render(request, "hr/users.html", context)
 
 
@@ -480,6 +481,7 @@ def invite_user(
         context = {
             "user": user,
             "users": auth.users_of(db, user.org_id),
+            "passkey_users": auth.passkeys.users_with_passkeys(db, user.org_id),
             "error": message(err.code, request.state.lang),
             "new_link": None,
         }
@@ -487,6 +489,7 @@ def invite_user(
     context = {
         "user": user,
         "users": auth.users_of(db, user.org_id),
+        "passkey_users": auth.passkeys.users_with_passkeys(db, user.org_id),
         "error": None,
         "new_link": link(request, f"/hr/set-password/{invited.token}"),
     }

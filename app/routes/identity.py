@@ -1,5 +1,6 @@
-"""HR identity and governance: user lifecycle, the organisation switcher, the second factor (TOTP), the
-organisation's security and retention settings, cohort close/archive/delete, the audit log viewer.
+"""HR identity and governance: user lifecycle, the organisation switcher, the second factor (TOTP; passkeys
+are in app/routes/passkeys.py), the organisation's security and retention settings, cohort
+close/archive/delete, the audit log viewer.
 
 Every route has its row in the permission matrix (app/auth/permissions.py); every query is scoped to the
 signed-in user's organisation (another organisation's object: 404); every change is audited with the
@@ -45,6 +46,7 @@ router = APIRouter(include_in_schema=False)
 
 def _users_page(request: Request, db: Any, user: HrUser, error: str | None = None, status: int = 200) -> HTMLResponse:
     context = {"user": user, "users": auth.users_of(db, user.org_id), "error": error, "new_link": None}
+    context["passkey_users"] = auth.passkeys.users_with_passkeys(db, user.org_id)
     return render(request, "hr/users.html", context, status_code=status)
 
 
@@ -129,13 +131,26 @@ def _promote(request: Request, db: Any, user: HrUser, target: str) -> Response:
     return response
 
 
+def mfa_page(
+    request: Request, db: Any, user: HrUser, error: str | None, target: str, status_code: int = 200
+) -> HTMLResponse:
+    """The second step of a sign-in: a code (TOTP or recovery) and/or a passkey, whichever the user has."""
+    context = {
+        "error": error,
+        "next": target,
+        "totp": user.totp_enabled_at is not None,
+        "passkey": auth.passkeys.has_passkey(db, user.id),
+    }
+    return render(request, "hr/mfa.html", context, status_code=status_code)
+
+
 @router.get("/hr/mfa", response_class=HTMLResponse)
 def mfa_form(request: Request, db: DbDep) -> Response:
     found = auth.pending_user(db, request.cookies.get(hr_cookie_name(request)), request.app.state.clock())
     if found is None or found[1] != auth.MFA:
         return RedirectResponse("/hr/login", status_code=303)
     nxt = safe_next(request.query_params.get("next"), "/hr")
-    return render(request, "hr/mfa.html", {"error": None, "next": nxt})
+    return mfa_page(request, db, found[0], None, nxt)
 
 
 @router.post("/hr/mfa", dependencies=[CsrfDep])
@@ -155,12 +170,12 @@ def mfa_check(
     delay = auth.throttle.begin(db, checks, now)
     if delay:
         text = message("rate_limited", lang, wait=fmt_wait(delay, lang))
-        limited = render(request, "hr/mfa.html", {"error": text, "next": target}, status_code=429)
+        limited = mfa_page(request, db, user, text, target, 429)
         limited.headers["Retry-After"] = str(delay)
         return limited
     if not auth.mfa.verify(db, user, code, now):
         auth.audit(db, user.org_id, user.id, "user.mfa_fail", address=client_address(request))
-        return render(request, "hr/mfa.html", {"error": message("mfa_bad_code", lang), "next": target}, status_code=401)
+        return mfa_page(request, db, user, message("mfa_bad_code", lang), target, 401)
     auth.throttle.succeeded(db, checks, now)
     return _promote(request, db, user, target)
 
@@ -174,6 +189,9 @@ def _setup_context(user: HrUser, db: Any, error: str | None = None, proposal: An
         "codes": None,
         "enabled": user.totp_enabled_at is not None,
         "left": auth.mfa.recovery_left(db, user.id) if user.totp_enabled_at else 0,
+        "passkeys": auth.passkeys.passkeys_of(db, user.id),
+        "passkey_error": None,
+        "passkey_name": "",
     }
 
 

@@ -22,10 +22,10 @@ from sqlmodel import SQLModel, col
 
 from app import auth
 from app.inputs import clean_text
-from app.models import Assessment, CheckinMailSent, MailToken, utcnow
+from app.models import Assessment, CheckinMailSent, HrPasskey, MailToken, utcnow
 from app.security import CSRF_FIELD
 from app.services import api_tokens, hr, invitations, manager_view, operators, people, progress, quiz, sharing, webhooks
-from app.tokens import hash_token, new_token
+from app.tokens import hash_token, new_public_id, new_token
 from app.web import QUIZ_COOKIE, QuizCookie
 from scoring.model import Bank
 from scoring.serialize import result_from_dict
@@ -270,6 +270,11 @@ def build_world(app: Any, bank: Bank) -> World:
     hook = webhooks.subscribe(db, org.id, "test", target, ["cohort.closed"], now, allow_private=False)
     with db.write() as session:
         webhooks.emit(session, org.id, "cohort.closed", {"cohort_id": cohort.id})
+    # a passkey of the owner's (added after their sign-in, which it would otherwise turn into two steps)
+    owner_id = next(u.id for u in auth.users_of(db, org.id) if u.role == "owner")
+    passkey = HrPasskey(id=new_public_id(), user_id=owner_id, credential_id="AAAA", public_key=b"k", name="laptop")
+    with db.write() as session:
+        session.add(passkey)
     return World(
         owner=dict(owner.client.cookies.items()),
         taker=dict(taker.client.cookies.items()),
@@ -298,6 +303,7 @@ def build_world(app: Any, bank: Bank) -> World:
             "hr_api_token": hr_token.token,
             "action_id": _first_action(app, bank, assessment.id),
             "phase": "30d",
+            "passkey_id": passkey.id,
         },
         api_token=created["owner_token"],
         item_id=first_item,
@@ -326,6 +332,7 @@ FORM_BASE = {
     "url": "https://93.184.215.14/hook", "events": "cohort.closed",
     "counts": "this",
     "done": "1", "note": "", "plan": "",
+    "credential": "",
 }  # fmt: skip
 JSON_BASE = {"lang": "en", "current_role": "pm", "years_experience": None, "answers": {}, "value": 3,
              "scope": "full", "expires_in_days": 7, "form": "full",

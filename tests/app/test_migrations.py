@@ -37,6 +37,8 @@ TABLES = {
     "hr_session",
     "hr_device",
     "hr_recovery_code",
+    "hr_passkey",
+    "hr_webauthn_challenge",
     "login_attempt",
     "cohort",
     "invitation",

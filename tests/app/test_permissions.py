@@ -17,14 +17,16 @@ from fastapi import Request
 from sqlmodel import select
 
 from app import auth
+from app.auth.passkeys import relying_party
 from app.auth.permissions import MATRIX, Outcome, Rule
 from app.config import Settings
 from app.main import create_app
-from app.models import Participation, utcnow
+from app.models import HrPasskey, Participation, utcnow
 from app.routes.hr import UserDep
 from app.services import api_tokens, hr, invitations, people, staged_imports, webhooks
 from scoring.model import Bank
 from tests.app.conftest import Browser
+from tests.app.soft_authenticator import SoftAuthenticator
 from tests.app.test_hr import PASSWORD, cohort_with_people, make_org, signed_in
 
 
@@ -156,6 +158,7 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
     with db.write() as session:
         webhooks.emit(session, org_a, "cohort.closed", {"cohort_id": cohort})
     values = PLACEHOLDERS | {
+        "passkey_id": "pk-owner-a",
         "token_id": token,
         "webhook_id": hook.webhook.id,
         "delivery_id": webhooks.deliveries(db, org_a)[0].id,
@@ -176,6 +179,11 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
         "owner": signed_in(app, "owner@a.test"),
     }
     visitor = signed_in(app, "owner@a.test")  # an HR session of its own, for the routes HR plays no part in
+    # a passkey of A's owner (after the sign-ins: with it, the password alone no longer signs in)
+    owner_a = next(u for u in auth.users_of(db, org_a) if u.role == "owner")
+    passkey = HrPasskey(id="pk-owner-a", user_id=owner_a.id, credential_id="AAAA", public_key=b"k", name="laptop")
+    with db.write() as session:
+        session.add(passkey)
     checked = 0
     for rule in sorted(MATRIX, key=_order):
         path = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], rule.path)
@@ -198,6 +206,17 @@ def test_the_matrix_holds_for_every_route_and_role(app: Any, bank: Bank) -> None
                 user = next(u for u in auth.users_of(db, org) if u.role == "owner")
                 csv = b"name,email\nAn,an@example.test\n"
                 data = {"staged": staged_imports.stage(db, org, user.id, csv, "people.csv", utcnow())}
+            if rule.path == "/hr/passkeys" and role != "anonymous":  # an answer to this browser's own challenge
+                key = SoftAuthenticator(relying_party(app.state.settings.base_url).origin)
+                offered = (
+                    browsers[role]
+                    .client.post(
+                        "/hr/passkeys/options",
+                        headers={"Origin": "http://testserver", "X-CSRF-Token": browsers[role].csrf()},
+                    )
+                    .json()
+                )
+                data = {"name": f"{role} laptop", "credential": key.create(offered)}
             if rule.path == "/hr/settings/sso":  # a domain leads to one organisation: each its own
                 data = FORMS[rule.path] | {"domains": f"{role.replace('_', '-')}.example.test"}
             res = _send(browsers[role], rule.method, path, data)

@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import select
 
 from app import auth
-from app.models import MailToken, PersonalInvitation, utcnow
+from app.models import HrPasskey, MailToken, PersonalInvitation, utcnow
 from app.services import invitations, operators, people, quiz
 from app.tokens import hash_token, new_token
 from scoring.model import Bank
@@ -159,8 +159,19 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
         assert got.status_code == 200, path
         pages[path] = got.text
 
-    # the stop-reminders page a person reaches from a mail (before and after pressing stop)
+    # passkeys: the list on the two-step sign-in page, a refused one, and the second step of a sign-in
     db = app.state.db
+    user_id = auth.users_of(db, org)[0].id
+    with db.write() as session:
+        session.add(HrPasskey(id="pk1", user_id=user_id, credential_id="AAAA", public_key=b"k", name="工作笔记本"))
+    pages["/hr/mfa/setup (a passkey)"] = hr.get("/hr/mfa/setup").text
+    pages["/hr/mfa/setup (a refused passkey)"] = hr.post("/hr/passkeys", {"name": "手机", "credential": "{}"}).text
+    second = Browser(app, lang="zh-Hans")
+    assert second.post("/hr/login", {"email": email, "password": PASSWORD}).status_code == 303
+    pages["/hr/mfa (a passkey)"] = second.get("/hr/mfa").text
+    pages["/hr/mfa (a refused passkey)"] = second.post("/hr/mfa/passkey", {"credential": "{}"}).text
+
+    # the stop-reminders page a person reaches from a mail (before and after pressing stop)
     people.add_person(db, org, {"name": "王芳", "email": "wang.fang@acme.test", "lang": "zh-Hans"}, utcnow())
     owner = auth.users_of(db, org)[0].id
     invitations.create_links(db, org, cohort, owner, utcnow(), "http://testserver")

@@ -46,8 +46,11 @@ def live_app() -> Any:
 
 
 @contextmanager
-def live_server(database_url: str | None = None, tmp: Path | None = None, **settings: object) -> Iterator[str]:
-    """Serve a freshly migrated database; yield the base URL."""
+def live_server(
+    database_url: str | None = None, tmp: Path | None = None, port: int | None = None, **settings: object
+) -> Iterator[str]:
+    """Serve a freshly migrated database; yield the base URL. ``port``: a given one (e.g. to set
+    ``base_url`` to match it beforehand); by default a free one."""
     if database_url is None:
         assert tmp is not None
         database_url = f"sqlite:///{tmp / 'e2e.sqlite3'}"
@@ -56,7 +59,7 @@ def live_server(database_url: str | None = None, tmp: Path | None = None, **sett
     db.dispose()
     app = create_app(Settings(database_url=database_url, **settings))  # type: ignore[arg-type]
     _CURRENT.append(app)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", loop=serving.LOOP, http=serving.HTTP)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
