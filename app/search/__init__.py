@@ -33,8 +33,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, text
+from sqlalchemy import ColumnElement, and_, column, func, literal_column, text
 from sqlalchemy import select as sql_select
+from sqlalchemy import table as sql_table
 from sqlmodel import col
 
 from app.models import Participation, Person
@@ -77,6 +78,18 @@ def plan(
     ``CAP + 1``: through the index when there are at most :data:`CAP`, else row by row along the page's own
     sort index (see the module's docstring)."""
     through_index = condition(dialect, query, model)
-    capped = sql_select(col(model.id)).where(*conds, through_index).limit(CAP + 1).subquery()
+    counted = sql_select(col(model.id)).where(*conds)
+    if dialect == "sqlite":
+        # a join, not ``rowid IN (...)``: SQLite fills the IN list with every match of the phrase before the
+        # first row (87 ms for 70,000 at 100k people), while the FTS5 cursor of a join stops at the LIMIT
+        table = model.__tablename__
+        fts = sql_table(f"{table}_fts", column("rowid"), column(f"{table}_fts"))
+        phrase = '"' + pattern(query).replace('"', '""') + '"'
+        rows: Any = model.__table__  # type: ignore[union-attr]
+        joined = fts.join(rows, literal_column(f"{table}.rowid") == fts.c.rowid)
+        counted = counted.select_from(joined).where(fts.c[f"{table}_fts"].op("MATCH")(phrase))
+    else:
+        counted = counted.where(through_index)
+    capped = counted.limit(CAP + 1).subquery()
     count = int(session.execute(sql_select(func.count()).select_from(capped)).scalar_one())
     return (through_index if count <= CAP else contains(dialect, query, model)), count
