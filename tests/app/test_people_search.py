@@ -285,3 +285,23 @@ def test_a_broad_search_walks_the_sort_and_pages_like_a_narrow_one(
     # the participants' organisation lists two people (hong.dang@acme.test, li.minghua@acme.test)
     page = signed_in(app, email).get("/hr/people?q=acme", headers={"Accept-Language": "vi"})
     assert "Hơn 1 kết quả" in page.text and "Chỉ đếm đến đó" in page.text
+
+
+def test_the_people_list_pages_keep_the_search_and_the_sort(app: Any) -> None:
+    org_id, email = make_org(app)
+    csv = "name,email,department\n" + "".join(f"Trần {n:02d},t{n:02d}@acme.test,D{n % 3}\n" for n in range(60))
+    people.apply(app.state.db, org_id, csv.encode(), "p.csv", utcnow())
+    browser = signed_in(app, email)
+    first = browser.get("/hr/people?q=tran&sort=-department")
+    assert first.status_code == 200 and "60 people" in first.text  # exact below the cap
+    assert 'href="/hr/people?q=tran&amp;sort=-department&amp;offset=50"' in first.text
+    assert "Previous" not in first.text
+    second = browser.get("/hr/people?q=tran&sort=-department&offset=50")
+    assert second.text.count("@acme.test</td>") == 10 and "Next" not in second.text
+    assert 'href="/hr/people?q=tran&amp;sort=-department"' in second.text  # previous: the first page
+    # by department descending, then name descending: D2 first, Trần 59, 56, ...
+    names = [
+        p.name
+        for p in people.list_people(app.state.db, org_id, search="tran", sort="department", descending=True).people
+    ]
+    assert names[:2] == ["Trần 59", "Trần 56"]
