@@ -150,9 +150,11 @@ def test_the_search_survives_a_scrub(app: Any, org: tuple[str, str, dict[str, st
     db.scrub(ERASED_TABLES)
     assert found(app, org_id, "nguyen") == {"Nguyen Van Binh"}
     assert found(app, org_id, "王小明") == {"王小明"}
+    assert [p.name for p in people.list_people(db, org_id, search="dang").people] == ["Đặng Thị Hồng"]
     if db.dialect == "sqlite":
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO participation_fts (participation_fts, rank) VALUES ('integrity-check', 1)"))
+            conn.execute(text("INSERT INTO person_fts (person_fts, rank) VALUES ('integrity-check', 1)"))
 
 
 PEOPLE = {  # the people list (/hr/people): name -> (e-mail, department, level)
