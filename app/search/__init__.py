@@ -24,9 +24,10 @@ same index, and a longer query matches anywhere as before (its spaces are follow
 
 Paging (:func:`plan`): the matches are first counted through the index, up to :data:`CAP`. Up to that
 many, the page is read through the index and sorted (at most :data:`CAP` rows). Beyond it the search is
-broad: the page walks the sort's own index in order and checks each row's text (``instr`` / ``strpos``,
-which no trigram index serves, so the planner cannot choose to read every match and sort them), stopping
-when the page is full: the more rows match, the sooner. The count then says "1,000+".
+broad: on SQLite the page walks the sort's own index in order and checks each row's text (``instr``,
+which the FTS5 table does not serve, so the planner cannot choose to read every match and sort them),
+stopping when the page is full: the more rows match, the sooner. PostgreSQL's planner makes that choice
+itself from pg_trgm's estimate (``strpos`` forced the walk and measured slower). The count says "1,000+".
 """
 
 from __future__ import annotations
@@ -92,4 +93,8 @@ def plan(
         counted = counted.where(through_index)
     capped = counted.limit(CAP + 1).subquery()
     count = int(session.execute(sql_select(func.count()).select_from(capped)).scalar_one())
+    if dialect != "sqlite":
+        # PostgreSQL weighs the GIN index against the sort's index walk itself (pg_trgm's selectivity for the
+        # LIKE); forcing the walk with strpos measured slower there (bench/RESULTS.md, session 6)
+        return through_index, count
     return (through_index if count <= CAP else contains(dialect, query, model)), count

@@ -279,7 +279,10 @@ def test_a_broad_search_walks_the_sort_and_pages_like_a_narrow_one(
         assert pages(*key) == expected, key
     for key, expected in narrow_people.items():
         assert people_pages(*key) == expected, key
-    assert len(walked) >= len(narrow)  # the broad path ran (each search matches more than one row)
+    if db.dialect == "sqlite":  # the broad path ran (each search matches more than one row)
+        assert len(walked) >= len(narrow)
+    else:  # PostgreSQL's planner chooses between the GIN index and the walk itself
+        assert walked == []
     got = participants.listing(db, org_id, participants.Query(search="nguyen"), page=1)
     assert got.capped and got.total == 1 and got.has_next and len(got.rows) == 1
     page = signed_in(app, email).get("/hr/participants?q=nguyen")

@@ -278,7 +278,7 @@ def test_people_searches_read_a_page(app: Any, org: tuple[str, str, str, str], m
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     walks = [s for s, _ in seen if ("instr(" in s or "strpos(" in s)]
-    assert len(walks) == 5  # the broad path was planned for each search
+    assert len(walks) == (5 if db.dialect == "sqlite" else 0)  # SQLite: the broad path; PostgreSQL: its planner
     bad: dict[str, list[str]] = {}
     for statement, params in seen:
         # the table the page lists (a participant's person is a lookup by key: on a few rows PostgreSQL
