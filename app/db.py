@@ -443,10 +443,11 @@ class Database:
                 try:
                     cursor = conn.cursor()
                     cursor.execute("VACUUM")
-                    if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'participation_fts'").fetchone():
-                        # the people search's FTS5 rows are keyed by participation's rowid, which VACUUM may renumber
-                        cursor.execute("INSERT INTO participation_fts (participation_fts) VALUES ('rebuild')")
-                        conn.commit()
+                    for fts in ("participation_fts", "person_fts"):
+                        if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (fts,)).fetchone():
+                            # the people search's FTS5 rows are keyed by the table's rowid, which VACUUM may renumber
+                            cursor.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")  # noqa: S608 (two names)
+                            conn.commit()
                     busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                 finally:
                     conn.close()

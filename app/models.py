@@ -578,7 +578,13 @@ class Job(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Someone HR may invite: belongs to the organisation (invitations belong to a cohort). One per e-mail."""
 
-    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_person_org_email"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "email", name="uq_person_org_email"),
+        # the people list's sorts (app/services/people.py): each walks its own index, a page at a time
+        Index("ix_person_name", "org_id", "name", "email"),
+        Index("ix_person_department", "org_id", "department", "name", "email"),
+        Index("ix_person_level", "org_id", "level", "name", "email"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     org_id: str = Field(
@@ -593,6 +599,7 @@ class Person(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     reminders_stopped_at: datetime | None = None  # the person used a stop link: no more reminders
+    search_text: str | None = Field(default=None, max_length=480)  # app.search.document: name, department, e-mail
 
 
 class PersonalInvitation(SQLModel, table=True):

@@ -2,7 +2,8 @@
 (cohorts of 10,000): `/hr`, a cohort's dashboard page, the organisation page, and the CSV export of a
 10,000-person cohort. Each page is the full request through the app (session cookie, organisation
 check, every query, the template), timed in process so that the machine's other load adds no network.
-The participants table (/hr/participants: first page, sorts, filters, a deep page, a search) and the
+The participants table (/hr/participants: first page, sorts, filters, a deep page, searches narrow, broad
+and short), the people list (/hr/people, as many people as participants: pages, a sort, searches) and the
 comparison page (/hr/compare) too. Targets: each page < 300 ms median at 1M and < 100 ms at 100k; the
 export < 2 s.
 
@@ -129,6 +130,29 @@ def add_cohort(db: Database, org_id: str, index: int, rng: random.Random) -> str
     return cohort_id
 
 
+def add_people(db: Database, org_id: str, count: int, rng: random.Random) -> None:
+    """``count`` people in the organisation's people list (/hr/people), in batches as an import writes them
+    (with their search text when the schema has it: the bench also runs against the code before it)."""
+    from sqlalchemy import MetaData, Table
+
+    table = Table("person", MetaData(), autoload_with=db.engine)
+    searchable = "search_text" in table.c
+    now = utcnow()
+    for start in range(0, count, 5000):
+        rows = []
+        for i in range(start, min(count, start + 5000)):
+            name, department = f"Person {i // COHORT}-{i % COHORT}", rng.choice(DEPARTMENTS)
+            email = f"p{i}@bench.test"
+            row = {"id": uuid.uuid4().hex[:22], "org_id": org_id, "email": email, "name": name}
+            row |= {"department": department, "level": rng.choice(LEVELS), "lang": "en"}
+            row |= {"created_at": now, "updated_at": now}
+            if searchable:
+                row["search_text"] = document(name, department, email)
+            rows.append(row)
+        with db.write() as session:
+            session.execute(table.insert(), rows)
+
+
 def copy_rows(db: Database, tables: list[tuple[str, list[dict[str, Any]]]]) -> None:
     """PostgreSQL's COPY, in one transaction (the bulk path of a real import)."""
     raw = db.engine.raw_connection()
@@ -171,6 +195,12 @@ def bulk(db: Database, load: Any) -> None:
         mig.create_triggers(db.dialect)
 
 
+def people_count(db: Database, org_id: str) -> int:
+    with db.read() as session:
+        query = text("SELECT count(*) FROM person WHERE org_id = :org")
+        return int(session.execute(query, {"org": org_id}).scalar_one())
+
+
 def statistics_as_shipped(db: Database) -> None:
     if db.dialect == "sqlite":
         db.optimize()
@@ -179,6 +209,7 @@ def statistics_as_shipped(db: Database) -> None:
             conn.exec_driver_sql("VACUUM ANALYZE participation")
             conn.exec_driver_sql("VACUUM ANALYZE participation_rollup")
             conn.exec_driver_sql("VACUUM ANALYZE cohort")
+            conn.exec_driver_sql("VACUUM ANALYZE person")
 
 
 def timed(browser: Browser, path: str, runs: int) -> dict[str, Any]:
@@ -224,6 +255,17 @@ def measure(url: str, email: str, cohorts: list[str], runs: int) -> dict[str, An
         "participants_search_some": timed(browser, "/hr/participants?q=son%203-12", runs),
         # a search that matches nearly everyone (the trigram index finds them all; the page sorts them)
         "participants_search_broad": timed(browser, "/hr/participants?q=person", runs),
+        # a search of one or two characters (session 6: the start of a word; before: "type 3 characters")
+        "participants_search_short": timed(browser, "/hr/participants?q=pe", runs),
+        "participants_search_short_rare": timed(browser, "/hr/participants?q=%E7%8E%8B", runs),  # 王: no one
+        # the people list (/hr/people), as many people as participants: pages, sorts, searches
+        "people_page": timed(browser, "/hr/people", runs),
+        "people_by_department": timed(browser, "/hr/people?sort=-department", runs),
+        "people_deep_page": timed(browser, "/hr/people?offset=9950", runs),
+        "people_search": timed(browser, "/hr/people?q=person%2012-", runs),
+        "people_search_some": timed(browser, "/hr/people?q=son%203-12", runs),
+        "people_search_broad": timed(browser, "/hr/people?q=person", runs),
+        "people_search_broad_by_level": timed(browser, "/hr/people?q=person&sort=level", runs),
         "compare_cohort_with_organisation": timed(browser, f"/hr/compare?a={first}", runs),
         "compare_two_cohorts": timed(browser, f"/hr/compare?a={first}&b={cohorts[-1]}", runs),
     }
@@ -247,6 +289,7 @@ def run(url: str, sizes: list[int], runs: int) -> dict[str, Any]:
                 cohorts.append(add_cohort(db, org.id, len(cohorts), rng))
 
         bulk(db, load)
+        add_people(db, org.id, size - people_count(db, org.id), rng)
         built = time.perf_counter() - t0
         statistics_as_shipped(db)
         out[str(size)] = {"build_s": round(built, 1)} | measure(url, invited.user.email, cohorts, runs)
@@ -266,6 +309,7 @@ def remeasure(path: Path, runs: int, remigrate: bool = False) -> dict[str, Any]:
         org_id = session.exec(text("SELECT id FROM organisation WHERE name = 'Bench'")).one()[0]  # type: ignore[call-overload]
         query = text("SELECT id FROM cohort WHERE org_id = :org ORDER BY created_at DESC")  # cohort 0 first
         cohorts = [r[0] for r in session.execute(query, {"org": org_id})]
+    add_people(db, org_id, len(cohorts) * COHORT - people_count(db, org_id), random.Random(7))
     invited = accounts.invite(db, org_id, f"hr-{uuid.uuid4().hex[:6]}@bench.test", "analyst", utcnow(), by="bench")
     accounts.set_password(db, invited.token, PASSWORD, utcnow())
     statistics_as_shipped(db)

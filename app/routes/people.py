@@ -28,12 +28,21 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _page(request: Request, db: Any, user: Any, search: str = "", offset: int = 0, **extra: Any) -> dict[str, Any]:
-    listing = people.list_people(db, user.org_id, search=search, limit=PAGE, offset=offset)
+def _page(
+    request: Request, db: Any, user: Any, search: str = "", offset: int = 0, sort: str = "", **extra: Any
+) -> dict[str, Any]:
+    key = sort.removeprefix("-")
+    key = key if key in people.SORTS else "name"
+    descending = sort.startswith("-") and key == sort[1:]
+    listing = people.list_people(
+        db, user.org_id, search=search, limit=PAGE, offset=offset, sort=key, descending=descending
+    )
     context: dict[str, Any] = {
         "user": user,
         "listing": listing,
         "search": search,
+        "sort": key,
+        "descending": descending,
         "offset": offset,
         "page_size": PAGE,
         "preview": None,
@@ -63,10 +72,12 @@ def people_page(
     q: Annotated[Line, Query(max_length=100)] = "",
     offset: Annotated[Line, Query(max_length=9)] = "",
     imported: Annotated[Line, Query(max_length=9)] = "",
+    sort: Annotated[Line, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     start = parse_int(offset, 0, 10**9) or 0  # a page link: anything but a number starts at the top
     done = parse_int(imported, 0, 10**9)
-    return render(request, "hr/people.html", _page(request, db, user, search=q, offset=start, done=done))
+    context = _page(request, db, user, search=q, offset=start, sort=sort, done=done)  # an unknown sort: by name
+    return render(request, "hr/people.html", context)
 
 
 @router.post("/hr/people", dependencies=[CsrfDep])

@@ -4,8 +4,12 @@ counts in the dashboard's groups of at least five).
 
 Each sort walks its own index (``ix_participation_people_*``: organisation, visibility, the key, name), so a
 page costs what it shows, not the organisation's size; the total is counted up to :data:`COUNT_CAP` and
-the page says "more than" beyond it. Where people without a value (no department, not finished) come in a
-sort follows the database (SQLite: first when ascending; PostgreSQL: last): either way they stay together.
+the page says "more than" beyond it. A search counts its matches through the trigram index up to
+``app.search.CAP`` ("1,000+ matches" beyond) and, when they are more, walks the same sort index checking
+each row's text (``app.search.plan``): a page of a broad search costs a page, not the matches.
+
+Where people without a value (no department, not finished) come in a sort follows the database (SQLite:
+first when ascending; PostgreSQL: last): either way they stay together.
 """
 
 from __future__ import annotations
@@ -86,7 +90,8 @@ class Listing:
     capped: bool
     query: Query
     options: dict[str, list[Any]]
-    too_short: bool = False  # a search shorter than app.search.MIN_LENGTH: "type at least 3 characters"
+    has_next: bool = False  # a row after this page (paging goes on past the count's cap)
+    short: bool = False  # a search of one or two characters: the words that start with it
 
 
 def _conditions(dialect: str, org_id: str, q: Query) -> list[ColumnElement[bool]]:
@@ -104,8 +109,6 @@ def _conditions(dialect: str, org_id: str, q: Query) -> list[ColumnElement[bool]
         conds.append(col(p.finished_at).is_(None))
     if q.call:
         conds.append(col(p.recommendation) == q.call)
-    if q.search.strip():
-        conds.append(search.condition(dialect, q.search))
     return conds
 
 
@@ -129,10 +132,8 @@ def _options(session: Any, org_id: str) -> dict[str, list[Any]]:
 def listing(db: Database, org_id: str, q: Query, page: int = PAGE) -> Listing:
     """One page of the organisation's identified participants for ``q``."""
     p = Participation
-    if q.search.strip() and not search.usable(q.search):
-        with db.read() as session:
-            return Listing([], 0, False, q, _options(session, org_id), too_short=True)
     conds = _conditions(db.dialect, org_id, q)
+    searching = bool(search.fold(q.search))
     key = col(SORTS.get(q.sort, p.display_name))
     order = (
         [key.desc(), col(p.display_name).desc(), col(p.id).desc()]
@@ -158,14 +159,18 @@ def listing(db: Database, org_id: str, q: Query, page: int = PAGE) -> Listing:
     base = sql_select(*(col(c) for c in columns)).select_from(p)
     base = base.join(Cohort, col(Cohort.id) == col(p.cohort_id))
     base = base.join(Person, col(Person.id) == col(p.person_id), isouter=True)
-    counted = sql_select(col(p.id)).select_from(p)
-    capped = counted.where(*conds).limit(COUNT_CAP + 1).subquery()
+    cap = search.CAP if searching else COUNT_CAP
     with db.read() as session:
-        found = session.execute(base.where(*conds).order_by(*order).limit(page).offset(q.offset)).all()
-        total = int(session.execute(sql_select(func.count()).select_from(capped)).scalar_one())
+        if searching:
+            matching, total = search.plan(session, db.dialect, q.search, p, conds)
+            conds = [*conds, matching]
+        else:
+            capped = sql_select(col(p.id)).select_from(p).where(*conds).limit(COUNT_CAP + 1).subquery()
+            total = int(session.execute(sql_select(func.count()).select_from(capped)).scalar_one())
+        found = session.execute(base.where(*conds).order_by(*order).limit(page + 1).offset(q.offset)).all()
         options = _options(session, org_id)
     rows = []
-    for r in found:
+    for r in found[:page]:
         readiness = r[10] if r[9] == "AM" else r[11] if r[9] == "PM" else None
         rows.append(
             Row(
@@ -182,7 +187,15 @@ def listing(db: Database, org_id: str, q: Query, page: int = PAGE) -> Listing:
                 readiness=readiness,
             )
         )
-    return Listing(rows, min(total, COUNT_CAP), total > COUNT_CAP, q, options)
+    return Listing(
+        rows,
+        min(total, cap),
+        total > cap,
+        q,
+        options,
+        has_next=len(found) > page,
+        short=searching and search.short(q.search),
+    )
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
+from app import search as text_search
 from app.db import Database
 from app.i18n import gettext_for, normalise
 from app.inputs.types import has_control  # the types alone: the guard is web-side
@@ -280,11 +281,13 @@ def apply_checked(db: Database, org_id: str, columns: list[str], rows: list[Prev
             person = values.pop("_person", None)
             if person is None:
                 # plain rows, one batched Core INSERT: building 10,000 ORM objects took seconds (bench/rollout.py)
-                new.append(
+                made = (
                     {"department": None, "level": None, "lang": "en", "manager_email": None}
                     | {k: v for k, v in values.items() if v is not None}
                     | {"id": new_public_id(), "org_id": org_id, "created_at": now, "updated_at": now}
                 )
+                made["search_text"] = text_search.document(made["name"], made["department"], made["email"])
+                new.append(made)
                 continue
             changed = False
             for key, value in values.items():
@@ -293,6 +296,7 @@ def apply_checked(db: Database, org_id: str, columns: list[str], rows: list[Prev
                     changed = True
             if changed:
                 person.updated_at = now
+                person.search_text = text_search.document(person.name, person.department, person.email)
         if new:
             session.execute(Person.__table__.insert(), new)  # type: ignore[attr-defined]
     return Preview(rows, columns, _counts(rows))
@@ -346,34 +350,58 @@ def add_person(db: Database, org_id: str, raw: dict[str, str], now: datetime) ->
         if session.exec(query).first() is not None:
             raise PeopleError("exists", "email")
         fields: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
+        fields["search_text"] = text_search.document(fields["name"], fields.get("department"), fields["email"])
         person = Person(id=new_public_id(), org_id=org_id, created_at=now, updated_at=now, **fields)
         session.add(person)
     return person
 
 
+SORTS = {"name": Person.name, "email": Person.email, "department": Person.department, "level": Person.level}
+
+
 @dataclass(frozen=True)
 class PeoplePage:
     people: list[Person]
-    total: int
+    total: int  # exact; up to app.search.CAP for a search
+    capped: bool = False  # more than ``total``
+    has_next: bool = False  # a row after this page
+    short: bool = False  # a search of one or two characters: the words that start with it
 
 
-def list_people(db: Database, org_id: str, *, search: str = "", limit: int = 50, offset: int = 0) -> PeoplePage:
-    """People by name, optionally those whose name, e-mail or department contains ``search``."""
-    scope = [col(Person.org_id) == org_id]
-    if search.strip():
-        like = f"%{search.strip().lower()}%"
-        scope.append(
-            or_(
-                func.lower(col(Person.name)).like(like),
-                col(Person.email).like(like),
-                func.lower(col(Person.department)).like(like),
-            )
-        )
+def list_people(
+    db: Database,
+    org_id: str,
+    *,
+    search: str = "",
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = "name",
+    descending: bool = False,
+) -> PeoplePage:
+    """One page of the organisation's people by ``sort`` (then name and e-mail), optionally those whose name,
+    e-mail or department holds ``search`` (app.search, as the participants table: the matches counted up to
+    ``app.search.CAP`` through the trigram index, a broad search walking the sort's index a page at a time)."""
+    key = col(SORTS.get(sort, Person.name))
+    order: list[Any] = [key, col(Person.name), col(Person.email)] if sort in ("department", "level") else [key]
+    if sort not in SORTS or sort == "name":
+        order = [col(Person.name), col(Person.email)]
+    if descending:
+        order = [o.desc() for o in order]
+    conds: list[Any] = [col(Person.org_id) == org_id]
+    searching = bool(text_search.fold(search))
     with db.read() as session:
-        total = session.exec(select(func.count()).select_from(Person).where(*scope)).one()
-        people = list(
-            session.exec(
-                select(Person).where(*scope).order_by(col(Person.name), col(Person.email)).limit(limit).offset(offset)
-            )
-        )
-    return PeoplePage(people, int(total))
+        if searching:
+            matching, total = text_search.plan(session, db.dialect, search, Person, conds)
+            conds.append(matching)
+            cap = text_search.CAP
+        else:
+            total = int(session.exec(select(func.count()).select_from(Person).where(*conds)).one())
+            cap = total  # exact (the organisation index alone; the API's pages need it)
+        people = list(session.exec(select(Person).where(*conds).order_by(*order).limit(limit + 1).offset(offset)))
+    return PeoplePage(
+        people[:limit],
+        min(total, cap),
+        total > cap,
+        has_next=len(people) > limit,
+        short=searching and text_search.short(search),
+    )

@@ -89,23 +89,24 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Datab
     admin.dispose()
 
 
-# the people search's own structures (rollout2_0001), outside the models: SQLite's FTS5 table (and the
-# shadow tables FTS5 makes), PostgreSQL's pg_trgm index (a GIN operator class SQLAlchemy does not reflect)
-SEARCH = {"participation_fts", "ix_participation_search"}
+# the people search's own structures (rollout2_0001, search17_0001), outside the models: SQLite's FTS5 tables
+# (and the shadow tables FTS5 makes), PostgreSQL's pg_trgm indexes (a GIN operator class SQLAlchemy does not
+# reflect)
+SEARCH = {"participation_fts", "ix_participation_search", "person_fts", "ix_person_search"}
 
 
 def tables(db: Database) -> set[str]:
     found = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
-    return {t for t in found if not t.startswith("participation_fts")}
+    return {t for t in found if not t.startswith(("participation_fts", "person_fts"))}
 
 
 def search_index(db: Database) -> bool:
     with db.engine.connect() as conn:
         if db.dialect == "sqlite":
-            sql = "SELECT count(*) FROM sqlite_master WHERE name = 'participation_fts'"
+            sql = "SELECT count(*) FROM sqlite_master WHERE name IN ('participation_fts', 'person_fts')"
         else:
-            sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_participation_search'"
-        return bool(conn.exec_driver_sql(sql).scalar_one())
+            sql = "SELECT count(*) FROM pg_indexes WHERE indexname IN ('ix_participation_search', 'ix_person_search')"
+        return conn.exec_driver_sql(sql).scalar_one() == 2
 
 
 def _outside_models(name: str | None, type_: str, _parent: dict[str, str | None]) -> bool:
@@ -375,3 +376,51 @@ def test_finished_answers_are_packed_losslessly_and_back(empty_db: Database) -> 
     assert as_rows() == expected
     upgrade(empty_db.engine)
     assert packed() == expected
+
+
+def test_search17_writes_the_search_texts_down_and_up(empty_db: Database) -> None:
+    """search17_0001 fills person.search_text and writes participation.search_text in the marked form (words
+    after app.search.WORD); its downgrade writes the old form back, which rollout2_0001's search reads."""
+    upgrade(empty_db.engine, "checkinmail_0001")
+    now = "2026-12-02 10:00:00"
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
+        conn.execute(
+            text(
+                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
+                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
+                "position, started_at, updated_at) VALUES ('a', 'o', 'r', 'en', 'am', '1', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO person (id, org_id, email, name, department, lang, created_at, updated_at) "
+                "VALUES ('pe', 'o', 'an@x.test', 'Nguyễn Văn An', 'Sales', 'vi', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                'INSERT INTO participation (id, org_id, cohort_id, assessment_id, visibility, "current_role", '
+                "consented_at, gaps_am, gaps_pm, gaps_fit, display_name, department, person_id, search_text) "
+                "VALUES ('p', 'o', 'c', 'a', 'identified', 'am', :now, 0, 0, 0, 'Nguyễn Văn An', 'Sales', 'pe', "
+                "'nguyen van an\nsales\nan@x.test')"
+            ),
+            {"now": now},
+        )
+    upgrade(empty_db.engine)
+    marked = "\x02\x02nguyen \x02\x02van \x02\x02an\n\x02\x02sales\n\x02\x02an@x.test"
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT search_text FROM participation")).scalar_one() == marked
+        assert conn.execute(text("SELECT search_text FROM person")).scalar_one() == marked
+    downgrade(empty_db.engine, "checkinmail_0001")
+    with empty_db.engine.connect() as conn:
+        old = conn.execute(text("SELECT search_text FROM participation")).scalar_one()
+        assert old == "nguyen van an\nsales\nan@x.test"

@@ -157,7 +157,7 @@ def test_no_hr_page_reads_every_person(app: Any, org: tuple[str, str, str, str])
         "/hr/participants?sort=department&level=Senior",
         "/hr/participants?q=person",  # the search: the trigram index (FTS5 / pg_trgm), never the table
         f"/hr/participants?q=sales&cohort={cohort}&sort=-activity",
-        "/hr/participants?q=ng",  # too short: "type at least 3 characters", no query at all
+        "/hr/participants?q=ng",  # short: the start of a word, through the same trigram index
         "/hr/compare",
         f"/hr/compare?a={cohort}",
         f"/hr/compare?a={cohort}&b={cohort}",
@@ -226,3 +226,107 @@ def test_counters_and_rollup_equal_counting_people(app: Any, bank: Bank, org: tu
                 continue
             for got, want in zip([by_rollup[0], *by_rollup[1]], [by_people[0], *by_people[1]], strict=True):
                 assert list(got) == pytest.approx(list(want), abs=1e-9), active
+
+
+def test_people_searches_read_a_page(app: Any, org: tuple[str, str, str, str], monkeypatch: Any) -> None:
+    """The people list (/hr/people) and the participants' searches, narrow and broad (app.search.plan): a
+    search with few matches is driven by the trigram index (never a walk of the organisation), a broad one
+    walks the sort's own index in order (never a read of the organisation's rows to sort them), and
+    neither ever reads the whole table. ``app.search.CAP`` is lowered so that the broad path is planned on
+    the test's few rows."""
+    from app import search
+    from app.services import people
+
+    org_id, email, cohort, _ = org
+    db = app.state.db
+    for i in range(30):
+        department = ("Sales", "Delivery")[i % 2]
+        raw = {"name": f"Person {i} Nguyễn", "email": f"p{i}@acme.test", "department": department, "lang": "vi"}
+        people.add_person(db, org_id, raw, utcnow())
+    watched = ("participation", "person")
+    if db.dialect == "sqlite":
+        fake_big_statistics(db)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'person'")
+            conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('person', NULL, ?)", (str(PEOPLE),))
+            for (index,) in conn.exec_driver_sql("SELECT name FROM pragma_index_list('person')").all():
+                columns = [r[0] for r in conn.exec_driver_sql(f"SELECT name FROM pragma_index_info('{index}')")]
+                stat = _stat(columns, PEOPLE)
+                conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('person', ?, ?)", (index, stat))
+        db.engine.dispose()
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    browser = signed_in(app, email)
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and any(re.search(rf"\b{t}\b", statement) for t in watched):
+            seen.append((statement, parameters))
+
+    pages = [
+        "/hr/people",
+        "/hr/people?sort=-department",
+        "/hr/people?sort=level&offset=50",
+        "/hr/people?q=nguyen",
+        "/hr/people?q=ng&sort=email",  # short: the start of a word, through the same index
+        "/hr/people?q=p1&sort=-name",
+        "/hr/participants?q=sales&sort=-activity",
+        f"/hr/participants?q=ng&cohort={cohort}",
+    ]
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        for page in pages:  # narrow: up to CAP matches
+            assert browser.get(page).status_code == 200, page
+        monkeypatch.setattr(search, "CAP", 0)
+        for page in pages:  # broad: more than CAP
+            assert browser.get(page).status_code == 200, page
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    walks = [s for s, _ in seen if ("instr(" in s or "strpos(" in s)]
+    assert len(walks) == (5 if db.dialect == "sqlite" else 0)  # SQLite: the broad path; PostgreSQL: its planner
+    bad: dict[str, list[str]] = {}
+    for statement, params in seen:
+        # the table the page lists (a participant's person is a lookup by key: on a few rows PostgreSQL
+        # rightly joins it by reading its primary key whole, which says nothing of a big organisation)
+        table = ("person",) if re.search(r"FROM person\b", statement) else ("participation",)
+        if found := _page_cost(db, statement, params, table):
+            bad[statement] = found
+    assert bad == {}, f"a search that reads its matches or the organisation: {bad}"
+
+
+def _page_cost(db: Any, statement: str, parameters: Any, watched: tuple[str, ...]) -> list[str]:
+    """What makes a page of the people tables cost more than a page: a read of the whole table; a read of
+    the organisation's rows to be sorted (SQLite: a temporary B-tree for ORDER BY above an organisation-wide
+    search; PostgreSQL: a Sort above an organisation-only scan); and, when the trigram index is in the
+    query, a walk of the organisation instead of it."""
+    names = "|".join(watched)
+    through_index = "_fts MATCH" in statement or " LIKE " in statement
+    with db.engine.connect() as conn:
+        if db.dialect == "sqlite":
+            plan = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()]
+            org_wide = [d for d in plan if re.match(rf"SEARCH ({names}) .*\((org_id=\?)( AND visibility=\?)?\)$", d)]
+            out = [d for d in plan if re.match(rf"SCAN ({names})\b", d)]
+            if org_wide and (through_index or any("TEMP B-TREE FOR ORDER BY" in d for d in plan)):
+                out += org_wide
+            return out
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        raw = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar_one()
+        tree = raw if isinstance(raw, list) else json.loads(raw)
+        out: list[str] = []
+
+        def walk(node: dict[str, Any], sorted_above: bool) -> None:
+            kind = node["Node Type"]
+            if node.get("Relation Name") in watched:
+                cond = node.get("Index Cond", "")
+                org_only = re.fullmatch(r"\(+org_id = [^)]*\)+( AND \(+visibility = [^)]*\)+)?\)?", cond) is not None
+                if kind == "Seq Scan" or (kind in ("Index Scan", "Index Only Scan") and not cond):
+                    out.append(f"{kind} on {node['Relation Name']}")
+                elif org_only and (sorted_above or through_index):
+                    out.append(f"{kind} of the organisation on {node['Relation Name']} ({cond})")
+            for child in node.get("Plans", []):
+                walk(child, sorted_above or kind in ("Sort", "Incremental Sort"))
+
+        walk(tree[0]["Plan"], False)
+        conn.rollback()
+        return out

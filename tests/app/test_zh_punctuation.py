@@ -148,6 +148,7 @@ def test_every_page_and_the_pdf_in_chinese(app: Any, bank: Bank, tmp_path: Path)
     listed = hr.get("/hr/participants").text
     hr_pages += (listed[listed.index('href="/hr/participants/') + 6 :].split('"', 1)[0],)  # a participant's page
     hr_pages += (f"/hr/compare?a={cohort}",)
+    hr_pages += ("/hr/people?q=%E7%8E%8B", "/hr/participants?q=pe")  # a short search: its hint
     hr_pages += ("/hr/settings", "/hr/audit", "/hr/switch", "/hr/mfa/setup", f"/hr/cohorts/{cohort}/delete")
     hr_pages += ("/hr/settings/sso",)
     hr_pages += ("/hr/api-tokens", "/hr/webhooks")
