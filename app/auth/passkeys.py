@@ -16,36 +16,22 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, parse_authentication_credential_json
-from webauthn.helpers import parse_registration_credential_json as parse_registration
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from app.db import Database
 from app.models import AuditEvent, HrPasskey, HrUser, HrWebauthnChallenge, Organisation
 from app.tokens import hash_token, new_public_id
+
+if TYPE_CHECKING:  # py_webauthn (and cryptography under it) load with the first passkey request, not the worker
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 REGISTER, SIGN_IN = "register", "sign_in"
 CHALLENGE_TTL = timedelta(minutes=5)
@@ -54,7 +40,23 @@ MAX_PER_USER = 10
 MAX_NAME = 60
 MAX_CREDENTIAL = 16_000  # the JSON a browser sends (attestation "none": well under 2 KB in practice)
 RP_NAME = "rolefit"
-BROKEN = (WebAuthnException, ValueError, TypeError, KeyError, IndexError, OverflowError)
+BROKEN_INPUT = (ValueError, TypeError, KeyError, IndexError, OverflowError)  # with py_webauthn's own errors
+
+
+def _broken() -> tuple[type[Exception], ...]:
+    """What a malformed or forged browser answer raises (py_webauthn imported on first use)."""
+    from webauthn.helpers.exceptions import WebAuthnException
+
+    return (WebAuthnException, *BROKEN_INPUT)
+
+
+def bytes_to_base64url(data: bytes) -> str:
+    """WebAuthn's base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def base64url_to_bytes(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class PasskeyError(Exception):
@@ -165,6 +167,8 @@ def _take(db: Database, session_token: str, purpose: str, now: datetime) -> byte
 
 
 def _descriptors(rows: list[HrPasskey]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     out = []
     for row in rows:
         transports = []
@@ -187,6 +191,14 @@ def _rows(db: Database, user_id: str) -> list[HrPasskey]:
 
 def registration_options(db: Database, user: HrUser, session_token: str, rp: RelyingParty, now: datetime) -> str:
     """The options for ``navigator.credentials.create()`` as JSON (binary fields in base64url)."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     existing = _rows(db, user.id)
     if len(existing) >= MAX_PER_USER:
         raise PasskeyError("passkey_too_many")
@@ -225,6 +237,9 @@ def register(
     """Check the browser's answer to :func:`registration_options` and keep the new passkey. Raises
     :class:`PasskeyError` (nothing stored) when the answer is not for this session's live challenge, this
     origin and RP ID, or is malformed."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import parse_registration_credential_json as parse_registration
+
     label = clean_name(name)
     if not label:
         raise PasskeyError("passkey_name")
@@ -242,7 +257,7 @@ def register(
             expected_origin=rp.origin,
             require_user_verification=False,
         )
-    except BROKEN as err:
+    except _broken() as err:
         raise PasskeyError("passkey_failed") from err
     transports = ",".join(str(t.value) for t in (parsed.response.transports or []))[:200]
     row = HrPasskey(
@@ -275,6 +290,9 @@ def register(
 
 def authentication_options(db: Database, user: HrUser, session_token: str, rp: RelyingParty, now: datetime) -> str:
     """The options for ``navigator.credentials.get()`` as JSON: this user's passkeys only."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     existing = _rows(db, user.id)
     if not existing:
         raise PasskeyError("passkey_none")
@@ -299,13 +317,16 @@ def authenticate(
 ) -> bool:
     """True when ``credential`` answers this session's live challenge with one of ``user``'s passkeys (its
     counter moving forward); the passkey's counter and last use are updated and the use audited."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import parse_authentication_credential_json
+
     challenge = _take(db, session_token, SIGN_IN, now)
     if challenge is None or len(credential) > MAX_CREDENTIAL:
         return False
     try:
         parsed = parse_authentication_credential_json(credential)
         credential_id = bytes_to_base64url(parsed.raw_id)
-    except BROKEN:
+    except _broken():
         return False
     with db.read() as session:
         row = session.exec(
@@ -323,7 +344,7 @@ def authenticate(
             credential_current_sign_count=row.sign_count,
             require_user_verification=False,
         )
-    except BROKEN:
+    except _broken():
         return False
     new_count = verified.new_sign_count
     with db.write() as session:

@@ -20,6 +20,7 @@ ON_FIRST_USE = (
     "joserfc",
     "httpx",
     "cryptography",  # the vault (app.vault.box), and through joserfc
+    "webauthn",  # passkeys (app.auth.passkeys)
     "pyotp",  # two-step sign-in (app.auth.mfa)
     "segno",  # QR codes (app.auth.mfa, app.reports)
     "PIL",  # share cards (app.cards)
