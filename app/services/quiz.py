@@ -527,6 +527,8 @@ ERASED_TABLES = (
     "answer_pack",
     "plan_progress",
     "checkin",
+    "checkin_mail",  # the address for check-in reminders (deleted with the assessment: ON DELETE CASCADE)
+    "checkin_mail_sent",
     "assessment",
 )
 
