@@ -75,3 +75,4 @@ def live_server(
         server.should_exit = True
         thread.join(timeout=10)
         app.state.db.dispose()
+        _CURRENT.remove(app)  # a module's own server ends: live_app() is the session's server's app again
