@@ -48,37 +48,35 @@
     return { publicKey: o };
   }
 
-  function registration(cred) {
-    var r = cred.response;
+  // the credential as JSON, binary fields in base64url; `response` holds the fields of its ceremony
+  function asJSON(cred, response) {
     return {
       id: cred.id,
       rawId: toText(cred.rawId),
       type: cred.type,
       authenticatorAttachment: cred.authenticatorAttachment || undefined,
       clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-      response: {
-        clientDataJSON: toText(r.clientDataJSON),
-        attestationObject: toText(r.attestationObject),
-        transports: r.getTransports ? r.getTransports() : []
-      }
+      response: response
     };
+  }
+
+  function registration(cred) {
+    var r = cred.response;
+    return asJSON(cred, {
+      clientDataJSON: toText(r.clientDataJSON),
+      attestationObject: toText(r.attestationObject),
+      transports: r.getTransports ? r.getTransports() : []
+    });
   }
 
   function assertion(cred) {
     var r = cred.response;
-    return {
-      id: cred.id,
-      rawId: toText(cred.rawId),
-      type: cred.type,
-      authenticatorAttachment: cred.authenticatorAttachment || undefined,
-      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-      response: {
-        clientDataJSON: toText(r.clientDataJSON),
-        authenticatorData: toText(r.authenticatorData),
-        signature: toText(r.signature),
-        userHandle: toText(r.userHandle)
-      }
-    };
+    return asJSON(cred, {
+      clientDataJSON: toText(r.clientDataJSON),
+      authenticatorData: toText(r.authenticatorData),
+      signature: toText(r.signature),
+      userHandle: toText(r.userHandle)
+    });
   }
 
   function say(form, text) {
