@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import JSON, column, create_engine, inspect, select, table, text
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
@@ -169,19 +170,18 @@ def test_results_are_packed_losslessly_and_back(empty_db: Database) -> None:
         assert conn.execute(select(result.c.data)).scalar_one() == data
 
 
-def test_hr_migrations_keep_people_down_and_up(empty_db: Database) -> None:
-    """scale_0001 down and up keeps every participation (a table rebuild of cohort on SQLite would cascade)."""
-    upgrade(empty_db.engine, "0dd3a9ea9452")
-    now = "2026-11-30 12:00:00"
-    with empty_db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
-        conn.execute(
-            text(
-                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
-                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
-            ),
-            {"now": now},
-        )
+def _organisation_and_cohort(conn: Connection, now: str, assessment: bool = False) -> None:
+    """Organisation ``o`` with cohort ``c`` (and assessment ``a``), as raw rows any revision since the HR
+    tables accepts: the start of the data migrations' tests."""
+    conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
+    conn.execute(
+        text(
+            "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
+            "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
+        ),
+        {"now": now},
+    )
+    if assessment:
         conn.execute(
             text(
                 'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
@@ -189,6 +189,14 @@ def test_hr_migrations_keep_people_down_and_up(empty_db: Database) -> None:
             ),
             {"now": now},
         )
+
+
+def test_hr_migrations_keep_people_down_and_up(empty_db: Database) -> None:
+    """scale_0001 down and up keeps every participation (a table rebuild of cohort on SQLite would cascade)."""
+    upgrade(empty_db.engine, "0dd3a9ea9452")
+    now = "2026-11-30 12:00:00"
+    with empty_db.engine.begin() as conn:
+        _organisation_and_cohort(conn, now, assessment=True)
         conn.execute(
             text(
                 'INSERT INTO participation (id, org_id, cohort_id, assessment_id, visibility, "current_role", '
@@ -254,14 +262,7 @@ def test_invitation_delivery_is_backfilled_from_the_jobs_and_the_links(empty_db:
         "reopened": ("queued", now),  # refused after its commit point, retrying: the job says so
     }
     with empty_db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
-        conn.execute(
-            text(
-                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
-                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
-            ),
-            {"now": now},
-        )
+        _organisation_and_cohort(conn, now)
         for n, (name, (state, sent_at)) in enumerate(cases.items(), start=1):
             conn.execute(
                 text(
@@ -384,21 +385,7 @@ def test_search17_writes_the_search_texts_down_and_up(empty_db: Database) -> Non
     upgrade(empty_db.engine, "checkinmail_0001")
     now = "2026-12-02 10:00:00"
     with empty_db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES ('o', 'O', :now)"), {"now": now})
-        conn.execute(
-            text(
-                "INSERT INTO cohort (id, org_id, name, departments, levels, created_at) "
-                "VALUES ('c', 'o', 'C', '[]', '[]', :now)"
-            ),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                'INSERT INTO assessment (id, owner_hash, resume_hash, locale, "current_role", bank_version, '
-                "position, started_at, updated_at) VALUES ('a', 'o', 'r', 'en', 'am', '1', 0, :now, :now)"
-            ),
-            {"now": now},
-        )
+        _organisation_and_cohort(conn, now, assessment=True)
         conn.execute(
             text(
                 "INSERT INTO person (id, org_id, email, name, department, lang, created_at, updated_at) "
