@@ -67,6 +67,33 @@ def in_flight(db: Database, kind: str) -> bool:
         return session.exec(running).first() is not None
 
 
+def crash_mid_batch(db: Database, db_url: str, server: SmtpServer, log: Path, kind: str, what: str) -> list[int]:
+    """Two workers take the batch of ``kind`` until a quarter of it has arrived and a job is in flight, and are
+    killed (-9) there; two more finish the batch and stop cleanly on SIGTERM. Returns the jobs that were
+    running at the kill (the crash path: each must be sent once, not twice nor never)."""
+    first = [start_worker(db_url, server.port, log) for _ in range(2)]
+    try:
+        # a loaded machine can leave both workers between jobs at any one moment: kill when one is in flight
+        wait_for(lambda: len(server.messages) >= MAILS // 4 and in_flight(db, kind), 60, f"the first {what}", log)
+    finally:
+        for proc in first:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    assert len(server.messages) < MAILS, "the batch finished before the kill: nothing was tested"
+    with db.read() as session:
+        orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
+    second = [start_worker(db_url, server.port, log) for _ in range(2)]
+    try:
+        wait_for(lambda: jobs.counts(db, kind)["done"] == MAILS, 120, f"every {what} sent", log)
+    finally:
+        for proc in second:
+            proc.send_signal(signal.SIGTERM)
+        for proc in second:
+            assert proc.wait(30) == 0  # a clean stop on SIGTERM
+    time.sleep(0.2)  # the server records a message after its reply; let the last one land
+    return orphaned
+
+
 def test_workers_killed_mid_batch_and_restarted_send_every_mail_exactly_once(
     db: Database, db_url: str, tmp_path: Path
 ) -> None:
@@ -88,30 +115,7 @@ def test_workers_killed_mid_batch_and_restarted_send_every_mail_exactly_once(
                 expected.append(message.message_id)
                 jobs.enqueue(session, "mail.send", {"mail": message.to_dict()})
 
-        first = [start_worker(db_url, server.port, log) for _ in range(2)]
-        try:
-            # a loaded machine can leave both workers between jobs at any one moment: kill when one is in flight
-            wait_for(
-                lambda: len(server.messages) >= MAILS // 4 and in_flight(db, "mail.send"), 60, "the first mails", log
-            )
-        finally:
-            for proc in first:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        at_kill = len(server.messages)
-        assert at_kill < MAILS, "the batch finished before the kill: nothing was tested"
-        with db.read() as session:
-            orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
-
-        second = [start_worker(db_url, server.port, log) for _ in range(2)]
-        try:
-            wait_for(lambda: jobs.counts(db, "mail.send")["done"] == MAILS, 120, f"all {MAILS} jobs done", log)
-        finally:
-            for proc in second:
-                proc.send_signal(signal.SIGTERM)
-            for proc in second:
-                assert proc.wait(30) == 0  # a clean stop on SIGTERM
-        time.sleep(0.2)  # the server records a message after its reply; let the last one land
+        orphaned = crash_mid_batch(db, db_url, server, log, "mail.send", "mails")
         received = Counter(server.recorder.message_ids())
 
     assert orphaned, "no job was in flight at the kill: the crash path was not exercised"
@@ -141,30 +145,7 @@ def test_workers_killed_mid_batch_of_reminders_send_each_reminder_exactly_once(
     assert reminders.schedule_due(db, now) == MAILS
     with SmtpServer() as server:
         server.recorder.delay, server.recorder.reply_delay = 0.15, 0.005
-        first = [start_worker(db_url, server.port, log) for _ in range(2)]
-        try:
-            wait_for(
-                lambda: len(server.messages) >= MAILS // 4 and in_flight(db, reminders.KIND),
-                60,
-                "the first reminders",
-                log,
-            )
-        finally:
-            for proc in first:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        assert len(server.messages) < MAILS, "the batch finished before the kill: nothing was tested"
-        with db.read() as session:
-            orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
-        second = [start_worker(db_url, server.port, log) for _ in range(2)]
-        try:
-            wait_for(lambda: jobs.counts(db, reminders.KIND)["done"] == MAILS, 120, "every reminder sent", log)
-        finally:
-            for proc in second:
-                proc.send_signal(signal.SIGTERM)
-            for proc in second:
-                assert proc.wait(30) == 0
-        time.sleep(0.2)
+        orphaned = crash_mid_batch(db, db_url, server, log, reminders.KIND, "reminders")
         received = Counter(server.recorder.message_ids())
         recipients = Counter(m.rcpt_tos[0] for m in server.messages)
 
@@ -200,27 +181,7 @@ def test_workers_killed_mid_batch_of_digests_send_each_digest_exactly_once(
     assert digest.schedule_due(db, now) == MAILS
     with SmtpServer() as server:
         server.recorder.delay, server.recorder.reply_delay = 0.15, 0.005
-        first = [start_worker(db_url, server.port, log) for _ in range(2)]
-        try:
-            wait_for(
-                lambda: len(server.messages) >= MAILS // 4 and in_flight(db, digest.KIND), 60, "the first digests", log
-            )
-        finally:
-            for proc in first:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        assert len(server.messages) < MAILS, "the batch finished before the kill: nothing was tested"
-        with db.read() as session:
-            orphaned = list(session.exec(select(Job.id).where(col(Job.state) == "running")))
-        second = [start_worker(db_url, server.port, log) for _ in range(2)]
-        try:
-            wait_for(lambda: jobs.counts(db, digest.KIND)["done"] == MAILS, 120, "every digest sent", log)
-        finally:
-            for proc in second:
-                proc.send_signal(signal.SIGTERM)
-            for proc in second:
-                assert proc.wait(30) == 0
-        time.sleep(0.2)
+        orphaned = crash_mid_batch(db, db_url, server, log, digest.KIND, "digests")
         received = Counter(server.recorder.message_ids())
         recipients = Counter(m.rcpt_tos[0] for m in server.messages)
         subjects = {m.rcpt_tos[0]: str(m.message["Subject"]) for m in server.messages}
