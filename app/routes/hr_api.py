@@ -280,20 +280,7 @@ class PersonalInvitationsOut(BaseModel):
 
 
 def _personal(row: invitations.Row) -> PersonalInvitationOut:
-    return PersonalInvitationOut(
-        id=row.id,
-        cohort_id=row.cohort_id,
-        person_id=row.person_id,
-        name=row.name,
-        email=row.email,
-        lang=row.lang,
-        state=row.state,  # type: ignore[arg-type]
-        error=row.error,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-        opened_at=row.opened_at,
-        expires_at=row.expires_at,
-    )
+    return PersonalInvitationOut.model_validate(row, from_attributes=True)  # the same fields, by name
 
 
 @router.get(
