@@ -172,9 +172,13 @@ class Prepared:
             if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
 
+        # positional: each parameter's name and converter, in order; only the statement's own values are converted
+        self._positional = tuple((name, self._convert.get(name)) for name in self._names)
+
     def params(self, values: dict[str, Any]) -> Any:
-        converted = {k: (self._convert[k](v) if k in self._convert else v) for k, v in values.items()}
-        return tuple(converted[name] for name in self._names) if self._names else converted
+        if self._positional:
+            return tuple(values[k] if convert is None else convert(values[k]) for k, convert in self._positional)
+        return values | {k: convert(values[k]) for k, convert in self._convert.items() if k in values}
 
     def run(self, cursor: Any, values: dict[str, Any]) -> Any:
         cursor.execute(self.sql, self.params(values))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Lang = str
@@ -219,15 +220,15 @@ class Bank:
     def action(self, action_id: str) -> Action:
         return self._actions_by_id[action_id]
 
-    @property
+    @cached_property
     def orientation_items(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.kind in ORIENTATION_KINDS)
 
-    @property
+    @cached_property
     def proficiency_items(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.kind == "proficiency")
 
-    @property
+    @cached_property
     def check_items(self) -> tuple[Item, ...]:
         """The instructed-response items (attention checks), in bank order."""
         return tuple(i for i in self.items if i.kind == "check")
