@@ -17,6 +17,12 @@ what the shipped configuration has: SQLite's bounded ANALYZE (``Database.optimiz
 
     .venv/bin/python -m bench.hr_pages [--sizes 100000 1000000] [--runs 9] [--dbs sqlite postgresql]
         [--keep var/bench-1m.sqlite3]   # the SQLite file (default: a temporary one)
+        [--keep-postgresql rolefit_bench_1m]   # the PostgreSQL database (default: a temporary one, dropped)
+    .venv/bin/python -m bench.hr_pages --remeasure var/bench-1m.sqlite3   # or the kept PostgreSQL URL
+
+With ``--keep-postgresql NAME`` the PostgreSQL database (on the server of ROLEFIT_BENCH_POSTGRES_URL) is
+kept and its URL printed on stderr and in the report, for ``bench.plans``; drop it when done
+(``DROP DATABASE NAME``: 1M people take some GB).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import os
 import random
 import re
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -130,17 +137,18 @@ def add_cohort(db: Database, org_id: str, index: int, rng: random.Random) -> str
     return cohort_id
 
 
-def add_people(db: Database, org_id: str, count: int, rng: random.Random) -> None:
-    """``count`` people in the organisation's people list (/hr/people), in batches as an import writes them
-    (with their search text when the schema has it: the bench also runs against the code before it)."""
+def add_people(db: Database, org_id: str, upto: int, rng: random.Random) -> None:
+    """The organisation's people list (/hr/people) filled up to ``upto`` people, numbered on from those it has, in
+    batches as an import writes them (with their search text when the schema has it: the bench also runs against
+    the code before it)."""
     from sqlalchemy import MetaData, Table
 
     table = Table("person", MetaData(), autoload_with=db.engine)
     searchable = "search_text" in table.c
     now = utcnow()
-    for start in range(0, count, 5000):
+    for start in range(people_count(db, org_id), upto, 5000):
         rows = []
-        for i in range(start, min(count, start + 5000)):
+        for i in range(start, min(upto, start + 5000)):
             name, department = f"Person {i // COHORT}-{i % COHORT}", rng.choice(DEPARTMENTS)
             email = f"p{i}@bench.test"
             row = {"id": uuid.uuid4().hex[:22], "org_id": org_id, "email": email, "name": name}
@@ -228,47 +236,51 @@ def timed(browser: Browser, path: str, runs: int) -> dict[str, Any]:
     }
 
 
+def pages(first: str, last: str) -> dict[str, str]:
+    """Every HR page measured (and planned by bench.plans): name -> path; ``first`` and ``last`` cohorts."""
+    return {
+        "hr_home": "/hr",
+        "cohort_page": f"/hr/cohorts/{first}",
+        "cohort_page_filtered": f"/hr/cohorts/{first}?department=Sales&level=Senior",
+        "organisation_page": "/hr/dashboard",
+        "organisation_page_filtered": "/hr/dashboard?department=Sales&role=pm",
+        "export_csv_10k_cohort": f"/hr/cohorts/{first}/export.csv",
+        "export_xlsx_10k_cohort": f"/hr/cohorts/{first}/export.xlsx",
+        # the participants table: first page, other sorts, filters, a deep page (offset paging), a search
+        "participants_page": "/hr/participants",
+        "participants_by_activity": "/hr/participants?sort=-activity",
+        "participants_filtered": f"/hr/participants?cohort={first}&department=Sales&call=PM",
+        "participants_sorted_by_level": "/hr/participants?sort=-level&status=finished",
+        "participants_deep_page": "/hr/participants?sort=department&offset=9950",
+        "participants_search": "/hr/participants?q=person%2012-",
+        # a search that matches some hundreds of people ("Person 3-12", "Person 3-120".."3-12999")
+        "participants_search_some": "/hr/participants?q=son%203-12",
+        # a search that matches nearly everyone (the trigram index finds them all; the page sorts them)
+        "participants_search_broad": "/hr/participants?q=person",
+        # a search of one or two characters (session 6: the start of a word; before: "type 3 characters")
+        "participants_search_short": "/hr/participants?q=pe",
+        "participants_search_short_rare": "/hr/participants?q=%E7%8E%8B",  # 王: no one
+        # the people list (/hr/people), as many people as participants: pages, sorts, searches
+        "people_page": "/hr/people",
+        "people_by_department": "/hr/people?sort=-department",
+        "people_deep_page": "/hr/people?offset=9950",
+        "people_search": "/hr/people?q=person%2012-",
+        "people_search_some": "/hr/people?q=son%203-12",
+        "people_search_broad": "/hr/people?q=person",
+        "people_search_broad_by_level": "/hr/people?q=person&sort=level",
+        "compare_cohort_with_organisation": f"/hr/compare?a={first}",
+        "compare_two_cohorts": f"/hr/compare?a={first}&b={last}",
+    }
+
+
 def measure(url: str, email: str, cohorts: list[str], runs: int) -> dict[str, Any]:
     app = create_app(Settings(database_url=url))
     browser = Browser(app)
     res = browser.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"})
     assert res.status_code == 303, res.text[:300]
-    first = cohorts[0]
-    out = {
-        "people": len(cohorts) * COHORT,
-        "cohorts": len(cohorts),
-        "hr_home": timed(browser, "/hr", runs),
-        "cohort_page": timed(browser, f"/hr/cohorts/{first}", runs),
-        "cohort_page_filtered": timed(browser, f"/hr/cohorts/{first}?department=Sales&level=Senior", runs),
-        "organisation_page": timed(browser, "/hr/dashboard", runs),
-        "organisation_page_filtered": timed(browser, "/hr/dashboard?department=Sales&role=pm", runs),
-        "export_csv_10k_cohort": timed(browser, f"/hr/cohorts/{first}/export.csv", max(3, runs // 3)),
-        "export_xlsx_10k_cohort": timed(browser, f"/hr/cohorts/{first}/export.xlsx", max(3, runs // 3)),
-        # the participants table: first page, other sorts, filters, a deep page (offset paging), a search
-        "participants_page": timed(browser, "/hr/participants", runs),
-        "participants_by_activity": timed(browser, "/hr/participants?sort=-activity", runs),
-        "participants_filtered": timed(browser, f"/hr/participants?cohort={first}&department=Sales&call=PM", runs),
-        "participants_sorted_by_level": timed(browser, "/hr/participants?sort=-level&status=finished", runs),
-        "participants_deep_page": timed(browser, "/hr/participants?sort=department&offset=9950", runs),
-        "participants_search": timed(browser, "/hr/participants?q=person%2012-", runs),
-        # a search that matches some hundreds of people ("Person 3-12", "Person 3-120".."3-12999")
-        "participants_search_some": timed(browser, "/hr/participants?q=son%203-12", runs),
-        # a search that matches nearly everyone (the trigram index finds them all; the page sorts them)
-        "participants_search_broad": timed(browser, "/hr/participants?q=person", runs),
-        # a search of one or two characters (session 6: the start of a word; before: "type 3 characters")
-        "participants_search_short": timed(browser, "/hr/participants?q=pe", runs),
-        "participants_search_short_rare": timed(browser, "/hr/participants?q=%E7%8E%8B", runs),  # 王: no one
-        # the people list (/hr/people), as many people as participants: pages, sorts, searches
-        "people_page": timed(browser, "/hr/people", runs),
-        "people_by_department": timed(browser, "/hr/people?sort=-department", runs),
-        "people_deep_page": timed(browser, "/hr/people?offset=9950", runs),
-        "people_search": timed(browser, "/hr/people?q=person%2012-", runs),
-        "people_search_some": timed(browser, "/hr/people?q=son%203-12", runs),
-        "people_search_broad": timed(browser, "/hr/people?q=person", runs),
-        "people_search_broad_by_level": timed(browser, "/hr/people?q=person&sort=level", runs),
-        "compare_cohort_with_organisation": timed(browser, f"/hr/compare?a={first}", runs),
-        "compare_two_cohorts": timed(browser, f"/hr/compare?a={first}&b={cohorts[-1]}", runs),
-    }
+    out: dict[str, Any] = {"people": len(cohorts) * COHORT, "cohorts": len(cohorts)}
+    for name, path in pages(cohorts[0], cohorts[-1]).items():
+        out[name] = timed(browser, path, max(3, runs // 3) if name.startswith("export") else runs)
     app.state.db.dispose()
     return out
 
@@ -289,7 +301,7 @@ def run(url: str, sizes: list[int], runs: int) -> dict[str, Any]:
                 cohorts.append(add_cohort(db, org.id, len(cohorts), rng))
 
         bulk(db, load)
-        add_people(db, org.id, size - people_count(db, org.id), rng)
+        add_people(db, org.id, size, rng)
         built = time.perf_counter() - t0
         statistics_as_shipped(db)
         out[str(size)] = {"build_s": round(built, 1)} | measure(url, invited.user.email, cohorts, runs)
@@ -298,9 +310,10 @@ def run(url: str, sizes: list[int], runs: int) -> dict[str, Any]:
     return out
 
 
-def remeasure(path: Path, runs: int, remigrate: bool = False) -> dict[str, Any]:
-    """Measure again on a database this bench built (``--keep``), with the code as it is now."""
-    url = f"sqlite:///{path}"
+def remeasure(target: str, runs: int, remigrate: bool = False) -> dict[str, Any]:
+    """Measure again on a database this bench built (``--keep`` file or ``--keep-postgresql`` URL), with the code
+    as it is now."""
+    url = target if "://" in target else f"sqlite:///{target}"
     db = Database(url)
     if remigrate:  # scale_0001..: undone and done again (this code's schema, sums and triggers)
         downgrade(db.engine, "0dd3a9ea9452")
@@ -309,7 +322,9 @@ def remeasure(path: Path, runs: int, remigrate: bool = False) -> dict[str, Any]:
         org_id = session.exec(text("SELECT id FROM organisation WHERE name = 'Bench'")).one()[0]  # type: ignore[call-overload]
         query = text("SELECT id FROM cohort WHERE org_id = :org ORDER BY created_at DESC")  # cohort 0 first
         cohorts = [r[0] for r in session.execute(query, {"org": org_id})]
-    add_people(db, org_id, len(cohorts) * COHORT - people_count(db, org_id), random.Random(7))
+    t0 = time.perf_counter()
+    add_people(db, org_id, len(cohorts) * COHORT, random.Random(7))
+    print(f"people added in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     invited = accounts.invite(db, org_id, f"hr-{uuid.uuid4().hex[:6]}@bench.test", "analyst", utcnow(), by="bench")
     accounts.set_password(db, invited.token, PASSWORD, utcnow())
     statistics_as_shipped(db)
@@ -323,11 +338,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--keep", type=Path, default=None, help="SQLite file to build (kept afterwards)")
-    parser.add_argument("--remeasure", type=Path, default=None, help="measure again on a kept SQLite file")
+    parser.add_argument("--keep-postgresql", default=None, metavar="NAME", help="PostgreSQL database to build (kept)")
+    parser.add_argument("--remeasure", default=None, help="measure again on a kept SQLite file or PostgreSQL URL")
     parser.add_argument("--remigrate", action="store_true", help="with --remeasure: run scale_0001.. again")
     args = parser.parse_args()
     if args.remeasure:
-        print(json.dumps({"sqlite": remeasure(args.remeasure, args.runs, args.remigrate)}, indent=2))
+        dialect = "postgresql" if args.remeasure.startswith("postgresql") else "sqlite"
+        print(json.dumps({dialect: remeasure(args.remeasure, args.runs, args.remigrate)}, indent=2))
         return
     report: dict[str, Any] = {"benchmark": "HR pages (full requests)", "targets_ms": {"100000": 100, "1000000": 300}}
     if "sqlite" in args.dbs:
@@ -338,14 +355,19 @@ def main() -> None:
     pg = os.environ.get("ROLEFIT_BENCH_POSTGRES_URL")
     if "postgresql" in args.dbs and pg:
         admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        name = f"rolefit_bench_{uuid.uuid4().hex[:8]}"
+        name = args.keep_postgresql or f"rolefit_bench_{uuid.uuid4().hex[:8]}"
+        url = re.sub(r"/[^/]*$", f"/{name}", pg)
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if args.keep_postgresql:
+            print(f"PostgreSQL database kept: {url}", file=sys.stderr, flush=True)
+            report["postgresql_url"] = url
         try:
-            report["postgresql"] = run(re.sub(r"/[^/]*$", f"/{name}", pg), args.sizes, args.runs)
+            report["postgresql"] = run(url, args.sizes, args.runs)
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not args.keep_postgresql:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(json.dumps(report, indent=2))
 
 

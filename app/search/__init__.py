@@ -99,6 +99,12 @@ def plan(
     sort index (see the module's docstring)."""
     through_index = condition(dialect, query, model)
     counted = sql_select(col(model.id)).where(*conds)
+    if dialect == "postgresql":
+        # this transaction's statements planned for their own pattern, never generically: psycopg prepares a
+        # statement on its 6th run on a connection, and PostgreSQL then settles on a generic plan that cannot
+        # see the pattern (it read every match through the trigram index: 110-175 ms for "person" at 1M
+        # people instead of 0.4 ms; bench/RESULTS.md, session 7)
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     if dialect == "sqlite":
         # a join, not ``rowid IN (...)``: SQLite fills the IN list with every match of the phrase before the
         # first row (87 ms for 70,000 at 100k people), while the FTS5 cursor of a join stops at the LIMIT
