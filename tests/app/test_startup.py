@@ -59,6 +59,24 @@ def test_building_the_app_loads_none_of_them_either(tmp_path: Path) -> None:
     assert loaded_after(code) == []
 
 
+def test_a_worker_does_not_load_the_command_line() -> None:
+    """`rolefit serve --workers N` spawns each worker, which first runs the `rolefit` script again as
+    ``__mp_main__`` (what multiprocessing's spawn does with the parent's main script); the script imports
+    only app.__main__, so a worker goes on to import the app without Typer or app.cli (nor its commands' imports)."""
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "rolefit"]
+    assert script.value == "app.__main__:main"
+    script_path = Path(sys.executable).parent / "rolefit"
+    probe = (
+        f"import runpy, sys\nrunpy.run_path({str(script_path)!r}, run_name='__mp_main__')\n"
+        "assert 'app.__main__' in sys.modules\nprint(' '.join(m for m in ('app.cli', 'typer') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == []
+
+
 def test_a_feature_loads_its_library_when_used() -> None:
     """The checks above are not vacuous: drawing a share card loads Pillow, and works."""
     code = (
