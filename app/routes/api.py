@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 from pydantic.json_schema import GenerateJsonSchema
 
+from app.deferred_route import DeferredRoute
 from app.i18n import LANGS, normalise
 from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
@@ -89,7 +90,11 @@ def with_error_schemas(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 router = APIRouter(
-    prefix="/api/v1", tags=["api"], dependencies=[Depends(api_lang)], responses=_errors(400, 405, 414, 422)
+    prefix="/api/v1",
+    tags=["api"],
+    dependencies=[Depends(api_lang)],
+    responses=_errors(400, 405, 414, 422),
+    route_class=DeferredRoute,
 )
 WITH_BODY = _errors(413, 415)
 

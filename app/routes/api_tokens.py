@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import auth
+from app.deferred_route import DeferredRoute
 from app.inputs import Line, PublicId, parse_int
 from app.messages import message
 from app.models import HrUser
@@ -21,7 +22,7 @@ from app.services import api_tokens, webhooks
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def _tokens_page(

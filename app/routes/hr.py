@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import auth, reports, sso
 from app.db import Database
+from app.deferred_route import DeferredRoute
 from app.i18n import LANGS, fmt_wait
 from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
@@ -22,7 +23,7 @@ from app.templating import labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
 from scoring.model import ROLES, Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 FLASH = "rolefit_hr_flash"
 
 

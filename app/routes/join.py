@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.deferred_route import DeferredRoute
 from app.i18n import LANGS, normalise
 from app.inputs import Line, Token
 from app.messages import message
@@ -15,7 +16,7 @@ from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, QuizCookie, SettingsDep, set_lang_cookie, set_quiz_cookie
 from scoring.model import ROLES, Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def _context(bank: Bank, found: hr.OpenInvitation, errors: dict[str, str], values: dict[str, str]) -> dict[str, object]:

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from app import auth, manual
+from app.deferred_route import DeferredRoute
 from app.models import HrUser
 from app.routes.hr import Forbidden, LoginRequired, hr_cookie_name
 from app.services import operators, psychometrics
 from app.templating import render
 from app.web import BankDep, DbDep
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def operator(request: Request, db: DbDep) -> HrUser:

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.deferred_route import DeferredRoute
 from app.i18n import normalise
 from app.inputs import Line
 from app.services import duration, quiz
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, current_assessment, safe_next, set_lang_cookie
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 @router.get("/", response_class=HTMLResponse)

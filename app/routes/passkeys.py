@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from app import auth
 from app.auth.passkeys import MAX_CREDENTIAL, PasskeyError, relying_party
+from app.deferred_route import DeferredRoute
 from app.i18n import fmt_wait
 from app.inputs import Line, PublicId
 from app.messages import message
@@ -26,7 +27,7 @@ from app.routes.identity import _enrolling, _pending, _promote, _setup_context, 
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 PAGE = "/hr/mfa/setup"
 Credential = Annotated[Line, Form(max_length=MAX_CREDENTIAL)]

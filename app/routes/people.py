@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import auth
+from app.deferred_route import DeferredRoute
 from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
@@ -24,7 +25,7 @@ from app.templating import render
 from app.tokens import join_link
 from app.web import BankDep, CsrfDep, DbDep, NotFound, SettingsDep
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 PAGE = 50
 
 

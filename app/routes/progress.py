@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db import Database
+from app.deferred_route import DeferredRoute
 from app.inputs import ItemId, Line, PublicId, Text
 from app.messages import message
 from app.models import Assessment
@@ -18,7 +19,7 @@ from app.web import BankDep, CsrfDep, DbDep, NotFound, current_assessment
 from scoring.model import PHASES, Bank, TrackId
 from scoring.serialize import result_from_dict
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 NOTE_FIELD_MAX = 2000  # longer than a note may be: the service refuses it with its own message, in place
 
 

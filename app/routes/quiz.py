@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import auth
 from app.db import Database
+from app.deferred_route import DeferredRoute
 from app.i18n import LANGS, fmt_wait, normalise
 from app.inputs import Line, clean_line, parse_int
 from app.messages import message
@@ -32,7 +33,7 @@ from app.web import (
 from scoring import AnswerError
 from scoring.model import ROLES, AnswerValue, Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 SKIP = "skip"
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import cards, reports
 from app.db import Database
+from app.deferred_route import DeferredRoute
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import message
 from app.models import Assessment, ResultSnapshot
@@ -22,7 +23,7 @@ from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 NEW_SHARE_COOKIE = "rolefit_new_share"
 
 

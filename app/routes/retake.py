@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.deferred_route import DeferredRoute
 from app.inputs import Line, PublicId
 from app.messages import message
 from app.services import forms, quiz, retake
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, QuizCookie, SettingsDep, current_assessment, set_quiz_cookie
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CHOICES = {"this": True, "earlier": False}
 
 

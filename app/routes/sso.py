@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import auth, sso
+from app.deferred_route import DeferredRoute
 from app.inputs import Line
 from app.messages import message
 from app.models import HrUser
@@ -19,7 +20,7 @@ from app.security import is_https
 from app.templating import render
 from app.web import CsrfDep, DbDep, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CALLBACK = "/hr/sso/callback"
 
 
