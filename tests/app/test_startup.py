@@ -8,21 +8,15 @@ interpreter, since the test process itself has imported everything by now.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-from fastapi.routing import APIRoute
-from fastapi.testclient import TestClient
+import pytest
 
-import app.routes
 from app.deferred_route import DeferredRoute
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUTE_MODULES = [importlib.import_module(f"app.routes.{m.name}") for m in pkgutil.iter_modules(app.routes.__path__)]
 
 # what a request that needs it loads on first use (bench/RESULTS.md "Start-up" has the import times)
 ON_FIRST_USE = (
@@ -96,19 +90,39 @@ def test_a_feature_loads_its_library_when_used() -> None:
     assert loaded_after(code) == ["PIL"]
 
 
-def test_routes_are_built_once_by_the_app_not_again_when_declared(app: Any) -> None:
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_routes_are_built_once_by_the_app_not_again_when_declared(db_url: str) -> None:
     """Every route is a DeferredRoute (app/deferred_route.py): FastAPI builds each included route for the app
     on first use; the declared route's own build (the third of the import it was) happens only if something
-    asks for it, and serving pages, the API, a 405, a 404 and the OpenAPI document does not."""
-    declared = [route for module in ROUTE_MODULES for route in module.router.routes if isinstance(route, APIRoute)]
-    assert len(declared) > 100 and all(isinstance(route, DeferredRoute) for route in declared)
-    client = TestClient(app)
-    for method, path in (("GET", "/healthz"), ("GET", "/"), ("GET", "/hr/login"), ("GET", "/api/v1/questions"),
-                         ("DELETE", "/healthz"), ("GET", "/nowhere"), ("GET", "/api/v1/openapi.json")):  # fmt: skip
-        assert client.request(method, path).status_code < 500
-    assert [route.path for route in declared if route.built] == []
-    # and a route asked for its full state builds it, as an APIRoute would have
-    route = next(route for route in declared if route.path == "/healthz")
-    fresh = DeferredRoute(route.path, route.endpoint, methods=["GET"])
-    assert not fresh.built and fresh.dependant.call is route.endpoint and fresh.built
-    assert fresh.unique_id and fresh.path_regex.match("/healthz")
+    asks for it, and serving pages, the API, a 405, a 404 and the OpenAPI document does not. In a fresh
+    interpreter: other tests read the declared routes (which builds them)."""
+    probe = f"""
+import importlib, pkgutil
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+import app.routes
+from app.config import Settings
+from app.deferred_route import DeferredRoute
+from app.main import create_app
+modules = [importlib.import_module(f"app.routes.{{m.name}}") for m in pkgutil.iter_modules(app.routes.__path__)]
+declared = [route for module in modules for route in module.router.routes if isinstance(route, APIRoute)]
+assert len(declared) > 100 and all(isinstance(route, DeferredRoute) for route in declared)
+client = TestClient(create_app(Settings(database_url={db_url!r})))
+for method, path in (("GET", "/healthz"), ("GET", "/"), ("GET", "/hr/login"), ("GET", "/api/v1/questions"),
+                     ("DELETE", "/healthz"), ("GET", "/nowhere"), ("GET", "/api/v1/openapi.json")):
+    assert client.request(method, path).status_code < 500, path
+print(" ".join(route.path for route in declared if route.built))
+"""
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == []
+
+
+def test_a_deferred_route_asked_for_its_state_builds_it() -> None:
+    """What reads a declared route gets an APIRoute's full state."""
+    from app.routes.health import healthz
+
+    route = DeferredRoute("/healthz", healthz, methods=["GET"])
+    assert not route.built and route.name == "healthz" and route.methods == {"GET"}
+    assert route.dependant.call is healthz and route.built
+    assert route.unique_id == "healthz_healthz_get" and route.path_regex.match("/healthz")
