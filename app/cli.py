@@ -616,6 +616,7 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         reload=reload,
+        ws="none",  # no WebSocket routes: a worker need not import the websockets library
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=settings.access_log,

@@ -9,6 +9,9 @@ change of machine load shows in every column instead of in the difference betwee
 machine: read the medians and ranges together). ``--against DIR`` adds another checkout of the repository
 (for example ``git worktree add /tmp/main main``), run with this virtualenv and ``PYTHONPATH=DIR``.
 
+Each checkout is started through the ``rolefit`` script its own pyproject.toml declares (as pip writes it), and
+the CPU seconds its processes had used at the first 200 are read from /proc beside the wall time.
+
 ``--bytecode``: ``source`` runs the code as the environment leaves it (with ``PYTHONDONTWRITEBYTECODE=1``
 and no ``__pycache__`` in the checkout, each process compiles every module of ours again); ``compiled``
 gives every process one warm bytecode cache (``PYTHONPYCACHEPREFIX``, filled by a first run), as an install
@@ -25,6 +28,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -48,29 +52,56 @@ print(json.dumps({"import_app_main_ms": (t1 - t0) * 1000, "import_app_main_cpu_m
 """
 
 
-def first_healthz(env: dict[str, str], cwd: Path, workers: int) -> float:
-    """Seconds from the command to the first 200 on /healthz (what a proxy's health check sees)."""
+def console_script(tree: Path, folder: Path) -> Path:
+    """The ``rolefit`` script as pip writes it for this checkout's pyproject.toml (its own entry point: with
+    several workers, multiprocessing's spawn runs the script again in every worker, so its imports count)."""
+    target = tomllib.loads((tree / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["rolefit"]
+    module, func = target.split("#")[0].strip().split(":")
+    script = folder / "rolefit"
+    script.write_text(f"#!{PY}\nimport sys\nfrom {module} import {func}\nif __name__ == '__main__':\n"
+                      f"    sys.exit({func}())\n", encoding="utf-8")  # fmt: skip
+    script.chmod(0o755)
+    return script
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by every live process of a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def first_healthz(env: dict[str, str], cwd: Path, workers: int, script: Path) -> tuple[float, float]:
+    """Seconds from the command to the first 200 on /healthz (what a proxy's health check sees), and the CPU
+    seconds the server's processes had used by then (all workers, the parent too: less noisy than the wall
+    time on a shared machine)."""
     port = free_port()
-    cmd = [str(Path(PY).parent / "rolefit"), "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers)]  # fmt: skip
+    cmd = [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True, stderr=subprocess.PIPE)
-    first = None
+    first = cpu = None
     try:
         with httpx.Client(timeout=1) as client:
             while time.perf_counter() - t0 < 30:
                 try:
                     if client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
                         first = time.perf_counter() - t0
+                        cpu = group_cpu_s(proc.pid)
                         break
                 except httpx.HTTPError:
                     time.sleep(0.01)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
-    if first is None:
+    if first is None or cpu is None:
         raise RuntimeError(f"no /healthz within 30 s: {err.decode()[-500:]}")
-    return first
+    return first, cpu
 
 
 def _summary(values: list[float], digits: int) -> dict[str, Any]:
@@ -82,9 +113,12 @@ def run(runs: int, workers_list: list[int], against: Path | None = None, bytecod
     trees = {"this": ROOT} | ({"against": against} if against is not None else {})
     profiles: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
     starts: dict[str, dict[int, list[float]]] = {name: {w: [] for w in workers_list} for name in trees}
+    cpus: dict[str, dict[int, list[float]]] = {name: {w: [] for w in workers_list} for name in trees}
     with tempfile.TemporaryDirectory() as tmp, database("sqlite", Path(tmp)) as url:
-        envs = {}
+        envs, scripts = {}, {}
         for name, tree in trees.items():
+            (Path(tmp) / name).mkdir()
+            scripts[name] = console_script(tree, Path(tmp) / name)
             env = {**os.environ, "ROLEFIT_DATABASE_URL": url}
             if tree != ROOT:
                 env["PYTHONPATH"] = str(tree)
@@ -106,13 +140,16 @@ def run(runs: int, workers_list: list[int], against: Path | None = None, bytecod
                 )
                 profiles[name].append(json.loads(out.stdout))
                 for workers in workers_list:
-                    starts[name][workers].append(first_healthz(envs[name], tree, workers))
+                    wall, cpu = first_healthz(envs[name], tree, workers, scripts[name])
+                    starts[name][workers].append(wall)
+                    cpus[name][workers].append(cpu)
     report: dict[str, Any] = {}
     for name, tree in trees.items():
         part: dict[str, Any] = {"checkout": str(tree)}
         part["in_process_ms"] = {k: _summary([p[k] for p in profiles[name]], 1) for k in profiles[name][0]}
         for workers in workers_list:
             part[f"workers_{workers}_first_healthz_s"] = _summary(starts[name][workers], 3)
+            part[f"workers_{workers}_cpu_to_first_healthz_s"] = _summary(cpus[name][workers], 3)
         report[name] = part
     return report
 

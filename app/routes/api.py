@@ -18,6 +18,7 @@ from app.i18n import LANGS, normalise
 from app.inputs import InputError, ItemId, PublicId, parse_json
 from app.messages import message
 from app.models import Assessment
+from app.routes.deferred import DeferredRoute
 from app.services import checkin_mail, forms, manager_view, personal_data, quiz, sharing
 from app.templating import labels_for
 from app.web import BankDep, DbDep, NotFound
@@ -89,7 +90,11 @@ def with_error_schemas(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 router = APIRouter(
-    prefix="/api/v1", tags=["api"], dependencies=[Depends(api_lang)], responses=_errors(400, 405, 414, 422)
+    prefix="/api/v1",
+    tags=["api"],
+    dependencies=[Depends(api_lang)],
+    responses=_errors(400, 405, 414, 422),
+    route_class=DeferredRoute,
 )
 WITH_BODY = _errors(413, 415)
 

@@ -16,12 +16,13 @@ from app import auth
 from app.inputs import Line, PublicId, parse_int
 from app.messages import message
 from app.models import HrUser
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import OwnerDep, client_address
 from app.services import api_tokens, webhooks
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def _tokens_page(

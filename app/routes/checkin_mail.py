@@ -18,11 +18,12 @@ from app.i18n import gettext_for
 from app.inputs import Line, PublicId, Token
 from app.messages import N_
 from app.models import Assessment
+from app.routes.deferred import DeferredRoute
 from app.services import checkin_mail
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound, current_assessment
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 ERRORS = {
     "checkin_mail_missing": N_("Please give the e-mail address to remind."),
     "checkin_mail_bad": N_("This is not an e-mail address."),

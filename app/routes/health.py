@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.db import PROBE_REASONS
+from app.routes.deferred import DeferredRoute
 from scoring import SCORING_VERSION
 
-router = APIRouter()
+router = APIRouter(route_class=DeferredRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

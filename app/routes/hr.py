@@ -15,6 +15,7 @@ from app.i18n import LANGS, fmt_wait
 from app.inputs import Line, PublicId, Text, Token, parse_day, parse_int
 from app.messages import message
 from app.models import HrUser
+from app.routes.deferred import DeferredRoute
 from app.security import is_https
 from app.services import duration, exports, forms, hr, psychometrics
 from app.services import labels as role_labels
@@ -22,7 +23,7 @@ from app.templating import labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, safe_next
 from scoring.model import ROLES, Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 FLASH = "rolefit_hr_flash"
 
 

@@ -22,6 +22,7 @@ from app.db import Database
 from app.inputs import PublicId
 from app.models import AuditEvent, Person
 from app.routes.api import ApiError, _json_body, api_lang, error_response_doc
+from app.routes.deferred import DeferredRoute
 from app.services import api_tokens, hr, invitations, people, retention
 from app.web import BankDep, DbDep
 
@@ -87,6 +88,7 @@ router = APIRouter(
     tags=["hr"],
     dependencies=[Depends(api_lang)],
     responses=_errors(400, 401, 405, 414, 422),
+    route_class=DeferredRoute,
 )
 WITH_BODY = _errors(403, 413, 415)
 Page = Annotated[int, Query(ge=1, le=100_000, description="the page, from 1")]

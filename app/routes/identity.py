@@ -23,6 +23,7 @@ from app.i18n import fmt_wait
 from app.inputs import Line, PublicId, parse_int
 from app.messages import message
 from app.models import HrUser
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import (
     Forbidden,
     LoginRequired,
@@ -38,7 +39,7 @@ from app.services import audit, hr, retention
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 # --- users: role, deactivate, reactivate, remove, reset the second factor ------------------------------

@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.i18n import LANGS, normalise
 from app.inputs import Line, Token
 from app.messages import message
+from app.routes.deferred import DeferredRoute
 from app.services import hr, invitations, labels
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, QuizCookie, SettingsDep, set_lang_cookie, set_quiz_cookie
 from scoring.model import ROLES, Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def _context(bank: Bank, found: hr.OpenInvitation, errors: dict[str, str], values: dict[str, str]) -> dict[str, object]:

@@ -12,6 +12,7 @@ from app.i18n import gettext_for
 from app.inputs import Line, PublicId, Token, parse_int
 from app.messages import N_, message
 from app.models import Assessment, ManagerRating
+from app.routes.deferred import DeferredRoute
 from app.security import is_https
 from app.services import labels, manager_view, quiz, results
 from app.services.results import ResultPage
@@ -19,7 +20,7 @@ from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, current_assessment
 from scoring.model import Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 NEW_LINK_COOKIE = "rolefit_new_manager"
 # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on the form POST (the CSRF check
 # refuses it); the token still never leaves for another site

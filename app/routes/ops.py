@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse
 
 from app import auth, manual
 from app.models import HrUser
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import Forbidden, LoginRequired, hr_cookie_name
 from app.services import operators, psychometrics
 from app.templating import render
 from app.web import BankDep, DbDep
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def operator(request: Request, db: DbDep) -> HrUser:

@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.i18n import normalise
 from app.inputs import Line
+from app.routes.deferred import DeferredRoute
 from app.services import duration, quiz
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, current_assessment, safe_next, set_lang_cookie
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 @router.get("/", response_class=HTMLResponse)

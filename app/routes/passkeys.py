@@ -21,12 +21,13 @@ from app.i18n import fmt_wait
 from app.inputs import Line, PublicId
 from app.messages import message
 from app.models import HrUser
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import Forbidden, LoginRequired, client_address, hr_cookie_name
 from app.routes.identity import _enrolling, _pending, _promote, _setup_context, mfa_page
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 PAGE = "/hr/mfa/setup"
 Credential = Annotated[Line, Form(max_length=MAX_CREDENTIAL)]

@@ -18,13 +18,14 @@ from app import auth
 from app.inputs import Line, PublicId, Text, parse_int
 from app.mail import invitation as invitation_mail
 from app.messages import message
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import OwnerDep, UserDep, client_address
 from app.services import hr, invitations, participants, people, progress, staged_imports, trends
 from app.templating import render
 from app.tokens import join_link
 from app.web import BankDep, CsrfDep, DbDep, NotFound, SettingsDep
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 PAGE = 50
 
 

@@ -12,13 +12,14 @@ from app.db import Database
 from app.inputs import ItemId, Line, PublicId, Text
 from app.messages import message
 from app.models import Assessment
+from app.routes.deferred import DeferredRoute
 from app.services import checkins, plan_calendar, progress, quiz
 from app.templating import is_htmx, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, current_assessment
 from scoring.model import PHASES, Bank, TrackId
 from scoring.serialize import result_from_dict
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 NOTE_FIELD_MAX = 2000  # longer than a note may be: the service refuses it with its own message, in place
 
 

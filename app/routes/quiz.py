@@ -15,6 +15,7 @@ from app.db import Database
 from app.i18n import LANGS, fmt_wait, normalise
 from app.inputs import Line, clean_line, parse_int
 from app.messages import message
+from app.routes.deferred import DeferredRoute
 from app.services import duration, forms, quiz
 from app.templating import is_htmx, render, render_fragment
 from app.tokens import normalise_resume_code
@@ -34,7 +35,7 @@ from app.web import (
 from scoring import AnswerError
 from scoring.model import ROLES, AnswerValue, Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 SKIP = "skip"
 
 

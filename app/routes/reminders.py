@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.inputs import Line, PublicId, Token
 from app.messages import message
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import OwnerDep, UserDep
 from app.services import digest, funnel, hr, reminders
 from app.templating import render
 from app.web import CsrfDep, DbDep, NotFound
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def _cohort_context(request: Request, db: Any, user: Any, cohort_id: str, **extra: Any) -> dict[str, Any]:

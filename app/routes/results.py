@@ -16,13 +16,14 @@ from app.messages import message
 from app.models import Assessment, ResultSnapshot
 from app.routes import checkin_mail, manager
 from app.routes.api import personal_export
+from app.routes.deferred import DeferredRoute
 from app.security import is_https
 from app.services import hr, labels, norms, personal_data, progress, quiz, results, retake, sharing
 from app.templating import is_htmx, labels_for, render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, clear_quiz_cookie, current_assessment
 from scoring.model import Bank
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 NEW_SHARE_COOKIE = "rolefit_new_share"
 
 

@@ -9,11 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.inputs import Line, PublicId
 from app.messages import message
+from app.routes.deferred import DeferredRoute
 from app.services import forms, quiz, retake
 from app.templating import render
 from app.web import BankDep, CsrfDep, DbDep, NotFound, QuizCookie, SettingsDep, current_assessment, set_quiz_cookie
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CHOICES = {"this": True, "earlier": False}
 
 

@@ -14,12 +14,13 @@ from app import auth, sso
 from app.inputs import Line
 from app.messages import message
 from app.models import HrUser
+from app.routes.deferred import DeferredRoute
 from app.routes.hr import OwnerDep, client_address, link, set_session_cookie
 from app.security import is_https
 from app.templating import render
 from app.web import CsrfDep, DbDep, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CALLBACK = "/hr/sso/callback"
 
 

@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from app.routes.deferred import DeferredRoute
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # what a request that needs it loads on first use (bench/RESULTS.md "Start-up" has the import times)
@@ -59,6 +63,24 @@ def test_building_the_app_loads_none_of_them_either(tmp_path: Path) -> None:
     assert loaded_after(code) == []
 
 
+def test_a_worker_does_not_load_the_command_line() -> None:
+    """`rolefit serve --workers N` spawns each worker, which first runs the `rolefit` script again as
+    ``__mp_main__`` (what multiprocessing's spawn does with the parent's main script); the script imports
+    only app.__main__, so a worker goes on to import the app without Typer or app.cli (nor its commands' imports)."""
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "rolefit"]
+    assert script.value == "app.__main__:main"
+    script_path = Path(sys.executable).parent / "rolefit"
+    probe = (
+        f"import runpy, sys\nrunpy.run_path({str(script_path)!r}, run_name='__mp_main__')\n"
+        "assert 'app.__main__' in sys.modules\nprint(' '.join(m for m in ('app.cli', 'typer') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == []
+
+
 def test_a_feature_loads_its_library_when_used() -> None:
     """The checks above are not vacuous: drawing a share card loads Pillow, and works."""
     code = (
@@ -66,3 +88,43 @@ def test_a_feature_loads_its_library_when_used() -> None:
         "assert share_card('en', 'AM', 'a test').startswith(b'\\x89PNG')"
     )
     assert loaded_after(code) == ["PIL"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_routes_are_built_once_by_the_app_not_again_when_declared(db_url: str) -> None:
+    """Every route is a DeferredRoute (app/routes/deferred.py): FastAPI builds each included route for the app
+    on first use; the declared route's own build (the third of the import it was) happens only if something
+    asks for it, and serving pages, the API, a 405, a 404 and the OpenAPI document does not. In a fresh
+    interpreter: other tests read the declared routes (which builds them)."""
+    probe = f"""
+import importlib, pkgutil
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+import app.routes
+from app.config import Settings
+from app.routes.deferred import DeferredRoute
+from app.main import create_app
+modules = [importlib.import_module(f"app.routes.{{m.name}}") for m in pkgutil.iter_modules(app.routes.__path__)]
+routers = [module.router for module in modules if hasattr(module, "router")]
+assert len(routers) >= 19
+declared = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+assert len(declared) > 100 and all(isinstance(route, DeferredRoute) for route in declared)
+client = TestClient(create_app(Settings(database_url={db_url!r})))
+for method, path in (("GET", "/healthz"), ("GET", "/"), ("GET", "/hr/login"), ("GET", "/api/v1/questions"),
+                     ("DELETE", "/healthz"), ("GET", "/nowhere"), ("GET", "/api/v1/openapi.json")):
+    assert client.request(method, path).status_code < 500, path
+print(" ".join(route.path for route in declared if route.built))
+"""
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == []
+
+
+def test_a_deferred_route_asked_for_its_state_builds_it() -> None:
+    """What reads a declared route gets an APIRoute's full state."""
+    from app.routes.health import healthz
+
+    route = DeferredRoute("/healthz", healthz, methods=["GET"])
+    assert not route.built and route.name == "healthz" and route.methods == {"GET"}
+    assert route.dependant.call is healthz and route.built
+    assert route.unique_id == "healthz_healthz_get" and route.path_regex.match("/healthz")
