@@ -273,11 +273,29 @@ def pages(first: str, last: str) -> dict[str, str]:
     }
 
 
-def measure(url: str, email: str, cohorts: list[str], runs: int) -> dict[str, Any]:
+def signed_in(url: str, email: str) -> tuple[Any, Browser]:
+    """The app on ``url`` and a browser signed in as ``email`` (password :data:`PASSWORD`)."""
     app = create_app(Settings(database_url=url))
     browser = Browser(app)
     res = browser.post("/hr/login", {"email": email, "password": PASSWORD, "next": "/hr"})
     assert res.status_code == 303, res.text[:300]
+    return app, browser
+
+
+def kept(db: Database) -> tuple[str, list[str], str]:
+    """A database this bench built: its organisation, the cohorts (cohort 0 first) and the e-mail of a new analyst
+    (password :data:`PASSWORD`)."""
+    with db.read() as session:
+        org_id = session.exec(text("SELECT id FROM organisation WHERE name = 'Bench'")).one()[0]  # type: ignore[call-overload]
+        query = text("SELECT id FROM cohort WHERE org_id = :org ORDER BY created_at DESC")  # cohort 0 first
+        cohorts = [r[0] for r in session.execute(query, {"org": org_id})]
+    invited = accounts.invite(db, org_id, f"hr-{uuid.uuid4().hex[:6]}@bench.test", "analyst", utcnow(), by="bench")
+    accounts.set_password(db, invited.token, PASSWORD, utcnow())
+    return org_id, cohorts, invited.user.email
+
+
+def measure(url: str, email: str, cohorts: list[str], runs: int) -> dict[str, Any]:
+    app, browser = signed_in(url, email)
     out: dict[str, Any] = {"people": len(cohorts) * COHORT, "cohorts": len(cohorts)}
     for name, path in pages(cohorts[0], cohorts[-1]).items():
         out[name] = timed(browser, path, max(3, runs // 3) if name.startswith("export") else runs)
@@ -318,18 +336,13 @@ def remeasure(target: str, runs: int, remigrate: bool = False) -> dict[str, Any]
     if remigrate:  # scale_0001..: undone and done again (this code's schema, sums and triggers)
         downgrade(db.engine, "0dd3a9ea9452")
     upgrade(db.engine)
-    with db.read() as session:
-        org_id = session.exec(text("SELECT id FROM organisation WHERE name = 'Bench'")).one()[0]  # type: ignore[call-overload]
-        query = text("SELECT id FROM cohort WHERE org_id = :org ORDER BY created_at DESC")  # cohort 0 first
-        cohorts = [r[0] for r in session.execute(query, {"org": org_id})]
+    org_id, cohorts, email = kept(db)
     t0 = time.perf_counter()
     add_people(db, org_id, len(cohorts) * COHORT, random.Random(7))
     print(f"people added in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
-    invited = accounts.invite(db, org_id, f"hr-{uuid.uuid4().hex[:6]}@bench.test", "analyst", utcnow(), by="bench")
-    accounts.set_password(db, invited.token, PASSWORD, utcnow())
     statistics_as_shipped(db)
     db.dispose()
-    return {str(len(cohorts) * COHORT): measure(url, invited.user.email, cohorts, runs)}
+    return {str(len(cohorts) * COHORT): measure(url, email, cohorts, runs)}
 
 
 def main() -> None:

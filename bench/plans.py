@@ -15,18 +15,12 @@ from __future__ import annotations
 
 import re
 import sys
-import uuid
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
-from app import auth as accounts
-from app.config import Settings
 from app.db import Database
-from app.main import create_app
-from app.models import utcnow
-from bench.hr_pages import PASSWORD, pages
-from tests.app.conftest import Browser
+from bench.hr_pages import kept, pages, signed_in
 
 READS = re.compile(r"\b(participation\w*|person\w*|answer\w*|cohort)\b")
 
@@ -34,15 +28,8 @@ READS = re.compile(r"\b(participation\w*|person\w*|answer\w*|cohort)\b")
 def main() -> None:
     url = sys.argv[1]
     db = Database(url)
-    with db.read() as session:
-        org_id = session.execute(text("SELECT id FROM organisation WHERE name = 'Bench'")).one()[0]
-        query = text("SELECT id FROM cohort WHERE org_id = :org ORDER BY created_at DESC")  # cohort 0 first
-        cohorts = [r[0] for r in session.execute(query, {"org": org_id})]
-    invited = accounts.invite(db, org_id, f"plans-{uuid.uuid4().hex[:6]}@bench.test", "analyst", utcnow(), by="bench")
-    accounts.set_password(db, invited.token, PASSWORD, utcnow())
-    app = create_app(Settings(database_url=url))
-    browser = Browser(app)
-    assert browser.post("/hr/login", {"email": invited.user.email, "password": PASSWORD}).status_code == 303
+    _, cohorts, email = kept(db)
+    app, browser = signed_in(url, email)
     seen: dict[str, list[tuple[str, Any]]] = {}
     current = {"page": ""}
 
