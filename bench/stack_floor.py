@@ -10,15 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
-import time
-
-import httpx
+from pathlib import Path
 
 from bench.common import PY, ROOT, free_port
-from bench.startup import group_cpu_s
+from bench.startup import time_to_healthz
 
 APP = """
 import asyncio, babel.support, jinja2, pydantic_settings, sqlmodel, yaml  # what rolefit imports, unused
@@ -34,24 +30,11 @@ async def healthz() -> JSONResponse:
 """
 
 
-def start(folder: str) -> tuple[float, float]:
+def start(folder: Path) -> tuple[float, float]:
     port = free_port()
     cmd = [PY, "-m", "uvicorn", "floor_app:app", "--port", str(port), "--ws", "none", "--loop", "asyncio",
            "--http", "httptools", "--no-access-log"]  # fmt: skip
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=folder, start_new_session=True, stderr=subprocess.DEVNULL)
-    try:
-        with httpx.Client(timeout=1) as client:
-            while time.perf_counter() - t0 < 30:
-                try:
-                    if client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                        return time.perf_counter() - t0, group_cpu_s(proc.pid)
-                except httpx.HTTPError:
-                    time.sleep(0.01)
-        raise RuntimeError("no /healthz within 30 s")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
+    return time_to_healthz(cmd, port, folder)
 
 
 def main() -> None:
@@ -62,7 +45,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "floor_app.py").write_text(APP, encoding="utf-8")
     load_before = os.getloadavg()
-    walls, cpus = zip(*(start(str(folder)) for _ in range(args.runs)), strict=True)
+    walls, cpus = zip(*(start(folder) for _ in range(args.runs)), strict=True)
     summary = {
         name: {"median": round(statistics.median(v), 3), "range": [round(min(v), 3), round(max(v), 3)]}
         for name, v in (("first_healthz_s", walls), ("cpu_to_first_healthz_s", cpus))

@@ -77,12 +77,10 @@ def group_cpu_s(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def first_healthz(env: dict[str, str], cwd: Path, workers: int, script: Path) -> tuple[float, float]:
-    """Seconds from the command to the first 200 on /healthz (what a proxy's health check sees), and the CPU
-    seconds the server's processes had used by then (all workers, the parent too: less noisy than the wall
-    time on a shared machine)."""
-    port = free_port()
-    cmd = [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+def time_to_healthz(cmd: list[str], port: int, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Start ``cmd`` (a server on ``port``) and stop it at its first 200 on /healthz: the seconds from the command
+    to that answer (what a proxy's health check sees), and the CPU seconds the server's processes had used by
+    then (all workers, the parent too: less noisy than the wall time on a shared machine)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True, stderr=subprocess.PIPE)
     first = cpu = None
@@ -102,6 +100,13 @@ def first_healthz(env: dict[str, str], cwd: Path, workers: int, script: Path) ->
     if first is None or cpu is None:
         raise RuntimeError(f"no /healthz within 30 s: {err.decode()[-500:]}")
     return first, cpu
+
+
+def first_healthz(env: dict[str, str], cwd: Path, workers: int, script: Path) -> tuple[float, float]:
+    """:func:`time_to_healthz` of ``rolefit serve`` with ``workers`` workers, started through ``script``."""
+    port = free_port()
+    cmd = [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    return time_to_healthz(cmd, port, cwd, env)
 
 
 def _summary(values: list[float], digits: int) -> dict[str, Any]:
