@@ -39,6 +39,13 @@ ON_FIRST_USE = (
 )
 
 
+def printed_by(probe: str) -> list[str]:
+    """The words ``probe`` prints, run in a fresh interpreter (which must succeed)."""
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()
+
+
 def loaded_after(code: str) -> list[str]:
     probe = f"""
 import sys
@@ -46,9 +53,7 @@ import sys
 heavy = {ON_FIRST_USE!r}
 print(" ".join(sorted(h for h in heavy if any(m == h or m.startswith(h + ".") for m in sys.modules))))
 """
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout.split()
+    return printed_by(probe)
 
 
 def test_importing_the_app_loads_none_of_the_first_use_libraries() -> None:
@@ -76,9 +81,7 @@ def test_a_worker_does_not_load_the_command_line() -> None:
         f"import runpy, sys\nrunpy.run_path({str(script_path)!r}, run_name='__mp_main__')\n"
         "assert 'app.__main__' in sys.modules\nprint(' '.join(m for m in ('app.cli', 'typer') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == []
+    assert printed_by(probe) == []
 
 
 def test_a_feature_loads_its_library_when_used() -> None:
@@ -115,9 +118,7 @@ for method, path in (("GET", "/healthz"), ("GET", "/"), ("GET", "/hr/login"), ("
     assert client.request(method, path).status_code < 500, path
 print(" ".join(route.path for route in declared if route.built))
 """
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == []
+    assert printed_by(probe) == []
 
 
 def test_a_deferred_route_asked_for_its_state_builds_it() -> None:
