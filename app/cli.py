@@ -608,7 +608,7 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        "app.main:create_app",
+        serving.FACTORY,
         factory=True,
         loop=serving.LOOP,
         http=serving.HTTP,

@@ -162,5 +162,5 @@ def test_serve_access_log_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch, e
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert seen["app"] == "app.main:create_app" and seen["access_log"] is expected
+    assert seen["app"] == "app.serving:create_app" and seen["factory"] is True and seen["access_log"] is expected
     assert seen["ws"] == "none"  # no WebSocket routes: the workers do not import the websockets library
