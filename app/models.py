@@ -7,6 +7,7 @@ import zlib
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -31,7 +32,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Assessment(SQLModel, table=True):
+class Table(SQLModel):
+    """The base of every table: its pydantic schema and validator are built on first use, not at import (the
+    tables are read and written through SQLAlchemy; a table's validator serves only ``model_validate`` and
+    ``model_dump``). Building them for the 44 tables was about 30 ms of every worker's start-up (issue 21)."""
+
+    # SQLModel types its config as its own TypedDict, which it does not export; pydantic's is the same keys
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
+
+
+class Assessment(Table, table=True):
     """One person's run through the quiz. ``id`` is random (it appears in URLs); secrets are stored hashed."""
 
     # the newest completions per language and bank version (the time estimate, app/services/duration.py)
@@ -61,7 +71,7 @@ class Assessment(SQLModel, table=True):
     chosen: bool | None = None
 
 
-class Answer(SQLModel, table=True):
+class Answer(Table, table=True):
     """One row per (assessment, item), upserted. Both values null = "prefer not to answer".
 
     Keyed by (assessment, item) with no surrogate id: on SQLite a WITHOUT ROWID table, so the key is
@@ -79,7 +89,7 @@ class Answer(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=utcnow)
 
 
-class AnswerPack(SQLModel, table=True):
+class AnswerPack(Table, table=True):
     """The answers of a finished assessment packed in one row (``app.services.answer_pack``): on PostgreSQL
     68 answer rows cost a 24-byte tuple header each plus their primary-key entries (about 14 KB); one
     packed row about 0.7 KB. Written in the transaction that finishes the assessment, which deletes its
@@ -115,7 +125,7 @@ class PackedJSON(TypeDecorator[Any]):
         return json.loads(zlib.decompress(bytes(value)))
 
 
-class ResultSnapshot(SQLModel, table=True):
+class ResultSnapshot(Table, table=True):
     """The scored result as it was, with the versions that produced it."""
 
     __tablename__ = "result"
@@ -132,7 +142,7 @@ class ResultSnapshot(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class ResultHistory(SQLModel, table=True):
+class ResultHistory(Table, table=True):
     """An earlier snapshot of a result, kept when ``rolefit rescore`` replaced it; it renders as it was scored."""
 
     __tablename__ = "result_history"
@@ -149,7 +159,7 @@ class ResultHistory(SQLModel, table=True):
     replaced_at: datetime = Field(default_factory=utcnow)
 
 
-class PsychometricsReport(SQLModel, table=True):
+class PsychometricsReport(Table, table=True):
     """A report computed by ``rolefit psychometrics --save`` (the web worker never imports the statistics):
     for the whole installation (``org_id`` None) or one organisation's people. The page shows the newest."""
 
@@ -165,7 +175,7 @@ class PsychometricsReport(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class ShareLink(SQLModel, table=True):
+class ShareLink(Table, table=True):
     """A link that shows a result to whoever holds it. Only the token's hash is stored."""
 
     __tablename__ = "share_link"
@@ -185,7 +195,7 @@ class ShareLink(SQLModel, table=True):
 # --- HR: organisations, accounts, cohorts, participation ----------------------------------------
 
 
-class Organisation(SQLModel, table=True):
+class Organisation(Table, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
@@ -197,7 +207,7 @@ class Organisation(SQLModel, table=True):
     retain_aggregate_days: int | None = None
 
 
-class OperatorGrant(SQLModel, table=True):
+class OperatorGrant(Table, table=True):
     """An HR account the operator of this installation trusts with the site-wide psychometrics and manual
     (all organisations). Granted and revoked only by ``rolefit operator grant|revoke EMAIL``."""
 
@@ -206,7 +216,7 @@ class OperatorGrant(SQLModel, table=True):
     granted_at: datetime = Field(default_factory=utcnow)
 
 
-class OrgRoleLabels(SQLModel, table=True):
+class OrgRoleLabels(Table, table=True):
     """An organisation's titles for the two roles in one language (placeholders {account}, {delivery}, ...)."""
 
     __tablename__ = "org_role_labels"
@@ -221,7 +231,7 @@ class OrgRoleLabels(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class HrUser(SQLModel, table=True):
+class HrUser(Table, table=True):
     """An HR account. The e-mail is unique per organisation: one person may hold accounts in several."""
 
     __tablename__ = "hr_user"
@@ -243,7 +253,7 @@ class HrUser(SQLModel, table=True):
     totp_last_step: int | None = None  # the last time step accepted: a code is never accepted twice
 
 
-class HrRecoveryCode(SQLModel, table=True):
+class HrRecoveryCode(Table, table=True):
     """A single-use MFA recovery code; only its hash is stored."""
 
     __tablename__ = "hr_recovery_code"
@@ -255,7 +265,7 @@ class HrRecoveryCode(SQLModel, table=True):
     used_at: datetime | None = None
 
 
-class HrPasskey(SQLModel, table=True):
+class HrPasskey(Table, table=True):
     """A WebAuthn credential (passkey) an HR user registered as a second factor (app/auth/passkeys.py).
 
     Only the public key is here (the private key never leaves the authenticator); deleted with the user."""
@@ -276,7 +286,7 @@ class HrPasskey(SQLModel, table=True):
     last_used_at: datetime | None = None
 
 
-class HrWebauthnChallenge(SQLModel, table=True):
+class HrWebauthnChallenge(Table, table=True):
     """The challenge of one WebAuthn ceremony in progress: bound to the browser's session (deleted with it),
     one per purpose, single use (deleted when an answer comes), short-lived (``expires_at``)."""
 
@@ -290,7 +300,7 @@ class HrWebauthnChallenge(SQLModel, table=True):
     expires_at: datetime
 
 
-class PasswordToken(SQLModel, table=True):
+class PasswordToken(Table, table=True):
     """A one-time link to set a password (new account, invitation, reset)."""
 
     __tablename__ = "password_token"
@@ -301,7 +311,7 @@ class PasswordToken(SQLModel, table=True):
     used_at: datetime | None = None
 
 
-class HrSession(SQLModel, table=True):
+class HrSession(Table, table=True):
     """A signed-in browser. The cookie holds a token; only its hash is here."""
 
     __tablename__ = "hr_session"
@@ -316,7 +326,7 @@ class HrSession(SQLModel, table=True):
     stage: str = Field(default="full", sa_column=Column(String(8), nullable=False, server_default="full"))
 
 
-class HrDevice(SQLModel, table=True):
+class HrDevice(Table, table=True):
     """A browser where this user signed in before (OWASP "device cookie"). It never signs anyone in; it only
     keeps its user out of the throttle that strangers trying the same account have caused."""
 
@@ -330,7 +340,7 @@ class HrDevice(SQLModel, table=True):
     last_used: datetime = Field(default_factory=utcnow, index=True)
 
 
-class LoginAttempt(SQLModel, table=True):
+class LoginAttempt(Table, table=True):
     """Failed attempts (sign-ins, resume codes) per key, for throttles shared by every worker.
 
     Rows older than a day are pruned as new ones arrive (app/auth/throttle.py): no cron needed."""
@@ -343,7 +353,7 @@ class LoginAttempt(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class Cohort(SQLModel, table=True):
+class Cohort(Table, table=True):
     id: str = Field(primary_key=True, max_length=32)
     org_id: str = Field(
         sa_column=Column(String(32), ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -377,7 +387,7 @@ class Cohort(SQLModel, table=True):
     reminder_days: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
-class Invitation(SQLModel, table=True):
+class Invitation(Table, table=True):
     id: str = Field(primary_key=True, max_length=32)
     cohort_id: str = Field(
         sa_column=Column(String(32), ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -394,7 +404,7 @@ class Invitation(SQLModel, table=True):
 DIMS = ("d_scope", "d_stakeholders", "d_horizon", "d_capability", "d_position", "d_career")
 
 
-class Participation(SQLModel, table=True):
+class Participation(Table, table=True):
     """A person in a cohort, with their consent. The result summary is copied here for SQL aggregates."""
 
     __table_args__ = (
@@ -495,7 +505,7 @@ class Participation(SQLModel, table=True):
 GAP_BITS = 24  # skills whose gap counts the rollup keeps (bank order); the bank has 16
 
 
-class ParticipationRollup(SQLModel, table=True):
+class ParticipationRollup(Table, table=True):
     """Finished participants of an organisation summed per (day, department, level, role) and again per
     (month, ...), for the organisation-wide dashboard: it reads a few thousand sums instead of a million
     people (whole months from the month rows, the edge days of a date range from the day rows).
@@ -532,7 +542,7 @@ for _bit in range(GAP_BITS):  # per skill: how many have a gap on it for the tra
     _rollup_table.append_column(Column(f"g{_bit}", Integer, nullable=False, server_default="0"))
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Table, table=True):
     """Append-only from the app: nothing updates or deletes these rows (the organisation's own deletion
     aside). The viewer (app/routes/audit.py) reads them newest first through ``ix_audit_event_org_at``."""
 
@@ -548,7 +558,7 @@ class AuditEvent(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=64)  # the client's address, when from a request
 
 
-class Job(SQLModel, table=True):
+class Job(Table, table=True):
     """One unit of background work (app/jobs): an outbox row claimed by one worker at a time.
 
     ``state``: queued -> running -> done, or back to queued (a retry at ``run_at``), or failed after
@@ -575,7 +585,7 @@ class Job(SQLModel, table=True):
     finished_at: datetime | None = None
 
 
-class Person(SQLModel, table=True):
+class Person(Table, table=True):
     """Someone HR may invite: belongs to the organisation (invitations belong to a cohort). One per e-mail."""
 
     __table_args__ = (
@@ -602,7 +612,7 @@ class Person(SQLModel, table=True):
     search_text: str | None = Field(default=None, max_length=480)  # app.search.document: name, department, e-mail
 
 
-class PersonalInvitation(SQLModel, table=True):
+class PersonalInvitation(Table, table=True):
     """One person's own link to a cohort: a one-use :class:`Invitation` (token hashed there) sent by e-mail.
 
     The token is made when the mail is sent (by the ``invitation.send`` job, committed with the job just
@@ -637,7 +647,7 @@ class PersonalInvitation(SQLModel, table=True):
     delivery: str | None = Field(default=None, max_length=8)
 
 
-class MailToken(SQLModel, table=True):
+class MailToken(Table, table=True):
     """A token put in one mail of a personal invitation: ``join`` (a reminder's link to the consent page, beside
     the invitation's own) or ``stop`` (the stop-reminders link). Only the hash is stored."""
 
@@ -653,7 +663,7 @@ class MailToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Reminder(SQLModel, table=True):
+class Reminder(Table, table=True):
     """One scheduled reminder step of one personal invitation: the unique key makes it happen once, whatever
     the number of workers scanning for due reminders (app/services/reminders.py)."""
 
@@ -670,7 +680,7 @@ class Reminder(SQLModel, table=True):
     skipped: str | None = Field(default=None, max_length=16)  # why nothing was sent: finished, stopped, ...
 
 
-class DigestSubscription(SQLModel, table=True):
+class DigestSubscription(Table, table=True):
     """An HR user who wants the daily digest of completions."""
 
     __tablename__ = "digest_subscription"
@@ -679,7 +689,7 @@ class DigestSubscription(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class DigestRun(SQLModel, table=True):
+class DigestRun(Table, table=True):
     """One digest for one HR user and day (the key makes it daily at most), covering [since, until)."""
 
     __tablename__ = "digest_run"
@@ -691,7 +701,7 @@ class DigestRun(SQLModel, table=True):
     job_id: int | None = None
 
 
-class StagedImport(SQLModel, table=True):
+class StagedImport(Table, table=True):
     """A previewed people file kept on the server until HR confirms it (or it expires): the confirmation posts
     its unguessable id, not the file again."""
 
@@ -705,7 +715,7 @@ class StagedImport(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
-class NormPoint(SQLModel, table=True):
+class NormPoint(Table, table=True):
     """One finished result's score on one dimension, as a bucket of the comparison counts (``result_norm``).
 
     Written by the app with the result (deleted and inserted again when the result changes); deleted with the
@@ -723,7 +733,7 @@ class NormPoint(SQLModel, table=True):
     bucket: int
 
 
-class ResultNorm(SQLModel, table=True):
+class ResultNorm(Table, table=True):
     """How many finished results (per bank version, language and dimension) scored in each 5-point bucket.
 
     The comparison on the result page reads at most a few hundred of these rows, never the results.
@@ -739,7 +749,7 @@ class ResultNorm(SQLModel, table=True):
     n: int = 0
 
 
-class OrgSso(SQLModel, table=True):
+class OrgSso(Table, table=True):
     """An organisation's single sign-on with OpenID Connect (app/sso). One row per organisation at most.
 
     ``client_secret`` is sealed (app/vault); ``domains`` is a space-separated list of lower-case e-mail
@@ -760,7 +770,7 @@ class OrgSso(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class SsoState(SQLModel, table=True):
+class SsoState(Table, table=True):
     """One sign-in round trip to a provider, in flight: single use (deleted when the callback takes it),
     short-lived, and bound to the browser that started it (the hash of a cookie set on that browser)."""
 
@@ -775,7 +785,7 @@ class SsoState(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(Table, table=True):
     """An organisation's token for the HR API (``/api/v1/hr/...``): named, scoped, expiring, revocable.
 
     Only the SHA-256 of the token is kept (the token has 256 random bits); ``prefix`` lets people recognise it.
@@ -798,7 +808,7 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = None  # updated at most once a minute
 
 
-class Webhook(SQLModel, table=True):
+class Webhook(Table, table=True):
     """An organisation's subscription: events POSTed to ``url``, signed per the Standard Webhooks spec.
 
     ``signing_key``: the signing secret (``whsec_...``), sealed with the data key (app/vault): the sender needs
@@ -817,7 +827,7 @@ class Webhook(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class WebhookDelivery(SQLModel, table=True):
+class WebhookDelivery(Table, table=True):
     """One event for one subscription (its id is the ``webhook-id`` header: the same on every attempt)."""
 
     __tablename__ = "webhook_delivery"
@@ -841,7 +851,7 @@ class WebhookDelivery(SQLModel, table=True):
 # --- a manager's view (180°): the person invites their manager to rate the same skill anchors -------------
 
 
-class ManagerRating(SQLModel, table=True):
+class ManagerRating(Table, table=True):
     """A manager-rating link and, once the manager has answered, their ratings (one submission per link).
 
     Only the token's hash is stored. ``ratings`` maps a skill id to the level 1..5 the manager chose (a skill
@@ -866,7 +876,7 @@ class ManagerRating(SQLModel, table=True):
     ratings: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class PlanProgress(SQLModel, table=True):
+class PlanProgress(Table, table=True):
     """A plan action the person ticked done, with an optional note of the evidence (app/services/progress.py).
 
     Keyed by (assessment, action); unticking deletes the row; deleted with the assessment by the cascade.
@@ -882,7 +892,7 @@ class PlanProgress(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=280)
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(Table, table=True):
     """A short re-rating of the skills in the person's plan at one phase, linked to the first result."""
 
     __tablename__ = "checkin"
@@ -896,7 +906,7 @@ class CheckIn(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class CheckinMail(SQLModel, table=True):
+class CheckinMail(Table, table=True):
     """The address a person gave, by explicit opt-in, for check-in reminders (app/services/checkin_mail.py).
 
     Used for nothing else; removed by the person, by the mail's stop link, and with the assessment.
@@ -912,7 +922,7 @@ class CheckinMail(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class CheckinMailSent(SQLModel, table=True):
+class CheckinMailSent(Table, table=True):
     """One check-in reminder of one phase: the unique key makes it happen once, whatever the number of workers
     scanning; ``stop_hash``: the hash of the stop link in that mail."""
 
