@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
 from app.config import get_settings
-from scoring import SCORING_VERSION, AnswerError, BankError, check_bank, load_bank, parse_answers, plan, score
-from scoring.labels import defaults, fill_texts
-from scoring.model import Bank
-from scoring.serialize import codebook, plan_to_dict, result_to_dict
+
+if TYPE_CHECKING:
+    from scoring.model import Bank
 
 cli = typer.Typer(help="rolefit: Account Manager or Project Manager?", no_args_is_help=True, add_completion=False)
 questions = typer.Typer(help="Validate and export the question bank.", no_args_is_help=True)
@@ -27,6 +25,8 @@ BankPath = Annotated[Path | None, typer.Option("--path", help="Question bank fol
 
 
 def _bank(path: Path | None) -> Bank:
+    from scoring import BankError, load_bank
+
     try:
         return load_bank(path or get_settings().bank_path)
     except BankError as exc:
@@ -42,6 +42,10 @@ def _dump(data: Any) -> None:
 @questions.command("check")
 def questions_check(path: BankPath = None) -> None:
     """Validate the bank; print every issue as 'file [item] field: message' and exit 1 if any."""
+    import yaml
+
+    from scoring import check_bank, load_bank
+
     root = path or get_settings().bank_path
     issues = check_bank(root)
     for issue in issues:
@@ -71,6 +75,9 @@ def questions_export(
     ] = False,
 ) -> None:
     """Print the whole bank as a JSON codebook (role placeholders filled with each language's default labels)."""
+    from scoring.labels import defaults, fill_texts
+    from scoring.serialize import codebook
+
     if fmt != "json":
         typer.echo(f"unsupported format {fmt!r}; use json", err=True)
         raise typer.Exit(2)
@@ -90,6 +97,9 @@ def score_cmd(
     path: BankPath = None,
 ) -> None:
     """Score an answers file and print the result with its transition plan as JSON."""
+    from scoring import AnswerError, parse_answers, plan, score
+    from scoring.serialize import plan_to_dict, result_to_dict
+
     bank = _bank(path)
     try:
         raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
@@ -438,6 +448,7 @@ def psychometrics_cmd(
         _dump(report)
     elif fmt == "html":
         from app.templating import environment
+        from scoring.labels import defaults
 
         dims = {d.id: d.name for d in bank.dimensions}
         page = environment(ui_lang).get_template("psychometrics/report.html")
@@ -501,6 +512,8 @@ def calibrate_cmd(
 ) -> None:
     """Fit item parameters on the stored answers of the installed bank version and write
     <bank>/params/<version>-<date>.yaml; report how many stored calls a re-score with them would change."""
+    from scoring import SCORING_VERSION
+
     root = path or get_settings().bank_path
     bank = _bank(root)
     analytics = _analytics()
