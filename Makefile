@@ -1,6 +1,6 @@
 # rolefit: the commands people and CI type. `make run` and `make test` set up everything they need.
 VENV    ?= .venv
-PYTHON  ?= python3
+PYTHON  ?= $(shell scripts/python.sh)
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PO      := $(wildcard locales/*/LC_MESSAGES/messages.po)

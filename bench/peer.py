@@ -19,6 +19,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -80,8 +81,11 @@ print(s.id, *[q.id for q in s.questions.order_by("order")])
 
 
 def install(folder: Path) -> Path:
-    """A virtualenv with the peer and gunicorn in ``folder``; its python."""
-    subprocess.run(["python3", "-m", "venv", str(folder / "venv")], check=True)
+    """A virtualenv with the peer and gunicorn in ``folder``; its python. It is made from the interpreter
+    rolefit's own virtualenv was made from (a Python built with profile-guided optimisation runs either
+    app about a quarter faster than one built without: the same interpreter keeps the ratio fair)."""
+    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    subprocess.run([str(base), "-m", "venv", str(folder / "venv")], check=True)
     py = folder / "venv" / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "--quiet", *PACKAGES], check=True, capture_output=True)
     return py
