@@ -1,4 +1,4 @@
-# rolefit: one image for the web app. Migrations run at start, then uvicorn with ROLEFIT_WORKERS workers.
+# rolefit: one image for the web app. Migrations run at start, then rolefit serve: the app loaded once, ROLEFIT_WORKERS workers forked from it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -1,9 +1,10 @@
 """The ``rolefit`` command (and ``python -m app``): it imports the command line only when it runs.
 
-``rolefit serve --workers N`` starts each uvicorn worker with multiprocessing's *spawn*, which imports the
-main script again in the new process before the worker runs (as ``__mp_main__``). The script imports this
-module; were it :mod:`app.cli`, every worker would load Typer and every command's imports before importing
-the app it serves. Nothing here is imported but the function and :mod:`gc` (issue 21: start-up per worker).
+The script stays light for the processes that run it again without running a command: ``rolefit serve
+--reload`` has uvicorn spawn the served process, which first imports the main script (as ``__mp_main__``);
+were it :mod:`app.cli`, that process would load Typer and every command's imports before the app. Nothing is
+imported here but the function and :mod:`gc`; the command line itself is imported with the collector paused
+(see :mod:`app.serving`).
 """
 
 from __future__ import annotations

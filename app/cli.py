@@ -611,29 +611,28 @@ def rescore_cmd(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
-    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.", min=1)] = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development; one process).")] = False,
 ) -> None:
-    """Serve the web app with uvicorn."""
-    import uvicorn
-
+    """Serve the web app: the app loaded once, then forked into uvicorn workers under gunicorn (app/serving.py)."""
     from app import serving
 
     settings = get_settings()
-    uvicorn.run(
-        serving.FACTORY,
-        factory=True,
-        loop=serving.LOOP,
-        http=serving.HTTP,
-        host=host or settings.host,
-        port=port or settings.port,
+    host, port = host or settings.host, port or settings.port
+    if reload:  # development: uvicorn alone, which reloads the code (a preloaded app cannot be)
+        import uvicorn
+
+        uvicorn.run(serving.FACTORY, factory=True, loop=serving.LOOP, http=serving.HTTP, host=host, port=port,
+                    reload=True, ws="none", proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                    access_log=settings.access_log)  # fmt: skip
+        return
+    serving.Server(
+        host=host,
+        port=port,
         workers=workers or settings.workers,
-        reload=reload,
-        ws="none",  # no WebSocket routes: a worker need not import the websockets library
-        proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=settings.access_log,
-    )
+    ).run()
 
 
 jobs_cli = typer.Typer(help="Background jobs (mail): the worker and what it has done.", no_args_is_help=True)

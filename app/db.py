@@ -133,6 +133,10 @@ class WriterLock:
         self._path = path
         self._fd: int | None = None
 
+    @property
+    def path(self) -> str | None:
+        return self._path
+
     def __enter__(self) -> WriterLock:
         self._thread_lock.acquire()
         if self._path is not None:
@@ -202,6 +206,17 @@ class Database:
         self._vacuum = _Vacuum(self.engine) if self.dialect == "postgresql" else None
         self._prepared: dict[str, object] = {}
         self._async_pool: Any = None  # psycopg_pool.AsyncConnectionPool, see open_async
+
+    def after_fork(self) -> None:
+        """In a worker forked from the process that made this object (``rolefit serve`` loads the app once, then
+        forks its workers): the pooled connections, the writer lock's file and the vacuum thread's state were
+        the parent's. Start this process's own; SQLAlchemy's recipe (``dispose(close=False)``) leaves the
+        parent's connections open for the parent."""
+        self.engine.dispose(close=False)
+        if isinstance(self._write_lock, WriterLock):
+            self._write_lock = WriterLock(self._write_lock.path)
+        if self._vacuum is not None:
+            self._vacuum = _Vacuum(self.engine)
 
     @property
     def dialect(self) -> str:

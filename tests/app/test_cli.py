@@ -145,22 +145,31 @@ def test_simulate_adaptive_rewrites_its_own_table(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("env", "expected"), [(None, False), ("true", True)])
 def test_serve_access_log_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch, env: str | None, expected: bool) -> None:
-    """`rolefit serve` starts uvicorn without its access log (opt in: ROLEFIT_ACCESS_LOG=true)."""
+    """`rolefit serve` loads the app once and forks the workers (gunicorn, preload), without an access log unless
+    asked (ROLEFIT_ACCESS_LOG=true); `--reload` runs uvicorn alone, the same way. tests/app/test_startup.py runs
+    the real thing."""
     import uvicorn
 
+    from app import serving
     from app.config import get_settings
 
     seen: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    monkeypatch.setattr(serving.Server, "run", lambda self: seen.update(self.options))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, reload_app=app))
     if env is None:
         monkeypatch.delenv("ROLEFIT_ACCESS_LOG", raising=False)
     else:
         monkeypatch.setenv("ROLEFIT_ACCESS_LOG", env)
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli, ["serve", "--port", "8123"])
+        result = CliRunner().invoke(cli, ["serve", "--port", "8123", "--workers", "3"])
+        assert result.exit_code == 0, result.output
+        assert seen["bind"] == "127.0.0.1:8123" and seen["workers"] == 3 and seen["preload_app"] is True
+        assert seen["worker_class"] == "app.serving.Worker" and seen["accesslog"] == ("-" if expected else None)
+        assert CliRunner().invoke(cli, ["serve", "--workers", "0"]).exit_code == 2  # at least one worker
+        result = CliRunner().invoke(cli, ["serve", "--port", "8123", "--reload"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert seen["app"] == "app.serving:create_app" and seen["factory"] is True and seen["access_log"] is expected
-    assert seen["ws"] == "none"  # no WebSocket routes: the workers do not import the websockets library
+    assert seen["reload_app"] == "app.serving:create_app" and seen["reload"] is True
+    assert seen["access_log"] is expected and seen["ws"] == "none"  # no WebSocket routes, no websockets library

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -90,6 +91,52 @@ def test_sqlite_writers_of_two_workers_queue_on_the_lock(tmp_path: Path, sqlite_
     assert (tmp_path / "two.sqlite3.writelock").exists()
     first.dispose()
     second.dispose()
+
+
+def test_a_forked_worker_has_its_own_connections_and_queues_on_the_writer_lock(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """`rolefit serve` forks its workers from the process that loaded the app. A forked worker would reuse the
+    parent's pooled SQLite connection (SQLite forbids carrying one across fork) and share the parent's open lock
+    file, which flock treats as one owner: both would take the writer lock at once. After Database.after_fork
+    the worker has no connection of the parent's and opens its own lock file, so it waits while the parent
+    holds the lock, then writes."""
+    path = tmp_path / "fork.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    db = Database(f"sqlite:///{path}")
+    with db.write_raw() as cursor:  # the parent has written: its lock file and a pooled connection are open
+        cursor.execute("SELECT 1")
+    assert db.engine.pool.checkedin() == 1
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        code = 1
+        try:
+            db.after_fork()
+            own_connections = db.engine.pool.checkedin() == 0
+            os.write(ready_w, b"r")
+            os.read(go_r, 1)  # the parent now holds the writer lock
+            wrote = threading.Event()
+
+            def write() -> None:
+                with db.write_raw() as cursor:  # takes the writer lock
+                    cursor.execute("SELECT count(*) FROM assessment")
+                    wrote.set()
+
+            threading.Thread(target=write, daemon=True).start()
+            waited = not wrote.wait(0.5)
+            os.write(ready_w, b"w")  # let the parent release it
+            code = 0 if own_connections and waited and wrote.wait(10) else 1
+        finally:
+            os._exit(code)
+    assert os.read(ready_r, 1) == b"r"
+    with db.write_lock():
+        os.write(go_w, b"g")
+        assert os.read(ready_r, 1) == b"w"
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the worker must start its own connections, wait, then write"
+    db.dispose()
 
 
 def test_served_connections_turn_nagle_off() -> None:

@@ -73,22 +73,6 @@ def test_building_the_app_loads_none_of_them_either(tmp_path: Path) -> None:
     assert loaded_after(code) == []
 
 
-def test_a_worker_does_not_load_the_command_line() -> None:
-    """`rolefit serve --workers N` spawns each worker, which first runs the `rolefit` script again as
-    ``__mp_main__`` (what multiprocessing's spawn does with the parent's main script); the script imports
-    only app.__main__, so a worker goes on to import the app without Typer or app.cli (nor its commands' imports)."""
-    from importlib.metadata import entry_points
-
-    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "rolefit"]
-    assert script.value == "app.__main__:main"
-    script_path = Path(sys.executable).parent / "rolefit"
-    probe = (
-        f"import runpy, sys\nrunpy.run_path({str(script_path)!r}, run_name='__mp_main__')\n"
-        "assert 'app.__main__' in sys.modules\nprint(' '.join(m for m in ('app.cli', 'typer') if m in sys.modules))"
-    )
-    assert printed_by(probe) == []
-
-
 def test_a_feature_loads_its_library_when_used() -> None:
     """The checks above are not vacuous: drawing a share card loads Pillow, and works."""
     code = (
@@ -156,17 +140,38 @@ print(type(app).__name__, len(started), gc.isenabled(), gc.get_freeze_count() > 
     assert printed_by(probe) == ["FastAPI", "0", "True", "True"]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_rolefit_serve_with_two_workers_serves_and_stops(db_url: str) -> None:
-    """The command as a user runs it: `rolefit serve --workers 2` (two spawned workers, each loading the app through
-    app.serving.create_app) answers its health checks and a page, then stops cleanly on SIGTERM."""
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("db_url", "access_log"), [("sqlite", False), ("sqlite", True), ("postgresql", False)], indirect=["db_url"]
+)
+def test_rolefit_serve_loads_once_forks_two_workers_serves_and_stops(db_url: str, access_log: bool) -> None:
+    """The command as a user runs it: `rolefit serve --workers 2` loads the app once and forks both workers from
+    that process (a forked worker has its parent's command line; a spawned one would run multiprocessing's),
+    answers its health checks and a page, logs each request only when ROLEFIT_ACCESS_LOG asks for it, and stops
+    cleanly on SIGTERM. A worker killed meanwhile is replaced."""
     with socket.socket() as probe_socket:
         probe_socket.bind(("127.0.0.1", 0))
         port = probe_socket.getsockname()[1]
-    env = {**os.environ, "ROLEFIT_DATABASE_URL": db_url}
+    env = {**os.environ, "ROLEFIT_DATABASE_URL": db_url, "ROLEFIT_ACCESS_LOG": str(access_log).lower()}
     cmd = [str(Path(sys.executable).parent / "rolefit"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen([*cmd, "--workers", "2"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*cmd, "--workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     status: dict[str, int] = {}
+    workers: list[bytes] = []
+    replaced: list[int] = []
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and server.poll() is None:
@@ -177,8 +182,19 @@ def test_rolefit_serve_with_two_workers_serves_and_stops(db_url: str) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
+        parent = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+        first = children(server.pid)
+        workers = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in first]
+        os.kill(first[0], signal.SIGKILL)  # a worker that dies is replaced, forked from the loaded app again
+        while time.monotonic() < deadline and (len(children(server.pid)) < 2 or first[0] in children(server.pid)):
+            time.sleep(0.1)
+        replaced = [pid for pid in children(server.pid) if pid not in first]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            status["/healthz after a worker died"] = response.status
     finally:
         server.send_signal(signal.SIGTERM)
-        _, err = server.communicate(timeout=30)
-    assert status == {"/healthz": 200, "/readyz": 200, "/": 200}, err[-2000:]
-    assert server.returncode == 0, err[-2000:]
+        out, _ = server.communicate(timeout=60)
+    assert status == {"/healthz": 200, "/readyz": 200, "/": 200, "/healthz after a worker died": 200}, out[-3000:]
+    assert workers == [parent, parent] and len(replaced) == 1, out[-3000:]
+    assert ('"GET /healthz HTTP/1.1" 200' in out) is access_log, out[-3000:]
+    assert server.returncode == 0, out[-3000:]
