@@ -68,7 +68,8 @@ bench: setup system-deps
 	$(BIN)/python -m bench.takers
 	$(BIN)/python -m bench.durability
 	$(BIN)/python -m bench.storage
-	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.startup --workers 1 2 4 --bytecode compiled
+	$(BIN)/python -m bench.serve_memory
 	$(BIN)/python -m bench.rollout --deliver 2000
 	ROLEFIT_BENCH_POSTGRES_URL="$${ROLEFIT_BENCH_POSTGRES_URL:-$$(scripts/postgres.sh 2>/dev/null)}" $(BIN)/python -m bench.hr_pages --sizes 100000
 

@@ -1,6 +1,8 @@
 """The stack's own start-up floor: an app of the libraries rolefit imports, with one route and nothing of ours,
-served by uvicorn as `rolefit serve` serves (asyncio loop, httptools, no websockets, no access log). The time to
-its first 200 on /healthz is what no change to rolefit's own code can go below (issue 21: start-up < 1 s).
+served by uvicorn in one process as each of `rolefit serve`'s workers serves (asyncio loop, httptools, no
+websockets, no access log; `rolefit serve` adds gunicorn's arbiter, which loads the app and forks the workers).
+The time to its first 200 on /healthz is what no change to rolefit's own code can go below (issue 21: start-up
+< 1 s).
 
     .venv/bin/python -m bench.stack_floor [--runs 7]
 """
