@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from scripts.capture import save
 from tests.e2e.journeys import BANK, ORDER, value_for
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS
 
@@ -47,10 +48,10 @@ def main() -> None:
             tag = f"{prefix}-{lang}-390"
             # an HR table on a phone: the page as it opens, then the heatmap's section
             hr.goto(f"{base}{cohort}?lang={lang}")
-            hr.screenshot(path=str(out / f"hr-cohort-{tag}.png"))
+            save(hr, out / f"hr-cohort-{tag}.png")
             heat = hr.locator("table.heatmap").locator("xpath=ancestor::section[1]")
             heat.scroll_into_view_if_needed()
-            hr.screenshot(path=str(out / f"hr-heatmap-{tag}.png"))
+            save(hr, out / f"hr-heatmap-{tag}.png")
             # a fresh invitation link, then the consent form sent empty, as a participant sees it
             hr.goto(f"{base}{cohort}?lang={lang}")
             hr.locator(f"form[action='{cohort}/invitations'] button").click()
@@ -61,14 +62,14 @@ def main() -> None:
             page.goto(f"{link}{'&' if '?' in link else '?'}lang={lang}")
             page.locator("main form button[type=submit]").last.click()
             page.wait_for_load_state()
-            page.screenshot(path=str(out / f"consent-errors-{tag}.png"))
+            save(page, out / f"consent-errors-{tag}.png")
             # the share panel right after creating a link (htmx)
             _finish_quiz(page, base, lang)
             page.locator('#share input[name="scope"][value="full"]').check()
             page.locator("#share button[type=submit]").first.click()
             page.locator("#share img.qr").wait_for()
             page.wait_for_timeout(300)
-            page.locator("#share").screenshot(path=str(out / f"share-panel-{tag}.png"))
+            save(page.locator("#share"), out / f"share-panel-{tag}.png")
             ctx.close()
         browser.close()
 

@@ -17,6 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from app.models import utcnow
 from app.services import quiz
+from scripts.capture import save
 from tests.e2e.journeys import BANK
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.e2e.test_adaptive_browser import clear_value
@@ -45,7 +46,7 @@ def main() -> None:
                 page.goto(f"{base}/start?lang={lang}")
                 page.locator('input[name="current_role"][value="engineer"]').check()
                 page.locator('input[name="form"][value="adaptive"]').check()
-                page.screenshot(path=str(out / f"adaptive-start-{tag}.png"), full_page=True)
+                save(page, out / f"adaptive-start-{tag}.png", full_page=True)
                 page.locator('form[action="/start"] button[type="submit"]').click()
                 page.wait_for_url(f"{base}/quiz/1")
                 while True:
@@ -57,7 +58,7 @@ def main() -> None:
                     page.locator(f'#quiz button[name="value"][value="{clear_value(item_id, lean)}"]').click()
                     expect(page.locator("#quiz form.question")).not_to_have_attribute("action", number or "")
                 page.locator(".adaptive-stop").wait_for()
-                page.screenshot(path=str(out / f"adaptive-stop-{tag}.png"), full_page=True)
+                save(page, out / f"adaptive-stop-{tag}.png", full_page=True)
                 for k, _ in enumerate(BANK.proficiency_items):
                     number = page.locator("#quiz form.question").get_attribute("action")
                     page.locator('#quiz form.question button[name="value"][value="3"]').click()
@@ -67,7 +68,7 @@ def main() -> None:
                 page.locator('form[action="/quiz/finish"] button').click()
                 page.wait_for_url(f"{base}/result/*")
                 page.locator(".result-form").scroll_into_view_if_needed()
-                page.screenshot(path=str(out / f"adaptive-result-{tag}.png"), full_page=False)
+                save(page, out / f"adaptive-result-{tag}.png", full_page=False)
                 ctx.close()
         browser.close()
     print(f"screenshots written to {out}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from scripts.capture import save
 from tests.e2e.journeys import answer_by_request
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 
@@ -69,7 +70,7 @@ def main() -> None:
                 page.wait_for_load_state("load")
                 result_height = page.evaluate("document.body.scrollHeight")
                 sections = page.evaluate(SECTIONS)
-                page.screenshot(path=str(out / f"{prefix}-result-{tag}.jpg"), full_page=True, type="jpeg", quality=55)
+                save(page, out / f"{prefix}-result-{tag}.jpg", full_page=True, type="jpeg", quality=55)
                 page.locator('#share input[name="scope"][value="full"]').check()
                 page.locator("#share form[action$='/shares'] button[type=submit]").click()
                 url = page.locator("#new-share-url").input_value()
@@ -77,8 +78,8 @@ def main() -> None:
                 shared = viewer.new_page()
                 shared.goto(f"{url}?lang={lang}")
                 shared_height = shared.evaluate("document.body.scrollHeight")
-                shared.screenshot(path=str(out / f"{prefix}-shared-{tag}-first.png"))
-                shared.screenshot(path=str(out / f"{prefix}-shared-{tag}.jpg"), full_page=True, type="jpeg", quality=55)
+                save(shared, out / f"{prefix}-shared-{tag}-first.png")
+                save(shared, out / f"{prefix}-shared-{tag}.jpg", full_page=True, type="jpeg", quality=55)
                 viewer.close()
                 ctx.close()
                 figures[tag] = {"result": result_height, "shared": shared_height, "sections": sections}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_app, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,7 @@ def main() -> None:
                     if name == "mfa-setup":
                         continue
                     page.goto(f"{base}{path}")
-                    page.screenshot(path=str(out / f"identity-{name}-{lang}-{width}.png"), full_page=True)
+                    save(page, out / f"identity-{name}-{lang}-{width}.png", full_page=True)
                 ctx.close()
                 ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
                 page = ctx.new_page()
@@ -71,7 +72,7 @@ def main() -> None:
                 page.fill("#password", PASSWORD)
                 page.locator("form[action='/hr/login'] button[type=submit]").click()
                 page.wait_for_url(f"{base}/hr/mfa/setup")  # the organisation requires two-step sign-in
-                page.screenshot(path=str(out / f"identity-mfa-setup-{lang}-{width}.png"), full_page=True)
+                save(page, out / f"identity-mfa-setup-{lang}-{width}.png", full_page=True)
                 ctx.close()
         browser.close()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.journeys import BANK, answer_by_request
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 
@@ -48,7 +49,7 @@ def main() -> None:
                 manager = other.new_page()
                 manager.goto(url)
                 clip = {"x": 0, "y": 0, "width": width, "height": 2 * height}  # the explanation and the first skills
-                manager.screenshot(path=str(out / f"manager-form-{tag}.png"), full_page=True, clip=clip)
+                save(manager, out / f"manager-form-{tag}.png", full_page=True, clip=clip)
                 for n, skill in enumerate(BANK.skills):
                     manager.locator(f"#skill_{skill.id}-{MANAGER_LEVELS[n % len(MANAGER_LEVELS)]}").check()
                 manager.locator("form.manager-form button[type=submit]").click()
@@ -62,7 +63,7 @@ def main() -> None:
                     " return [r.top + window.scrollY, r.height]; }"
                 )
                 clip = {"x": 0, "y": top - 16, "width": width, "height": tall + 32}
-                page.screenshot(path=str(out / f"manager-view-{tag}.png"), full_page=True, clip=clip)
+                save(page, out / f"manager-view-{tag}.png", full_page=True, clip=clip)
                 print(f"manager {tag}: done")
                 ctx.close()
         browser.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.journeys import answer_by_request
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 
@@ -36,7 +37,7 @@ def main() -> None:
                 page.wait_for_url(f"{base}/result/*")
                 page.goto(page.url + "/my-data")
                 clip = {"x": 0, "y": 0, "width": width, "height": 2 * height}
-                page.screenshot(path=str(out / f"my-data-{lang}-{width}.png"), full_page=True, clip=clip)
+                save(page, out / f"my-data-{lang}-{width}.png", full_page=True, clip=clip)
                 ctx.close()
         browser.close()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from scripts.capture import save
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, free_port, live_app, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,14 +82,14 @@ def main() -> None:
             page.wait_for_url("**/hr/login")
             sign_in(page, base, email, lang)
             page.wait_for_url(re.compile(r".*/hr/mfa\?next=.*"))
-            page.screenshot(path=str(out / f"passkeys-second-step-{lang}-1280.png"), full_page=True)
+            save(page, out / f"passkeys-second-step-{lang}-1280.png", full_page=True)
             page.locator("form[data-passkey='authenticate'] button[type=submit]").click()
             page.wait_for_url(f"{base}/hr")
             page.goto(f"{base}/hr/mfa/setup#passkeys")
             for width in (1280, 390):
                 page.set_viewport_size({"width": width, "height": 900})
                 page.locator("#passkeys").scroll_into_view_if_needed()
-                page.screenshot(path=str(out / f"passkeys-{lang}-{width}.png"), full_page=True)
+                save(page, out / f"passkeys-{lang}-{width}.png", full_page=True)
             ctx.close()
         browser.close()
 

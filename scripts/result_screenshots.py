@@ -14,6 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from scripts.screenshots import answer_quiz
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_server
 
@@ -37,8 +38,8 @@ def main() -> None:
                 answer_quiz(page, base, "pm" if width == 390 else "am")
                 page.locator('form[action="/quiz/finish"] button').click()
                 page.wait_for_url(f"{base}/result/*")
-                page.screenshot(path=str(out / f"{prefix}-result-{tag}-first.png"))
-                page.screenshot(path=str(out / f"{prefix}-result-{tag}.jpg"), full_page=True, type="jpeg", quality=55)
+                save(page, out / f"{prefix}-result-{tag}-first.png")
+                save(page, out / f"{prefix}-result-{tag}.jpg", full_page=True, type="jpeg", quality=55)
                 tall = page.evaluate("document.documentElement.scrollHeight")
                 print(f"{prefix} result {tag}: {tall} px")
                 ctx.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.journeys import BANK
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_app, live_server
 
@@ -51,14 +52,14 @@ def main() -> None:
             page.locator("form[action='/hr/login'] button").click()
             page.wait_for_url(f"{base}/hr")
             page.goto(f"{base}/hr/participants")
-            page.screenshot(path=str(out / f"hr-menu-folded-{lang}-390.png"))
+            save(page, out / f"hr-menu-folded-{lang}-390.png")
             page.locator(".hr-menu-toggle").click()
-            page.screenshot(path=str(out / f"hr-menu-open-{lang}-390.png"))
+            save(page, out / f"hr-menu-open-{lang}-390.png")
             page.set_viewport_size({"width": 320, "height": 700})
             page.reload()
-            page.screenshot(path=str(out / f"hr-menu-folded-{lang}-320.png"))
+            save(page, out / f"hr-menu-folded-{lang}-320.png")
             page.set_viewport_size({"width": 1280, "height": 800})
-            page.screenshot(path=str(out / f"hr-menu-{lang}-1280.png"))
+            save(page, out / f"hr-menu-{lang}-1280.png")
             # personal links made without e-mail, with a copy button each
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(f"{base}/hr/people")
@@ -69,7 +70,7 @@ def main() -> None:
             page.locator("form[action$='/personal/preview'] button").click()
             page.locator("form[action$='/personal/send'] button").click()
             page.locator("#personal-link-1").wait_for()
-            page.locator(".new-share").screenshot(path=str(out / f"hr-personal-links-{lang}-390.png"))
+            save(page.locator(".new-share"), out / f"hr-personal-links-{lang}-390.png")
             ctx.close()
         browser.close()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_app, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,9 +70,9 @@ def main() -> None:
                 page.select_option("#token-scope", "write")
                 page.locator("form[action='/hr/api-tokens'] button[type=submit]").click()
                 page.wait_for_selector("#new-token")
-                page.screenshot(path=str(out / f"hrapi-tokens-{tag}.png"), full_page=True)
+                save(page, out / f"hrapi-tokens-{tag}.png", full_page=True)
                 page.goto(f"{base}/hr/webhooks")
-                page.screenshot(path=str(out / f"hrapi-webhooks-{tag}.png"), full_page=True)
+                save(page, out / f"hrapi-webhooks-{tag}.png", full_page=True)
                 ctx.close()
         browser.close()
     print(f"screenshots in {out}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.journeys import BANK
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_app, live_server
 
@@ -57,11 +58,11 @@ def main() -> None:
                 page.locator("form[action='/hr/login'] button").click()
                 page.wait_for_url(f"{base}/hr")
                 page.goto(f"{base}/hr/participants?sort=-activity&department=Sales")
-                page.screenshot(path=str(out / f"hr-participants-{tag}.png"), full_page=True)
+                save(page, out / f"hr-participants-{tag}.png", full_page=True)
                 page.goto(f"{base}/hr/participants/{person}")
-                page.screenshot(path=str(out / f"hr-participant-{tag}.png"), full_page=True)
+                save(page, out / f"hr-participant-{tag}.png", full_page=True)
                 page.goto(f"{base}/hr/compare?a={first}")
-                page.screenshot(path=str(out / f"hr-compare-{tag}.png"), full_page=True)
+                save(page, out / f"hr-compare-{tag}.png", full_page=True)
                 ctx.close()
         browser.close()
     print(f"screenshots in {out}")

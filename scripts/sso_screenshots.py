@@ -12,6 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from scripts.capture import save
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, live_app, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +40,13 @@ def main() -> None:
                 ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
                 page = ctx.new_page()
                 page.goto(f"{base}/hr/login?lang={lang}")
-                page.screenshot(path=str(out / f"sso-login-{lang}-{width}.png"), full_page=True)
+                save(page, out / f"sso-login-{lang}-{width}.png", full_page=True)
                 page.fill("#email", "owner@demo.test")
                 page.fill("#password", PASSWORD)
                 page.locator("form[action='/hr/login'] button[type=submit]").click()
                 page.wait_for_url(f"{base}/hr")
                 page.goto(f"{base}/hr/settings/sso")
-                page.screenshot(path=str(out / f"sso-settings-{lang}-{width}.png"), full_page=True)
+                save(page, out / f"sso-settings-{lang}-{width}.png", full_page=True)
                 ctx.close()
         browser.close()
 
