@@ -183,12 +183,13 @@ def test_rolefit_serve_loads_once_forks_two_workers_serves_and_stops(db_url: str
             except OSError:
                 time.sleep(0.1)
         parent = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+        while time.monotonic() < deadline and len(children(server.pid)) < 2:  # gunicorn forks them up to 0.1 s apart
+            time.sleep(0.05)
         first = children(server.pid)
         workers = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in first]
         os.kill(first[0], signal.SIGKILL)  # a worker that dies is replaced, forked from the loaded app again
-        while time.monotonic() < deadline and (len(children(server.pid)) < 2 or first[0] in children(server.pid)):
+        while time.monotonic() < deadline and not (replaced := [p for p in children(server.pid) if p not in first]):
             time.sleep(0.1)
-        replaced = [pid for pid in children(server.pid) if pid not in first]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             status["/healthz after a worker died"] = response.status
     finally:
