@@ -622,9 +622,8 @@ def serve(
     if reload:  # development: uvicorn alone, which reloads the code (a preloaded app cannot be)
         import uvicorn
 
-        uvicorn.run(serving.FACTORY, factory=True, loop=serving.LOOP, http=serving.HTTP, host=host, port=port,
-                    reload=True, ws="none", proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-                    access_log=settings.access_log)  # fmt: skip
+        uvicorn.run(serving.FACTORY, factory=True, host=host, port=port, reload=True, access_log=settings.access_log,
+                    forwarded_allow_ips=settings.forwarded_allow_ips, **serving.Worker.CONFIG_KWARGS)  # fmt: skip
         return
     serving.Server(
         host=host,

@@ -24,20 +24,7 @@ from typing import Any
 import httpx
 
 from bench.common import ROOT, database, free_port
-from bench.startup import console_script
-
-
-def group(pgid: int) -> list[int]:
-    """The live processes of a process group (Linux /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[2]) == pgid:
-            found.append(int(stat.parent.name))
-    return found
+from bench.startup import console_script, group_stats
 
 
 def kib(pid: int, field: str, name: str) -> int:
@@ -65,7 +52,7 @@ def measure(script: Path, cwd: Path, env: dict[str, str], workers: int) -> dict[
                 for path in ("/", "/hr/login", "/healthz"):
                     client.get(path).raise_for_status()
         time.sleep(1)
-        pids = group(proc.pid)
+        pids = list(group_stats(proc.pid))
         return {
             "processes": len(pids),
             "pss_mib": round(sum(kib(pid, "Pss", "smaps_rollup") for pid in pids) / 1024, 1),

@@ -64,17 +64,24 @@ def console_script(tree: Path, folder: Path) -> Path:
     return script
 
 
-def group_cpu_s(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by every live process of a process group (Linux /proc)."""
-    total = 0
+def group_stats(pgid: int) -> dict[int, list[str]]:
+    """Every live process of a process group and its /proc/PID/stat fields after the command: state, ppid,
+    pgrp, ..., utime (index 11), stime (12) (Linux /proc)."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
             continue
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ..., utime (12), stime (13)
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        if int(fields[2]) == pgid:
+            found[int(stat.parent.name)] = fields
+    return found
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by every live process of a process group."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in group_stats(pgid).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def time_to_healthz(cmd: list[str], port: int, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
